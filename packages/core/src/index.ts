@@ -1,0 +1,9 @@
+/**
+ * `@portfolio/core`: the pure accounting core (positions, PnL windows, exposure, drawdown),
+ * the wire schemas, the ports, the service program and the in-memory adapters.
+ *
+ * @since 0.1.0
+ */
+export * from "./schema/index.js"
+export * from "./ports/index.js"
+export * from "./memory/index.js"

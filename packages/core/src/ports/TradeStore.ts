@@ -1,0 +1,78 @@
+/**
+ * The durable record of trades, closes, fills and processed-event ids.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, type Effect } from "effect"
+import type {
+  ClosedTradeRecord,
+  FillRecord,
+  NetPositionRecord,
+  OpenTradeRecord
+} from "../schema/Records.js"
+import type { PositionSide } from "../schema/Primitives.js"
+
+/** A store operation failed. `retryable` says whether trying again may succeed. */
+export class StoreError extends Data.TaggedError("StoreError")<{
+  readonly operation: string
+  readonly reason: string
+  readonly retryable: boolean
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    return `store ${this.operation} failed: ${this.reason}`
+  }
+}
+
+/**
+ * Everything one event changes, written in one transaction together with the event's key, so
+ * a crash leaves either all of it or none of it.
+ */
+export interface StoreBatch {
+  /** The processed-event id (see `Portfolio.eventKey`). */
+  readonly eventKey: string
+  readonly eventType: string
+  /** Event time, epoch ms. */
+  readonly at: number
+  readonly upsertOpenTrades: ReadonlyArray<OpenTradeRecord>
+  readonly deleteOpenTrades: ReadonlyArray<string>
+  readonly closes: ReadonlyArray<ClosedTradeRecord>
+  readonly fills: ReadonlyArray<FillRecord>
+  readonly upsertNetPositions: ReadonlyArray<NetPositionRecord>
+  readonly deleteNetPositions: ReadonlyArray<{ readonly symbol: string; readonly side: PositionSide }>
+}
+
+/** A time range, epoch ms; `from` inclusive, `to` exclusive; both optional. */
+export interface TimeRange {
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+  /** At most this many rows, oldest first. */
+  readonly limit?: number | undefined
+}
+
+/** The result of {@link TradeStore.commit}. */
+export type CommitResult = "committed" | "duplicate"
+
+/**
+ * The trade store port.
+ *
+ * - `commit` writes a {@link StoreBatch} atomically; when its `eventKey` was already committed
+ *   it writes nothing and answers `"duplicate"`.
+ * - reads return what the service needs at start (open trades, net positions, all closes for
+ *   the PnL windows) and per request (closes in a range, fills).
+ */
+export interface TradeStoreService {
+  readonly commit: (batch: StoreBatch) => Effect.Effect<CommitResult, StoreError>
+  readonly isProcessed: (eventKey: string) => Effect.Effect<boolean, StoreError>
+  readonly openTrades: Effect.Effect<ReadonlyArray<OpenTradeRecord>, StoreError>
+  readonly netPositions: Effect.Effect<ReadonlyArray<NetPositionRecord>, StoreError>
+  readonly closedTrades: (range?: TimeRange) => Effect.Effect<ReadonlyArray<ClosedTradeRecord>, StoreError>
+  readonly fills: (range?: TimeRange) => Effect.Effect<ReadonlyArray<FillRecord>, StoreError>
+  /** Number of rows of each kind: for health and benchmarks. */
+  readonly counts: Effect.Effect<{ readonly openTrades: number; readonly closes: number; readonly fills: number; readonly events: number }, StoreError>
+  /** A cheap round trip that fails when the store is unusable: for health. */
+  readonly ping: Effect.Effect<void, StoreError>
+}
+
+/** The trade store: see {@link TradeStoreService}. */
+export class TradeStore extends Context.Tag("@portfolio/core/TradeStore")<TradeStore, TradeStoreService>() {}

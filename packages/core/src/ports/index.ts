@@ -1,0 +1,5 @@
+export * from "./TradeStore.js"
+export * from "./EquityHistory.js"
+export * from "./PriceFeed.js"
+export * from "./AccountBalance.js"
+export * from "./EventBus.js"

@@ -1,0 +1,108 @@
+/**
+ * The records the service stores: open trades, closes, fills, net positions (fills mode) and
+ * equity samples. Times are epoch milliseconds UTC. Store adapters map them to their tables;
+ * the memory store keeps them as they are.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { OrderSide, PositionSide, SymbolCategory } from "./Primitives.js"
+
+const Num = Schema.Number
+
+/** A trade that is (still) open, with its remaining size. Keyed by `trade_id`. */
+export const OpenTradeRecord = Schema.Struct({
+  trade_id: Schema.String,
+  symbol: Schema.String,
+  side: PositionSide,
+  entry_price: Num,
+  size: Num.annotations({ description: "remaining size" }),
+  original_size: Num,
+  leverage: Num,
+  category: Schema.NullOr(SymbolCategory),
+  opened_at: Num,
+  realized_pnl: Num.annotations({ description: "realized PnL of partial closes so far, net of fees" }),
+  fees: Num,
+  updated_at: Num
+}).annotations({ identifier: "OpenTradeRecord" })
+/** @since 0.1.0 */
+export type OpenTradeRecord = typeof OpenTradeRecord.Type
+
+/**
+ * One close (whole or partial) of a trade, or the realizing part of a fill in fills mode.
+ * Keyed by `close_id`, unique per close.
+ */
+export const ClosedTradeRecord = Schema.Struct({
+  close_id: Schema.String,
+  trade_id: Schema.String,
+  symbol: Schema.String,
+  side: PositionSide,
+  entry_price: Schema.NullOr(Num),
+  exit_price: Num,
+  quantity: Num,
+  realized_pnl: Num.annotations({ description: "net of fees" }),
+  fees: Num,
+  opened_at: Schema.NullOr(Num),
+  closed_at: Num,
+  remaining_size: Num,
+  orphan: Schema.Boolean.annotations({ description: "the trade_id was not open" }),
+  over_close: Schema.Boolean.annotations({ description: "more was closed than remained" })
+}).annotations({ identifier: "ClosedTradeRecord" })
+/** @since 0.1.0 */
+export type ClosedTradeRecord = typeof ClosedTradeRecord.Type
+
+/** One applied exchange fill. Keyed by `fill_key` (`order_id` plus `fill_id` when given). */
+export const FillRecord = Schema.Struct({
+  fill_key: Schema.String,
+  order_id: Schema.String,
+  fill_id: Schema.NullOr(Schema.String),
+  symbol: Schema.String,
+  side: OrderSide,
+  position_side: PositionSide,
+  quantity: Num,
+  price: Num,
+  fee: Num,
+  realized_pnl: Num,
+  executed_at: Num
+}).annotations({ identifier: "FillRecord" })
+/** @since 0.1.0 */
+export type FillRecord = typeof FillRecord.Type
+
+/** A position built from fills (fills mode), keyed by `(symbol, side)`. */
+export const NetPositionRecord = Schema.Struct({
+  symbol: Schema.String,
+  side: PositionSide,
+  size: Num,
+  entry_price: Num,
+  leverage: Num,
+  opened_at: Num,
+  realized_pnl: Num,
+  fees: Num,
+  updated_at: Num
+}).annotations({ identifier: "NetPositionRecord" })
+/** @since 0.1.0 */
+export type NetPositionRecord = typeof NetPositionRecord.Type
+
+/** One equity sample, recorded at every snapshot. */
+export const EquitySample = Schema.Struct({
+  at: Num,
+  equity: Num,
+  cash: Num,
+  unrealized_pnl: Num
+}).annotations({ identifier: "EquitySample" })
+/** @since 0.1.0 */
+export type EquitySample = typeof EquitySample.Type
+
+/**
+ * What the drawdown needs from the whole equity history, so a restart does not replay every
+ * sample: the all-time peak, the lowest sample since it, and the largest peak-to-trough drop.
+ * `null` samples when the history is empty.
+ */
+export const EquityExtremes = Schema.Struct({
+  peak: Schema.NullOr(EquitySample),
+  trough_since_peak: Schema.NullOr(EquitySample),
+  max_drawdown_pct: Num,
+  count: Schema.Int
+}).annotations({ identifier: "EquityExtremes" })
+/** @since 0.1.0 */
+export type EquityExtremes = typeof EquityExtremes.Type

@@ -1,0 +1,6 @@
+export * from "./Primitives.js"
+export * from "./EventsIn.js"
+export * from "./EventsOut.js"
+export * from "./Responses.js"
+export * from "./Envelope.js"
+export * from "./Records.js"
