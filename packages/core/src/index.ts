@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+export * from "./domain/index.js"
 export * from "./schema/index.js"
 export * from "./ports/index.js"
 export * from "./memory/index.js"

@@ -16,7 +16,7 @@ import {
   PositionSide,
   Price,
   Quantity,
-  Symbol,
+  TradingSymbol,
   SymbolCategory,
   TradeSide
 } from "./Primitives.js"
@@ -29,7 +29,7 @@ const optional = Schema.optional
  */
 export const TradeOpened = Schema.Struct({
   trade_id: Id,
-  symbol: Symbol,
+  symbol: TradingSymbol,
   side: TradeSide,
   entry_price: Price,
   quantity: Quantity,
@@ -54,7 +54,7 @@ export type TradeOpened = typeof TradeOpened.Type
  */
 export const TradeClosed = Schema.Struct({
   trade_id: Id,
-  symbol: optional(Symbol),
+  symbol: optional(TradingSymbol),
   side: optional(TradeSide),
   exit_price: Price,
   quantity: optional(Quantity),
@@ -79,7 +79,7 @@ export type TradeClosed = typeof TradeClosed.Type
  */
 export const OrderExecuted = Schema.Struct({
   order_id: Id,
-  symbol: Symbol,
+  symbol: TradingSymbol,
   side: FillSide,
   quantity: Quantity,
   price: Price,
@@ -110,7 +110,7 @@ export type EssTripped = typeof EssTripped.Type
 
 /** `market.tick`: the latest price of a symbol. `mark_price`, when present, is preferred. */
 export const MarketTick = Schema.Struct({
-  symbol: Symbol,
+  symbol: TradingSymbol,
   price: Price,
   mark_price: optional(Price),
   timestamp: optional(EventTime),

@@ -50,10 +50,10 @@ export const Id = Schema.Trim.pipe(
 )
 
 /** A trading symbol such as `BTCUSDT`, upper-cased on decode. */
-export const Symbol = Schema.Trim.pipe(
+export const TradingSymbol = Schema.Trim.pipe(
   Schema.nonEmptyString({ message: () => "must be a non-empty symbol" }),
   Schema.compose(Schema.Uppercase, { strict: false }),
-  Schema.annotations({ identifier: "Symbol", jsonSchema: { type: "string", minLength: 1, examples: ["BTCUSDT"] } })
+  Schema.annotations({ identifier: "TradingSymbol", jsonSchema: { type: "string", minLength: 1, examples: ["BTCUSDT"] } })
 )
 
 /** The side of a position: what the snapshot reports. */

@@ -1,0 +1,221 @@
+/**
+ * Marks the open positions to market and builds what the service answers: the snapshot, the
+ * PnL breakdown, the exposure breakdown, the net positions and the drawdown metrics. One pass
+ * over the positions, O(positions); the store is never read.
+ *
+ * Equity is `cash + Σ unrealized`; exposure of a position is `size × mark`, total = long +
+ * short, net = long − short, and `exposure_pct_of_equity = total / equity × 100` (0 when equity
+ * is not positive). A position whose symbol has no price yet is marked at its entry (uPnL 0)
+ * and flagged `price_stale`.
+ *
+ * @since 0.1.0
+ */
+import { formatEventTime } from "../schema/Primitives.js"
+import type { DrawdownMetrics, ExposureBreakdown, NetPosition, PnLBreakdown, PortfolioSnapshot, PositionInfo } from "../schema/Responses.js"
+import type { PositionSide } from "../schema/Primitives.js"
+import * as Drawdown from "./Drawdown.js"
+import * as PnlStats from "./PnlStats.js"
+import type { Portfolio } from "./Portfolio.js"
+import { categoryOf, sectorOf } from "./Portfolio.js"
+import * as Position from "./Position.js"
+import * as Sum from "./Sum.js"
+
+/** A portfolio marked to market at one moment. */
+export interface Valuation {
+  readonly now: number
+  readonly cash: number
+  readonly positions: ReadonlyArray<PositionInfo>
+  readonly unrealizedPnl: number
+  readonly equity: number
+  readonly longExposure: number
+  readonly shortExposure: number
+  readonly totalExposure: number
+  readonly exposureBySymbol: Readonly<Record<string, number>>
+  readonly exposureBySector: Readonly<Record<string, number>>
+}
+
+const finite = (x: number): number => (Number.isFinite(x) ? x : 0)
+
+/**
+ * Marks every open position at the latest price of its symbol and sums the results with
+ * compensated summation.
+ */
+export const value = (self: Portfolio, cash: number, now: number): Valuation => {
+  const positions: Array<PositionInfo> = []
+  const unrealized = Sum.make()
+  const long = Sum.make()
+  const short = Sum.make()
+  const bySymbol: Record<string, number> = {}
+  const bySector: Record<string, number> = {}
+  const add = (
+    tradeId: string,
+    symbol: string,
+    side: PositionSide,
+    size: number,
+    entry: number,
+    leverage: number,
+    openedAtIso: string,
+    realized: number,
+    category: PositionInfo["category"]
+  ) => {
+    const mark = self.marks.get(symbol)
+    const price = mark === undefined ? entry : mark.price
+    const upnl = Position.unrealizedPnl(side, entry, size, price)
+    const upnlPct = Position.unrealizedPnlPct(upnl, entry, size)
+    const exposure = Position.exposure(size, price)
+    const sector = sectorOf(self, symbol)
+    Sum.add(unrealized, upnl)
+    Sum.add(side === "LONG" ? long : short, exposure)
+    bySymbol[symbol] = (bySymbol[symbol] ?? 0) + exposure
+    bySector[sector] = (bySector[sector] ?? 0) + exposure
+    positions.push({
+      trade_id: tradeId,
+      symbol,
+      side,
+      size,
+      entry_price: entry,
+      current_price: price,
+      unrealized_pnl: upnl,
+      unrealized_pnl_pct: upnlPct,
+      roe_pct: Position.roePct(upnlPct, leverage),
+      exposure,
+      leverage,
+      category,
+      sector,
+      opened_at: openedAtIso,
+      realized_pnl: realized,
+      price_stale: mark === undefined
+    })
+  }
+  for (const t of self.trades.values()) {
+    add(t.trade_id, t.symbol, t.side, t.size, t.entry_price, t.leverage, t.openedAtIso, t.realized_pnl, t.category ?? categoryOf(self, t.symbol))
+  }
+  for (const p of self.positions.values()) {
+    add(`${p.symbol}:${p.side}`, p.symbol, p.side, p.size, p.entry_price, p.leverage, p.openedAtIso, p.realized_pnl, categoryOf(self, p.symbol))
+  }
+  const u = Sum.value(unrealized)
+  const l = Sum.value(long)
+  const s = Sum.value(short)
+  return {
+    now,
+    cash,
+    positions,
+    unrealizedPnl: u,
+    equity: cash + u,
+    longExposure: l,
+    shortExposure: s,
+    totalExposure: l + s,
+    exposureBySymbol: bySymbol,
+    exposureBySector: bySector
+  }
+}
+
+/** `total / equity × 100`, 0 when equity is not positive. */
+export const exposurePctOfEquity = (v: Valuation): number => (v.equity > 0 ? finite((v.totalExposure / v.equity) * 100) : 0)
+
+/** The `PortfolioSnapshot` of a valuation; `drawdown` gives its daily drawdown (0 without). */
+export const snapshot = (self: Portfolio, v: Valuation, drawdown?: Drawdown.Drawdown): PortfolioSnapshot => {
+  const realizedToday = PnlStats.today(self.pnl, v.now)
+  return {
+    total_equity: v.equity,
+    cash_balance: v.cash,
+    total_exposure: v.totalExposure,
+    num_positions: v.positions.length,
+    positions: v.positions,
+    unrealized_pnl: v.unrealizedPnl,
+    realized_pnl_today: realizedToday,
+    realized_pnl_total: PnlStats.total(self.pnl),
+    daily_pnl: realizedToday + v.unrealizedPnl,
+    daily_drawdown_pct: drawdown === undefined ? 0 : Drawdown.metrics(drawdown, v.now, v.equity).dailyDrawdownPct,
+    exposure_pct_of_equity: exposurePctOfEquity(v),
+    timestamp: formatEventTime(v.now)
+  }
+}
+
+/** The `PnLBreakdown` of a valuation. */
+export const pnl = (self: Portfolio, v: Valuation): PnLBreakdown => {
+  const s = self.pnl
+  const today = PnlStats.today(s, v.now)
+  return {
+    realized_pnl_today: today,
+    realized_pnl_week: PnlStats.week(s, v.now),
+    realized_pnl_month: PnlStats.month(s, v.now),
+    realized_pnl_total: PnlStats.total(s),
+    unrealized_pnl: v.unrealizedPnl,
+    total_pnl: today + v.unrealizedPnl,
+    win_rate: PnlStats.winRate(s),
+    profit_factor: PnlStats.profitFactor(s),
+    num_closed_trades: s.closes,
+    num_winning_trades: s.wins,
+    num_losing_trades: s.losses,
+    gross_profit: Sum.value(s.grossProfit),
+    gross_loss: Sum.value(s.grossLoss),
+    fees_total: Sum.value(s.fees),
+    best_trade_pnl: s.best,
+    worst_trade_pnl: s.worst,
+    timestamp: formatEventTime(v.now)
+  }
+}
+
+/** The `ExposureBreakdown` of a valuation. */
+export const exposure = (v: Valuation): ExposureBreakdown => ({
+  total_exposure: v.totalExposure,
+  long_exposure: v.longExposure,
+  short_exposure: v.shortExposure,
+  net_exposure: v.longExposure - v.shortExposure,
+  exposure_by_symbol: v.exposureBySymbol,
+  exposure_by_sector: v.exposureBySector,
+  exposure_pct_of_equity: exposurePctOfEquity(v),
+  timestamp: formatEventTime(v.now)
+})
+
+/** The `DrawdownMetrics` for a valuation's equity. */
+export const drawdown = (d: Drawdown.Drawdown, v: Valuation): DrawdownMetrics => {
+  const m = Drawdown.metrics(d, v.now, v.equity)
+  return {
+    daily_drawdown_pct: m.dailyDrawdownPct,
+    weekly_drawdown_pct: m.weeklyDrawdownPct,
+    max_drawdown_pct: m.maxDrawdownPct,
+    peak_equity: m.peakEquity,
+    current_equity: m.currentEquity,
+    trough_equity: m.troughEquity,
+    peak_equity_today: m.peakEquityToday,
+    days_since_peak: m.daysSincePeak,
+    recovery_progress_pct: m.recoveryProgressPct,
+    timestamp: formatEventTime(v.now)
+  }
+}
+
+/**
+ * The net view per `(symbol, side)`: size = Σ sizes, entry = size-weighted average entry,
+ * in order of first appearance.
+ */
+export const netPositions = (v: Valuation): Array<NetPosition> => {
+  const groups = new Map<string, { symbol: string; side: PositionSide; size: Sum.Sum; cost: Sum.Sum; upnl: Sum.Sum; exposure: Sum.Sum; price: number; n: number }>()
+  for (const p of v.positions) {
+    const key = `${p.symbol}|${p.side}`
+    let g = groups.get(key)
+    if (g === undefined) {
+      g = { symbol: p.symbol, side: p.side, size: Sum.make(), cost: Sum.make(), upnl: Sum.make(), exposure: Sum.make(), price: p.current_price, n: 0 }
+      groups.set(key, g)
+    }
+    Sum.add(g.size, p.size)
+    Sum.add(g.cost, p.size * p.entry_price)
+    Sum.add(g.upnl, p.unrealized_pnl)
+    Sum.add(g.exposure, p.exposure)
+    g.n++
+  }
+  return [...groups.values()].map((g) => {
+    const size = Sum.value(g.size)
+    return {
+      symbol: g.symbol,
+      side: g.side,
+      size,
+      entry_price: size > 0 ? Sum.value(g.cost) / size : 0,
+      current_price: g.price,
+      unrealized_pnl: Sum.value(g.upnl),
+      exposure: Sum.value(g.exposure),
+      num_trades: g.n
+    }
+  })
+}

@@ -1,0 +1,277 @@
+/**
+ * The decision rules of each event type (DESIGN.md §3). Internal: use `Portfolio.decide`.
+ */
+import type { IncomingEvent, IncomingEventOf } from "../../schema/EventsIn.js"
+import type { PositionSide } from "../../schema/Primitives.js"
+import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../../schema/Records.js"
+import * as KeySet from "../KeySet.js"
+import type { Changes, Decision, Portfolio } from "../Portfolio.js"
+import { categoryOf, noChanges, positionKey } from "../Portfolio.js"
+import * as Position from "../Position.js"
+
+type Applied = Extract<Decision, { _tag: "Applied" }>
+
+const ignored = (event: IncomingEvent, reason: string): Decision => ({ _tag: "Ignored", event, reason })
+
+const applied = (
+  event: IncomingEvent,
+  key: string | undefined,
+  fields: Partial<Omit<Applied, "_tag" | "event" | "key">>
+): Decision => ({
+  _tag: "Applied",
+  event,
+  key,
+  changes: fields.changes ?? noChanges,
+  mark: fields.mark,
+  lifecycle: fields.lifecycle ?? false,
+  orphan: fields.orphan ?? false,
+  overClose: fields.overClose ?? false
+})
+
+/** A price is taken unless the symbol already has a newer one. */
+const markOf = (self: Portfolio, symbol: string, price: number, at: number) => {
+  const known = self.marks.get(symbol)
+  return known !== undefined && known.at > at ? undefined : { symbol, price, at }
+}
+
+/** A fee charged outside a close: a realization of quantity 0. */
+const feeRecord = (
+  closeId: string,
+  tradeId: string,
+  symbol: string,
+  side: PositionSide,
+  price: number,
+  fee: number,
+  at: number,
+  remaining: number
+): ClosedTradeRecord => ({
+  close_id: closeId,
+  trade_id: tradeId,
+  symbol,
+  side,
+  entry_price: price,
+  exit_price: price,
+  quantity: 0,
+  realized_pnl: -fee,
+  fees: fee,
+  opened_at: at,
+  closed_at: at,
+  remaining_size: remaining,
+  orphan: false,
+  over_close: false
+})
+
+const tradeOpened = (self: Portfolio, event: IncomingEventOf<"trade.opened">, key: string): Decision => {
+  const p = event.payload
+  if (self.trades.has(p.trade_id)) return { _tag: "Duplicate", event, key }
+  const fees = p.fees ?? 0
+  const trade: OpenTradeRecord = {
+    trade_id: p.trade_id,
+    symbol: p.symbol,
+    side: p.side,
+    entry_price: p.entry_price,
+    size: p.quantity,
+    original_size: p.quantity,
+    leverage: p.leverage,
+    category: p.category ?? categoryOf(self, p.symbol),
+    opened_at: event.at,
+    realized_pnl: -fees,
+    fees,
+    updated_at: event.at
+  }
+  const closes = fees > 0 ? [feeRecord(`${key}:fee`, p.trade_id, p.symbol, p.side, p.entry_price, fees, event.at, p.quantity)] : []
+  return applied(event, key, {
+    changes: { ...noChanges, upsertOpenTrades: [trade], closes },
+    lifecycle: true
+  })
+}
+
+const tradeClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision => {
+  const p = event.payload
+  const fees = p.fees ?? 0
+  const trade = self.trades.get(p.trade_id)
+  if (trade === undefined) {
+    const side = p.side ?? "LONG"
+    const computed = p.entry_price !== undefined && p.quantity !== undefined
+      ? Position.realizedOnClose(side, p.entry_price, p.exit_price, p.quantity) - fees
+      : -fees
+    const close: ClosedTradeRecord = {
+      close_id: key,
+      trade_id: p.trade_id,
+      symbol: p.symbol ?? "UNKNOWN",
+      side,
+      entry_price: p.entry_price ?? null,
+      exit_price: p.exit_price,
+      quantity: p.quantity ?? 0,
+      realized_pnl: p.realized_pnl ?? computed,
+      fees,
+      opened_at: null,
+      closed_at: event.at,
+      remaining_size: 0,
+      orphan: true,
+      over_close: false
+    }
+    return applied(event, key, { changes: { ...noChanges, closes: [close] }, lifecycle: true, orphan: true })
+  }
+  const requested = p.quantity ?? trade.size
+  const closedQuantity = Math.min(requested, trade.size)
+  const overClose = requested > trade.size * (1 + Position.DUST)
+  const realized = p.realized_pnl ?? Position.realizedOnClose(trade.side, trade.entry_price, p.exit_price, closedQuantity) - fees
+  const remaining = trade.size - closedQuantity
+  const flat = remaining <= trade.original_size * Position.DUST
+  const close: ClosedTradeRecord = {
+    close_id: key,
+    trade_id: trade.trade_id,
+    symbol: trade.symbol,
+    side: trade.side,
+    entry_price: trade.entry_price,
+    exit_price: p.exit_price,
+    quantity: closedQuantity,
+    realized_pnl: realized,
+    fees,
+    opened_at: trade.opened_at,
+    closed_at: event.at,
+    remaining_size: flat ? 0 : remaining,
+    orphan: false,
+    over_close: overClose
+  }
+  const changes: Changes = flat
+    ? { ...noChanges, deleteOpenTrades: [trade.trade_id], closes: [close] }
+    : {
+        ...noChanges,
+        upsertOpenTrades: [
+          {
+            trade_id: trade.trade_id,
+            symbol: trade.symbol,
+            side: trade.side,
+            entry_price: trade.entry_price,
+            size: remaining,
+            original_size: trade.original_size,
+            leverage: trade.leverage,
+            category: trade.category,
+            opened_at: trade.opened_at,
+            realized_pnl: trade.realized_pnl + realized,
+            fees: trade.fees + fees,
+            updated_at: event.at
+          }
+        ],
+        closes: [close]
+      }
+  return applied(event, key, { changes, lifecycle: true, overClose })
+}
+
+const fillKey = (p: IncomingEventOf<"order.executed">["payload"]) =>
+  p.fill_id === undefined ? p.order_id : `${p.order_id}:${p.fill_id}`
+
+const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">, key: string): Decision => {
+  const p = event.payload
+  const fee = p.fee ?? 0
+  const direction: PositionSide = p.side === "BUY" ? "LONG" : "SHORT"
+  const mark = markOf(self, p.symbol, p.price, event.at)
+  const hedge = self.options.positionMode === "hedge"
+  const baseFill = {
+    fill_key: fillKey(p),
+    order_id: p.order_id,
+    fill_id: p.fill_id === undefined ? null : String(p.fill_id),
+    symbol: p.symbol,
+    side: p.side,
+    quantity: p.quantity,
+    price: p.price,
+    fee,
+    executed_at: event.at
+  }
+  if (self.options.positionSource === "trades") {
+    const positionSide: PositionSide = p.position_side === "LONG" || p.position_side === "SHORT" ? p.position_side : direction
+    const fill: FillRecord = { ...baseFill, position_side: positionSide, realized_pnl: 0 }
+    return applied(event, key, { changes: { ...noChanges, fills: [fill] }, mark, lifecycle: true })
+  }
+  let hedgeSide: PositionSide | undefined
+  let position: NetPositionRecord | undefined
+  if (hedge) {
+    if (p.position_side !== "LONG" && p.position_side !== "SHORT") {
+      return ignored(event, "hedge mode needs position_side LONG or SHORT on every fill")
+    }
+    hedgeSide = p.position_side
+    position = self.positions.get(positionKey(p.symbol, hedgeSide))
+  } else {
+    position = self.positions.get(positionKey(p.symbol, "LONG")) ?? self.positions.get(positionKey(p.symbol, "SHORT"))
+  }
+  const before = position === undefined ? undefined : { side: position.side, size: position.size, entryPrice: position.entry_price }
+  const outcome = Position.applyFill(before, { direction, quantity: p.quantity, price: p.price }, hedgeSide)
+  const realized = outcome.realizedPnl - fee
+  const after = outcome.position
+  const sameSide = after !== undefined && position !== undefined && after.side === position.side
+  const upsert: Array<NetPositionRecord> = []
+  const remove: Array<{ symbol: string; side: PositionSide }> = []
+  if (position !== undefined && !sameSide) remove.push({ symbol: p.symbol, side: position.side })
+  if (after !== undefined) {
+    upsert.push({
+      symbol: p.symbol,
+      side: after.side,
+      size: after.size,
+      entry_price: after.entryPrice,
+      leverage: p.leverage ?? position?.leverage ?? 1,
+      opened_at: sameSide ? position!.opened_at : event.at,
+      realized_pnl: (sameSide ? position!.realized_pnl : 0) + (outcome.flipped ? 0 : realized),
+      fees: (sameSide ? position!.fees : 0) + (outcome.flipped ? 0 : fee),
+      updated_at: event.at
+    })
+  }
+  const closedSide = position?.side ?? hedgeSide ?? direction
+  const closes: Array<ClosedTradeRecord> = []
+  if (outcome.closedQuantity > 0) {
+    closes.push({
+      close_id: `${key}:close`,
+      trade_id: positionKey(p.symbol, closedSide),
+      symbol: p.symbol,
+      side: closedSide,
+      entry_price: position!.entry_price,
+      exit_price: p.price,
+      quantity: outcome.closedQuantity,
+      realized_pnl: realized,
+      fees: fee,
+      opened_at: position!.opened_at,
+      closed_at: event.at,
+      remaining_size: after !== undefined && sameSide ? after.size : 0,
+      orphan: false,
+      over_close: outcome.excessQuantity > 0
+    })
+  } else if (fee > 0) {
+    closes.push(feeRecord(`${key}:fee`, positionKey(p.symbol, after?.side ?? closedSide), p.symbol, after?.side ?? closedSide, p.price, fee, event.at, after?.size ?? 0))
+  }
+  const positionSide = after?.side ?? closedSide
+  const fill: FillRecord = { ...baseFill, position_side: positionSide, realized_pnl: realized }
+  return applied(event, key, {
+    changes: { ...noChanges, fills: [fill], closes, upsertNetPositions: upsert, deleteNetPositions: remove },
+    mark,
+    lifecycle: true,
+    overClose: outcome.excessQuantity > 0
+  })
+}
+
+/** The decision for one event; `key` is its processed-event id (see `Portfolio.eventKey`). */
+export const decideEvent = (self: Portfolio, event: IncomingEvent, key: string | undefined): Decision => {
+  if (event.type === "market.tick") {
+    const price = event.payload.mark_price ?? event.payload.price
+    const mark = markOf(self, event.payload.symbol, price, event.at)
+    return mark === undefined
+      ? ignored(event, `older than the last price of ${event.payload.symbol}`)
+      : applied(event, undefined, { mark })
+  }
+  if (key === undefined) return ignored(event, "no event key")
+  if (KeySet.has(self.seen, key)) return { _tag: "Duplicate", event, key }
+  switch (event.type) {
+    case "trade.opened":
+      return self.options.positionSource === "trades"
+        ? tradeOpened(self, event, key)
+        : ignored(event, "positions come from fills (PORTFOLIO_POSITION_SOURCE=fills): trade events are not applied")
+    case "trade.closed":
+      return self.options.positionSource === "trades"
+        ? tradeClosed(self, event, key)
+        : ignored(event, "positions come from fills (PORTFOLIO_POSITION_SOURCE=fills): trade events are not applied")
+    case "order.executed":
+      return orderExecuted(self, event, key)
+    case "ess.tripped":
+      return applied(event, key, { lifecycle: true })
+  }
+}
