@@ -7,4 +7,5 @@
 export * from "./domain/index.js"
 export * from "./schema/index.js"
 export * from "./ports/index.js"
+export * from "./service/index.js"
 export * from "./memory/index.js"

@@ -1,0 +1,146 @@
+/**
+ * The service's configuration (DESIGN.md §7): environment variables with the `PORTFOLIO_`
+ * prefix, read through effect `Config`, with defaults, validated at start with an error that
+ * names the variable.
+ *
+ * | variable | default | meaning |
+ * | --- | --- | --- |
+ * | `PORTFOLIO_SERVICE_NAME` | `portfolio_intelligence` | `source` of what we publish; consumer group name |
+ * | `PORTFOLIO_SNAPSHOT_INTERVAL` | `10` | seconds between snapshots (or a duration: `500 millis`) |
+ * | `PORTFOLIO_TIMEZONE` | `UTC` | IANA zone of the PnL windows and the daily drawdown |
+ * | `PORTFOLIO_POSITION_SOURCE` | `trades` | `trades` or `fills` |
+ * | `PORTFOLIO_POSITION_MODE` | `one-way` | `one-way` or `hedge` (fills mode) |
+ * | `PORTFOLIO_DRAWDOWN_ALERT_PCT` | `5` | daily drawdown that raises `portfolio.drawdown_updated` |
+ * | `PORTFOLIO_DRAWDOWN_HYSTERESIS_PCT` | `1` | the alert clears below threshold − this |
+ * | `PORTFOLIO_SECTORS` | — | `SYMBOL=SECTOR` pairs, comma-separated |
+ * | `PORTFOLIO_CATEGORIES` | — | `SYMBOL=CORE\|EXPANSION\|MONITORING\|TOXIC` pairs |
+ * | `PORTFOLIO_DEFAULT_CATEGORY` | `CORE` | category of unlisted symbols |
+ * | `PORTFOLIO_REMEMBER_EVENT_IDS` | `100000` | processed ids kept in memory (the store keeps all) |
+ *
+ * @since 0.1.0
+ */
+import { Config, ConfigError, Context, Duration, Either, Layer } from "effect"
+import * as Calendar from "../domain/Calendar.js"
+import type { Options } from "../domain/Portfolio.js"
+import type { SymbolCategory } from "../schema/Primitives.js"
+
+/** The service's settings. */
+export interface PortfolioConfigShape {
+  readonly serviceName: string
+  readonly snapshotInterval: Duration.Duration
+  readonly drawdownAlertPct: number
+  readonly drawdownHysteresisPct: number
+  readonly portfolio: Options
+}
+
+/** The service's settings as a context entry. */
+export class PortfolioConfig extends Context.Tag("@portfolio/core/PortfolioConfig")<PortfolioConfig, PortfolioConfigShape>() {}
+
+const categories: ReadonlyArray<SymbolCategory> = ["CORE", "EXPANSION", "MONITORING", "TOXIC"]
+
+const pairs = (name: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(""),
+    Config.mapOrFail((text) => {
+      const out: Record<string, string> = {}
+      for (const part of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+        const [k, v, ...rest] = part.split("=").map((s) => s.trim())
+        if (k === undefined || k === "" || v === undefined || v === "" || rest.length > 0) {
+          return Either.left(ConfigError.InvalidData([name], `expected SYMBOL=VALUE pairs separated by commas, got ${JSON.stringify(part)}`))
+        }
+        out[k.toUpperCase()] = v
+      }
+      return Either.right(out)
+    })
+  )
+
+const category = (name: string) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((v) =>
+      (categories as ReadonlyArray<string>).includes(v.toUpperCase())
+        ? Either.right(v.toUpperCase() as SymbolCategory)
+        : Either.left(ConfigError.InvalidData([name], `expected one of ${categories.join(", ")}, got ${JSON.stringify(v)}`))
+    )
+  )
+
+const interval = Config.string("PORTFOLIO_SNAPSHOT_INTERVAL").pipe(
+  Config.withDefault("10"),
+  Config.mapOrFail((raw) => {
+    const seconds = Number(raw)
+    if (raw.trim() !== "" && Number.isFinite(seconds)) {
+      return seconds > 0
+        ? Either.right(Duration.millis(Math.round(seconds * 1000)))
+        : Either.left(ConfigError.InvalidData(["PORTFOLIO_SNAPSHOT_INTERVAL"], `must be positive, got ${raw}`))
+    }
+    const d = Duration.decodeUnknown(raw)
+    return d._tag === "Some" && Duration.toMillis(d.value) > 0
+      ? Either.right(d.value)
+      : Either.left(ConfigError.InvalidData(["PORTFOLIO_SNAPSHOT_INTERVAL"], `expected seconds or a duration such as "500 millis", got ${JSON.stringify(raw)}`))
+  })
+)
+
+const percent = (name: string, fallback: number) =>
+  Config.number(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `${name} must be between 0 and 100`, validation: (n) => n >= 0 && n <= 100 })
+  )
+
+/** Reads and validates the configuration from the environment. */
+export const config: Config.Config<PortfolioConfigShape> = Config.all({
+  serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault("portfolio_intelligence")),
+  snapshotInterval: interval,
+  drawdownAlertPct: percent("PORTFOLIO_DRAWDOWN_ALERT_PCT", 5),
+  drawdownHysteresisPct: percent("PORTFOLIO_DRAWDOWN_HYSTERESIS_PCT", 1),
+  timeZone: Config.string("PORTFOLIO_TIMEZONE").pipe(
+    Config.withDefault("UTC"),
+    Config.validate({ message: "PORTFOLIO_TIMEZONE must be an IANA time zone such as UTC or Europe/Oslo", validation: Calendar.isValidTimeZone })
+  ),
+  positionSource: Config.literal("trades", "fills")("PORTFOLIO_POSITION_SOURCE").pipe(Config.withDefault("trades" as const)),
+  positionMode: Config.literal("one-way", "hedge")("PORTFOLIO_POSITION_MODE").pipe(Config.withDefault("one-way" as const)),
+  sectors: pairs("PORTFOLIO_SECTORS"),
+  categories: pairs("PORTFOLIO_CATEGORIES").pipe(
+    Config.mapOrFail((m) => {
+      for (const [k, v] of Object.entries(m)) {
+        if (!(categories as ReadonlyArray<string>).includes(v.toUpperCase())) {
+          return Either.left(ConfigError.InvalidData(["PORTFOLIO_CATEGORIES"], `${k}: expected one of ${categories.join(", ")}, got ${v}`))
+        }
+        m[k] = v.toUpperCase()
+      }
+      return Either.right(m as Record<string, SymbolCategory>)
+    })
+  ),
+  defaultCategory: category("PORTFOLIO_DEFAULT_CATEGORY").pipe(Config.withDefault("CORE" as const)),
+  rememberKeys: Config.integer("PORTFOLIO_REMEMBER_EVENT_IDS").pipe(
+    Config.withDefault(100_000),
+    Config.validate({ message: "PORTFOLIO_REMEMBER_EVENT_IDS must be positive", validation: (n) => n > 0 })
+  )
+}).pipe(
+  Config.map((c) => ({
+    serviceName: c.serviceName,
+    snapshotInterval: c.snapshotInterval,
+    drawdownAlertPct: c.drawdownAlertPct,
+    drawdownHysteresisPct: c.drawdownHysteresisPct,
+    portfolio: {
+      timeZone: c.timeZone,
+      positionSource: c.positionSource,
+      positionMode: c.positionMode,
+      sectors: c.sectors,
+      categories: c.categories,
+      defaultCategory: c.defaultCategory,
+      rememberKeys: c.rememberKeys
+    }
+  }))
+)
+
+/** The configuration read from the environment (fails at start naming the bad variable). */
+export const layerConfig: Layer.Layer<PortfolioConfig, ConfigError.ConfigError> = Layer.effect(PortfolioConfig, config)
+
+/** A configuration given in code; unspecified fields take the defaults. */
+export const layer = (settings: Partial<PortfolioConfigShape> = {}): Layer.Layer<PortfolioConfig> =>
+  Layer.succeed(PortfolioConfig, {
+    serviceName: settings.serviceName ?? "portfolio_intelligence",
+    snapshotInterval: settings.snapshotInterval ?? Duration.seconds(10),
+    drawdownAlertPct: settings.drawdownAlertPct ?? 5,
+    drawdownHysteresisPct: settings.drawdownHysteresisPct ?? 1,
+    portfolio: settings.portfolio ?? {}
+  })

@@ -1,0 +1,42 @@
+/**
+ * The running portfolio service as the HTTP layer sees it: queries of the current state and
+ * ingestion of events.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect } from "effect"
+import type { IngestResult, RejectedEvent } from "../schema/Ingest.js"
+import type {
+  DrawdownMetrics,
+  ExposureBreakdown,
+  NetPosition,
+  PnLBreakdown,
+  PortfolioSnapshot,
+  ServiceHealth
+} from "../schema/Responses.js"
+import type { StoreError } from "../ports/TradeStore.js"
+
+/**
+ * The queries and the ingestion entry of the running service.
+ *
+ * - the queries answer the current state, built in O(positions), never re-reading the store;
+ * - `ingest` takes an envelope as `POST /api/events` receives it (decoded JSON) and runs the
+ *   same path as a bus delivery: validate → persist → apply → publish. An invalid event is
+ *   answered `rejected` with its reason (and counted, and kept among the recent rejections);
+ *   it fails only when the store fails.
+ */
+export interface PortfolioServiceShape {
+  readonly snapshot: Effect.Effect<PortfolioSnapshot>
+  readonly pnl: Effect.Effect<PnLBreakdown>
+  readonly exposure: Effect.Effect<ExposureBreakdown>
+  readonly drawdown: Effect.Effect<DrawdownMetrics>
+  readonly netPositions: Effect.Effect<ReadonlyArray<NetPosition>>
+  readonly health: Effect.Effect<ServiceHealth>
+  readonly rejections: Effect.Effect<ReadonlyArray<RejectedEvent>>
+  readonly ingest: (envelope: unknown) => Effect.Effect<IngestResult, StoreError>
+  /** Builds a snapshot, records an equity sample and publishes it now (what the timer does). */
+  readonly publishSnapshot: Effect.Effect<void>
+}
+
+/** The running portfolio service: see {@link PortfolioServiceShape}. */
+export class PortfolioService extends Context.Tag("@portfolio/core/PortfolioService")<PortfolioService, PortfolioServiceShape>() {}
