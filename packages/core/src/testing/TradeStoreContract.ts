@@ -1,2 +1,348 @@
-/** Placeholder: being written. */
-export {}
+/**
+ * The contract every `TradeStore` implementation passes: atomic, idempotent commits, upserts
+ * and deletes by key, time ranges, counts. Run it from an implementation's tests with a
+ * factory that gives a fresh, empty store each time.
+ *
+ * @example
+ * tradeStoreContract("MemoryTradeStore", () => MemoryTradeStore.layer)
+ *
+ * @since 0.1.0
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, type Layer } from "effect"
+import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../schema/Records.js"
+import { type StoreBatch, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
+
+/** An open trade with defaults for every field but its id. */
+export const openTradeRecord = (trade_id: string, fields: Partial<OpenTradeRecord> = {}): OpenTradeRecord => ({
+  trade_id,
+  symbol: "BTCUSDT",
+  side: "LONG",
+  entry_price: 50_000.5,
+  size: 0.25,
+  original_size: 0.25,
+  leverage: 10,
+  category: "CORE",
+  opened_at: 1_700_000_000_000,
+  realized_pnl: 0,
+  fees: 0.0125,
+  updated_at: 1_700_000_000_000,
+  ...fields
+})
+
+/** A close with defaults for every field but its id and time. */
+export const closedTradeRecord = (
+  close_id: string,
+  closed_at: number,
+  fields: Partial<ClosedTradeRecord> = {}
+): ClosedTradeRecord => ({
+  close_id,
+  trade_id: `trade-of-${close_id}`,
+  symbol: "ETHUSDT",
+  side: "SHORT",
+  entry_price: 3_000.25,
+  exit_price: 2_950.75,
+  quantity: 1.5,
+  realized_pnl: 74.25 - 0.1 - 0.2,
+  fees: 0.3,
+  opened_at: closed_at - 60_000,
+  closed_at,
+  remaining_size: 0,
+  orphan: false,
+  over_close: false,
+  ...fields
+})
+
+/** A fill with defaults for every field but its key and time. */
+export const fillRecord = (fill_key: string, executed_at: number, fields: Partial<FillRecord> = {}): FillRecord => ({
+  fill_key,
+  order_id: `order-of-${fill_key}`,
+  fill_id: null,
+  symbol: "SOLUSDT",
+  side: "BUY",
+  position_side: "LONG",
+  quantity: 3,
+  price: 150.125,
+  fee: 0.05,
+  realized_pnl: 0,
+  executed_at,
+  ...fields
+})
+
+/** A net position with defaults for every field but its key. */
+export const netPositionRecord = (
+  symbol: string,
+  side: NetPositionRecord["side"],
+  fields: Partial<NetPositionRecord> = {}
+): NetPositionRecord => ({
+  symbol,
+  side,
+  size: 2,
+  entry_price: 101.5,
+  leverage: 3,
+  opened_at: 1_700_000_000_000,
+  realized_pnl: -1.25,
+  fees: 0.5,
+  updated_at: 1_700_000_100_000,
+  ...fields
+})
+
+/** A batch with nothing in it but what `fields` gives. */
+export const storeBatch = (eventKey: string, fields: Partial<Omit<StoreBatch, "eventKey">> = {}): StoreBatch => ({
+  eventKey,
+  eventType: "trade.opened",
+  at: 1_700_000_000_000,
+  upsertOpenTrades: [],
+  deleteOpenTrades: [],
+  closes: [],
+  fills: [],
+  upsertNetPositions: [],
+  deleteNetPositions: [],
+  ...fields
+})
+
+/** Everything a store holds, for before/after comparisons. */
+const contents = (store: TradeStoreService) =>
+  Effect.all({
+    openTrades: store.openTrades,
+    netPositions: store.netPositions,
+    closes: store.closedTrades(),
+    fills: store.fills(),
+    counts: store.counts
+  })
+
+/**
+ * Registers the trade store contract as a `describe` block named `name`. `makeLayer` is called
+ * once per test and must give a fresh, empty store.
+ */
+export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer<TradeStore, E>): void => {
+  const withStore = <A>(body: (store: TradeStoreService) => Effect.Effect<A, unknown>) =>
+    Effect.flatMap(TradeStore, body).pipe(Effect.provide(makeLayer()))
+
+  describe(`${name} (TradeStore contract)`, () => {
+    it.effect("a fresh store is empty and answers ping", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.ping
+          expect(yield* contents(store)).toEqual({
+            openTrades: [],
+            netPositions: [],
+            closes: [],
+            fills: [],
+            counts: { openTrades: 0, closes: 0, fills: 0, events: 0 }
+          })
+          expect(yield* store.isProcessed("never-seen")).toBe(false)
+        })
+      ))
+
+    it.effect("commit writes every record of a batch, values intact", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          const trades = [
+            openTradeRecord("t-1", { entry_price: 0.1 + 0.2, size: 1e-12, category: null }),
+            openTradeRecord("t-2", { opened_at: 1_700_000_000_001, side: "SHORT", realized_pnl: -1234.5678901234 })
+          ]
+          const closes = [
+            closedTradeRecord("c-1", 1_700_000_050_000, { entry_price: null, opened_at: null, orphan: true }),
+            closedTradeRecord("c-2", 1_700_000_060_000, { over_close: true, realized_pnl: 1.7976931348623157e308 })
+          ]
+          const fills = [
+            fillRecord("f-1", 1_700_000_070_000, { fill_id: "9", side: "SELL", position_side: "SHORT" }),
+            fillRecord("f-2", 1_700_000_080_000)
+          ]
+          const positions = [netPositionRecord("SOLUSDT", "LONG", { entry_price: 5e-324 })]
+          const batch = storeBatch("ev-1", { upsertOpenTrades: trades, closes, fills, upsertNetPositions: positions })
+          expect(yield* store.commit(batch)).toBe("committed")
+          expect(yield* contents(store)).toEqual({
+            openTrades: trades,
+            netPositions: positions,
+            closes,
+            fills,
+            counts: { openTrades: 2, closes: 2, fills: 2, events: 1 }
+          })
+          expect(yield* store.isProcessed("ev-1")).toBe(true)
+        })
+      ))
+
+    it.effect("a second commit of the same eventKey answers duplicate and changes nothing", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          const first = storeBatch("ev-dup", {
+            upsertOpenTrades: [openTradeRecord("t-1")],
+            closes: [closedTradeRecord("c-1", 1000)]
+          })
+          expect(yield* store.commit(first)).toBe("committed")
+          const before = yield* contents(store)
+          const again = storeBatch("ev-dup", {
+            upsertOpenTrades: [openTradeRecord("t-1", { size: 99 }), openTradeRecord("t-9")],
+            deleteOpenTrades: ["t-1"],
+            closes: [closedTradeRecord("c-2", 2000)],
+            fills: [fillRecord("f-1", 3000)],
+            upsertNetPositions: [netPositionRecord("BTCUSDT", "LONG")]
+          })
+          expect(yield* store.commit(again)).toBe("duplicate")
+          expect(yield* store.commit(first)).toBe("duplicate")
+          expect(yield* contents(store)).toEqual(before)
+        })
+      ))
+
+    it.effect("a batch that fails writes nothing, not even its event key", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.commit(storeBatch("ev-1", { closes: [closedTradeRecord("c-1", 1000)] }))
+          const before = yield* contents(store)
+          const clashing = storeBatch("ev-2", {
+            upsertOpenTrades: [openTradeRecord("t-2")],
+            fills: [fillRecord("f-2", 2000)],
+            upsertNetPositions: [netPositionRecord("BTCUSDT", "SHORT")],
+            closes: [closedTradeRecord("c-2", 2000), closedTradeRecord("c-1", 3000)]
+          })
+          const error = yield* Effect.flip(store.commit(clashing))
+          expect(error._tag).toBe("StoreError")
+          expect(error.retryable).toBe(false)
+          expect(yield* contents(store)).toEqual(before)
+          expect(yield* store.isProcessed("ev-2")).toBe(false)
+
+          const repeatsInside = storeBatch("ev-3", {
+            upsertOpenTrades: [openTradeRecord("t-3")],
+            fills: [fillRecord("f-3", 2000), fillRecord("f-3", 2001)]
+          })
+          expect((yield* Effect.flip(store.commit(repeatsInside)))._tag).toBe("StoreError")
+          expect(yield* contents(store)).toEqual(before)
+
+          // The key was not burnt: the corrected batch commits.
+          const fixed = { ...clashing, closes: [closedTradeRecord("c-2", 2000)] }
+          expect(yield* store.commit(fixed)).toBe("committed")
+          const after = yield* contents(store)
+          expect(after.openTrades.map((t) => t.trade_id)).toEqual(["t-2"])
+          expect(after.closes.map((c) => c.close_id)).toEqual(["c-1", "c-2"])
+          expect(after.counts).toEqual({ openTrades: 1, closes: 2, fills: 1, events: 2 })
+        })
+      ))
+
+    it.effect("open trades are upserted by trade_id and listed by (opened_at, trade_id)", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.commit(storeBatch("ev-1", {
+            upsertOpenTrades: [
+              openTradeRecord("t-b", { opened_at: 2000 }),
+              openTradeRecord("t-a", { opened_at: 2000 }),
+              openTradeRecord("t-c", { opened_at: 1000 })
+            ]
+          }))
+          const partlyClosed = openTradeRecord("t-a", { opened_at: 2000, size: 0.1, realized_pnl: 12.5, updated_at: 3000 })
+          yield* store.commit(storeBatch("ev-2", { upsertOpenTrades: [partlyClosed] }))
+          const trades = yield* store.openTrades
+          expect(trades.map((t) => t.trade_id)).toEqual(["t-c", "t-a", "t-b"])
+          expect(trades[1]).toEqual(partlyClosed)
+          expect((yield* store.counts).openTrades).toBe(3)
+        })
+      ))
+
+    it.effect("net positions are upserted by (symbol, side) and listed in that order", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.commit(storeBatch("ev-1", {
+            upsertNetPositions: [
+              netPositionRecord("ETHUSDT", "SHORT"),
+              netPositionRecord("BTCUSDT", "SHORT", { size: 1 }),
+              netPositionRecord("BTCUSDT", "LONG")
+            ]
+          }))
+          const grown = netPositionRecord("BTCUSDT", "SHORT", { size: 3, entry_price: 99.5 })
+          yield* store.commit(storeBatch("ev-2", { upsertNetPositions: [grown] }))
+          expect(yield* store.netPositions).toEqual([
+            netPositionRecord("BTCUSDT", "LONG"),
+            grown,
+            netPositionRecord("ETHUSDT", "SHORT")
+          ])
+        })
+      ))
+
+    it.effect("deletes remove open trades and net positions; deleting what is absent is a no-op", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.commit(storeBatch("ev-1", {
+            upsertOpenTrades: [openTradeRecord("t-1"), openTradeRecord("t-2")],
+            upsertNetPositions: [netPositionRecord("BTCUSDT", "LONG"), netPositionRecord("BTCUSDT", "SHORT")]
+          }))
+          const result = yield* store.commit(storeBatch("ev-2", {
+            deleteOpenTrades: ["t-1", "t-missing"],
+            deleteNetPositions: [{ symbol: "BTCUSDT", side: "LONG" }, { symbol: "XRPUSDT", side: "LONG" }]
+          }))
+          expect(result).toBe("committed")
+          expect((yield* store.openTrades).map((t) => t.trade_id)).toEqual(["t-2"])
+          expect((yield* store.netPositions).map((p) => `${p.symbol}/${p.side}`)).toEqual(["BTCUSDT/SHORT"])
+        })
+      ))
+
+    it.effect("within a batch, upserts apply before deletes", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.commit(storeBatch("ev-1", {
+            upsertOpenTrades: [openTradeRecord("t-1"), openTradeRecord("t-2")],
+            deleteOpenTrades: ["t-1"],
+            upsertNetPositions: [netPositionRecord("BTCUSDT", "LONG")],
+            deleteNetPositions: [{ symbol: "BTCUSDT", side: "LONG" }]
+          }))
+          expect((yield* store.openTrades).map((t) => t.trade_id)).toEqual(["t-2"])
+          expect(yield* store.netPositions).toEqual([])
+        })
+      ))
+
+    it.effect("closedTrades: from inclusive, to exclusive, oldest first, limit", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          // Committed out of time order, with a tie at 3000 broken by close_id.
+          for (const [key, at] of [["c-5", 5000], ["c-3b", 3000], ["c-1", 1000], ["c-4", 4000], ["c-3a", 3000], ["c-2", 2000]] as const) {
+            yield* store.commit(storeBatch(`ev-${key}`, { closes: [closedTradeRecord(key, at)] }))
+          }
+          const ids = (range?: Parameters<TradeStoreService["closedTrades"]>[0]) =>
+            Effect.map(store.closedTrades(range), (rows) => rows.map((r) => r.close_id))
+          expect(yield* ids()).toEqual(["c-1", "c-2", "c-3a", "c-3b", "c-4", "c-5"])
+          expect(yield* ids({ from: 2000, to: 4000 })).toEqual(["c-2", "c-3a", "c-3b"])
+          expect(yield* ids({ from: 3000 })).toEqual(["c-3a", "c-3b", "c-4", "c-5"])
+          expect(yield* ids({ from: 3001 })).toEqual(["c-4", "c-5"])
+          expect(yield* ids({ to: 3000 })).toEqual(["c-1", "c-2"])
+          expect(yield* ids({ limit: 2 })).toEqual(["c-1", "c-2"])
+          expect(yield* ids({ from: 2000, to: 5000, limit: 2 })).toEqual(["c-2", "c-3a"])
+          expect(yield* ids({ limit: 0 })).toEqual([])
+          expect(yield* ids({ from: 4000, to: 2000 })).toEqual([])
+          expect(yield* ids({ from: 6000 })).toEqual([])
+        })
+      ))
+
+    it.effect("fills: from inclusive, to exclusive, oldest first, limit", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          const all = [fillRecord("f-3", 300), fillRecord("f-1", 100), fillRecord("f-2b", 200), fillRecord("f-2a", 200)]
+          yield* store.commit(storeBatch("ev-1", { fills: all.slice(0, 2) }))
+          yield* store.commit(storeBatch("ev-2", { fills: all.slice(2) }))
+          const keys = (range?: Parameters<TradeStoreService["fills"]>[0]) =>
+            Effect.map(store.fills(range), (rows) => rows.map((r) => r.fill_key))
+          expect(yield* keys()).toEqual(["f-1", "f-2a", "f-2b", "f-3"])
+          expect(yield* keys({ from: 200 })).toEqual(["f-2a", "f-2b", "f-3"])
+          expect(yield* keys({ to: 200 })).toEqual(["f-1"])
+          expect(yield* keys({ from: 100, to: 300, limit: 1 })).toEqual(["f-1"])
+          expect((yield* store.fills({ from: 300 }))[0]).toEqual(all[0])
+        })
+      ))
+
+    it.effect("isProcessed and counts follow commits, including batches with no records", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.commit(storeBatch("ev-empty", { eventType: "market.tick" }))
+          yield* store.commit(storeBatch("ev-open", { upsertOpenTrades: [openTradeRecord("t-1")] }))
+          yield* store.commit(storeBatch("ev-close", {
+            deleteOpenTrades: ["t-1"],
+            closes: [closedTradeRecord("c-1", 10)],
+            fills: [fillRecord("f-1", 10), fillRecord("f-2", 11)]
+          }))
+          expect(yield* store.isProcessed("ev-empty")).toBe(true)
+          expect(yield* store.isProcessed("ev-close")).toBe(true)
+          expect(yield* store.isProcessed("ev-other")).toBe(false)
+          expect(yield* store.counts).toEqual({ openTrades: 0, closes: 1, fills: 2, events: 3 })
+        })
+      ))
+  })
+}

@@ -1,0 +1,117 @@
+/**
+ * The typed shape of the database, as kysely sees it: one interface per table. Money and
+ * quantities are float64 (`double precision`, REAL in SQLite), times are epoch milliseconds
+ * (`bigint`, INTEGER in SQLite), flags are `0 | 1`.
+ *
+ * @since 0.1.0
+ */
+import type { PositionSide, OrderSide, SymbolCategory } from "@portfolio/core"
+
+/** Every table of the store, keyed by table name. */
+export interface Database {
+  readonly processed_events: ProcessedEventsTable
+  readonly open_trades: OpenTradesTable
+  readonly closed_trades: ClosedTradesTable
+  readonly fills: FillsTable
+  readonly net_positions: NetPositionsTable
+  readonly equity_samples: EquitySamplesTable
+  readonly equity_extremes: EquityExtremesTable
+}
+
+/** One row per committed event: the idempotency record. Key `event_key`. */
+export interface ProcessedEventsTable {
+  event_key: string
+  event_type: string
+  /** Event time. */
+  at: number
+}
+
+/** Trades still open, with their remaining size. Key `trade_id`. */
+export interface OpenTradesTable {
+  trade_id: string
+  symbol: string
+  side: PositionSide
+  entry_price: number
+  size: number
+  original_size: number
+  leverage: number
+  category: SymbolCategory | null
+  opened_at: number
+  realized_pnl: number
+  fees: number
+  updated_at: number
+}
+
+/** Every close, whole or partial. Key `close_id`; read by `(closed_at, close_id)`. */
+export interface ClosedTradesTable {
+  close_id: string
+  trade_id: string
+  symbol: string
+  side: PositionSide
+  entry_price: number | null
+  exit_price: number
+  quantity: number
+  realized_pnl: number
+  fees: number
+  opened_at: number | null
+  closed_at: number
+  remaining_size: number
+  orphan: 0 | 1
+  over_close: 0 | 1
+}
+
+/** Every applied fill. Key `fill_key`; read by `(executed_at, fill_key)`. */
+export interface FillsTable {
+  fill_key: string
+  order_id: string
+  fill_id: string | null
+  symbol: string
+  side: OrderSide
+  position_side: PositionSide
+  quantity: number
+  price: number
+  fee: number
+  realized_pnl: number
+  executed_at: number
+}
+
+/** Positions built from fills. Key `(symbol, side)`. */
+export interface NetPositionsTable {
+  symbol: string
+  side: PositionSide
+  size: number
+  entry_price: number
+  leverage: number
+  opened_at: number
+  realized_pnl: number
+  fees: number
+  updated_at: number
+}
+
+/** Equity samples; `seq` numbers them 1, 2, … in append order. Read by `(at, seq)`. */
+export interface EquitySamplesTable {
+  seq: number
+  at: number
+  equity: number
+  cash: number
+  unrealized_pnl: number
+}
+
+/**
+ * The one row (`id = 1`) of equity extremes, updated in the transaction of every append: the
+ * sample count, the latest time, the peak sample, the trough sample since it, the max drawdown.
+ */
+export interface EquityExtremesTable {
+  id: number
+  sample_count: number
+  latest_at: number | null
+  peak_at: number | null
+  peak_equity: number | null
+  peak_cash: number | null
+  peak_unrealized_pnl: number | null
+  trough_at: number | null
+  trough_equity: number | null
+  trough_cash: number | null
+  trough_unrealized_pnl: number | null
+  max_drawdown_pct: number
+}
