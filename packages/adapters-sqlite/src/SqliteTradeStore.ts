@@ -8,6 +8,9 @@
  */
 import {
   type CommitResult,
+  type MarkRecord,
+  REALIZED_BUCKET_MS,
+  type RealizedBucket,
   type FillRecord,
   type NetPositionRecord,
   type OpenTradeRecord,
@@ -88,6 +91,43 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
     return "committed"
   })
 
+  const saveMarksInTransaction = sqlite.transaction((marks: ReadonlyArray<MarkRecord>) => {
+    for (const mark of marks) {
+      query.run(
+        kysely
+          .insertInto("last_prices")
+          .values({ symbol: mark.symbol, price: mark.price, at: mark.at })
+          .onConflict((oc) =>
+            oc
+              .column("symbol")
+              .doUpdateSet((eb) => ({ price: eb.ref("excluded.price"), at: eb.ref("excluded.at") }))
+              .where("last_prices.at", "<=", (eb) => eb.ref("excluded.at"))
+          )
+      )
+    }
+  })
+
+  // Closes summed per 15-minute bucket; integer division of epoch ms is portable (bigint in
+  // PostgreSQL, INTEGER in SQLite). A trade close has a quantity or is a close of an unknown trade.
+  const bucketExpr = sql<number>`closed_at / ${sql.lit(REALIZED_BUCKET_MS)}`
+  const isTrade = sql`(quantity > 0 or orphan = 1)`
+  const realizedBuckets = kysely
+    .selectFrom("closed_trades")
+    .select([
+      bucketExpr.as("bucket"),
+      sql<number>`sum(realized_pnl)`.as("realized_pnl"),
+      sql<number>`sum(fees)`.as("fees"),
+      sql<number>`sum(case when realized_pnl > 0 then realized_pnl else 0 end)`.as("gross_profit"),
+      sql<number>`sum(case when realized_pnl < 0 then -realized_pnl else 0 end)`.as("gross_loss"),
+      sql<number>`sum(case when ${isTrade} then 1 else 0 end)`.as("trade_closes"),
+      sql<number>`sum(case when ${isTrade} and realized_pnl > 0 then 1 else 0 end)`.as("wins"),
+      sql<number>`sum(case when ${isTrade} and realized_pnl < 0 then 1 else 0 end)`.as("losses"),
+      sql<number | null>`max(case when ${isTrade} then realized_pnl end)`.as("best"),
+      sql<number | null>`min(case when ${isTrade} then realized_pnl end)`.as("worst")
+    ])
+    .groupBy(bucketExpr)
+    .orderBy(bucketExpr)
+
   const attempt = <A>(operation: string, run: () => A): Effect.Effect<A, StoreError> =>
     Effect.try({ try: run, catch: (cause) => SqliteSpecific.toStoreError(operation, cause) })
 
@@ -132,6 +172,24 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
         const limit = rowLimit(range)
         return query.all(limit === undefined ? select : select.limit(limit))
       }),
+    realizedBuckets: attempt("realizedBuckets", (): Array<RealizedBucket> =>
+      query.all(realizedBuckets).map(({ bucket, ...sums }) => ({
+        start: Number(bucket) * REALIZED_BUCKET_MS,
+        realized_pnl: sums.realized_pnl,
+        fees: sums.fees,
+        gross_profit: sums.gross_profit,
+        gross_loss: sums.gross_loss,
+        trade_closes: Number(sums.trade_closes),
+        wins: Number(sums.wins),
+        losses: Number(sums.losses),
+        best: sums.best,
+        worst: sums.worst
+      }))
+    ),
+    saveMarks: (marks) => attempt("saveMarks", () => saveMarksInTransaction.immediate(marks)),
+    marks: attempt("marks", (): Array<MarkRecord> =>
+      query.all(kysely.selectFrom("last_prices").select(["symbol", "price", "at"]).orderBy("symbol"))
+    ),
     counts: attempt("counts", () => {
       const row = query.first(counts)
       return {

@@ -16,6 +16,15 @@ export interface Database {
   readonly net_positions: NetPositionsTable
   readonly equity_samples: EquitySamplesTable
   readonly equity_extremes: EquityExtremesTable
+  readonly last_prices: LastPricesTable
+}
+
+/** The last saved price of each symbol. Key `symbol`. */
+export interface LastPricesTable {
+  symbol: string
+  price: number
+  /** Observation time. */
+  at: number
 }
 
 /** One row per committed event: the idempotency record. Key `event_key`. */

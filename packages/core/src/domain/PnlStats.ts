@@ -9,26 +9,29 @@
  * - `profit_factor = gross profit / |gross loss|`; 0 when there is no profit; when there are
  *   profits and no losses it is {@link PROFIT_FACTOR_NO_LOSSES}, and every value is capped there,
  *   so no `Infinity` reaches the wire;
- * - a realization with quantity 0 (a fee charged outside a close) counts in the PnL sums and in
- *   fees but is not a trade for win rate, best or worst.
+ * - a realization that is not a trade close (a fee charged outside a close) counts in the PnL
+ *   sums and in fees but is not a trade for win rate, best or worst.
  *
  * @since 0.1.0
  */
+import type { RealizedBucket } from "../schema/Records.js"
 import * as Calendar from "./Calendar.js"
 import * as Sum from "./Sum.js"
 
 /** The profit factor reported when there are profits and no losses (and the cap of any value). */
 export const PROFIT_FACTOR_NO_LOSSES = 1_000_000
 
-/** One realization of PnL: a close (quantity > 0) or a fee charged outside a close. */
+/** One realization of PnL: a close of a trade, or a fee charged outside a close. */
 export interface Realization {
   /** Event time, epoch ms. */
   readonly at: number
   /** Realized PnL, net of fees. */
   readonly realizedPnl: number
   readonly fees: number
-  /** Quantity closed; 0 for a fee charged outside a close. */
+  /** Quantity closed; 0 for a fee charged outside a close (or a close that did not say). */
   readonly quantity: number
+  /** Whether this is a trade close, for win rate, best and worst (default: `quantity > 0`). */
+  readonly trade?: boolean
 }
 
 /** The running statistics. Mutable, owned by one writer (see `Portfolio`). */
@@ -81,7 +84,7 @@ export const record = (self: PnlStats, r: Realization): void => {
   addTo(self.byMonth, Calendar.monthKey(self.calendar, r.at), pnl)
   if (pnl > 0) Sum.add(self.grossProfit, pnl)
   else if (pnl < 0) Sum.add(self.grossLoss, -pnl)
-  if (r.quantity > 0) {
+  if (r.trade ?? r.quantity > 0) {
     if (self.closes === 0) {
       self.best = pnl
       self.worst = pnl
@@ -92,6 +95,33 @@ export const record = (self: PnlStats, r: Realization): void => {
     self.closes++
     if (pnl > 0) self.wins++
     else if (pnl < 0) self.losses++
+  }
+}
+
+/**
+ * Records the closes of one bucket at once (see `RealizedBucket`): the same windows and
+ * statistics as recording each of its closes, for a restart that does not read every close.
+ */
+export const recordBucket = (self: PnlStats, bucket: RealizedBucket): void => {
+  const at = bucket.start
+  Sum.add(self.total, bucket.realized_pnl)
+  if (bucket.fees !== 0) Sum.add(self.fees, bucket.fees)
+  addTo(self.byDay, Calendar.dayKey(self.calendar, at), bucket.realized_pnl)
+  addTo(self.byWeek, Calendar.weekKey(self.calendar, at), bucket.realized_pnl)
+  addTo(self.byMonth, Calendar.monthKey(self.calendar, at), bucket.realized_pnl)
+  if (bucket.gross_profit !== 0) Sum.add(self.grossProfit, bucket.gross_profit)
+  if (bucket.gross_loss !== 0) Sum.add(self.grossLoss, bucket.gross_loss)
+  if (bucket.trade_closes > 0 && bucket.best !== null && bucket.worst !== null) {
+    if (self.closes === 0) {
+      self.best = bucket.best
+      self.worst = bucket.worst
+    } else {
+      if (bucket.best > self.best) self.best = bucket.best
+      if (bucket.worst < self.worst) self.worst = bucket.worst
+    }
+    self.closes += bucket.trade_closes
+    self.wins += bucket.wins
+    self.losses += bucket.losses
   }
 }
 

@@ -21,7 +21,7 @@
 import type { IncomingEvent } from "../schema/EventsIn.js"
 import type { PositionSide, SymbolCategory } from "../schema/Primitives.js"
 import { formatEventTime } from "../schema/Primitives.js"
-import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../schema/Records.js"
+import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, RealizedBucket } from "../schema/Records.js"
 import * as Calendar from "./Calendar.js"
 import { decideEvent } from "./internal/decide.js"
 import * as KeySet from "./KeySet.js"
@@ -246,10 +246,18 @@ const applyChanges = (self: Portfolio, changes: Changes): void => {
       at: close.closed_at,
       realizedPnl: close.realized_pnl,
       fees: close.fees,
-      quantity: close.quantity
+      quantity: close.quantity,
+      trade: isTradeClose(close)
     })
   }
 }
+
+/**
+ * Whether a close record is the close of a trade (what `portfolio.pnl_updated` reports and the
+ * win rate counts) rather than a fee charged outside a close. Fee records have quantity 0; so
+ * does the close of an unknown trade whose event gave no quantity, which is still a close.
+ */
+export const isTradeClose = (close: ClosedTradeRecord): boolean => close.quantity > 0 || close.orphan
 
 /** Decides and applies an event; answers the decision. */
 export const apply = (self: Portfolio, event: IncomingEvent): Decision => {
@@ -263,13 +271,15 @@ export interface Restore {
   readonly openTrades?: Iterable<OpenTradeRecord>
   readonly netPositions?: Iterable<NetPositionRecord>
   readonly closes?: Iterable<ClosedTradeRecord>
+  /** The closes summed per bucket (what a store answers at start), instead of or beside `closes`. */
+  readonly realizedBuckets?: Iterable<RealizedBucket>
   readonly marks?: Iterable<{ readonly symbol: string; readonly price: number; readonly at: number }>
   readonly lastEventAt?: number
 }
 
 /**
- * Rebuilds a portfolio from stored records: open trades, positions, every close (for the PnL
- * windows and statistics) and, optionally, last prices. The result equals the state that
+ * Rebuilds a portfolio from stored records: open trades, positions, every close or the closes
+ * summed per bucket (for the PnL windows and statistics) and, optionally, last prices. The result equals the state that
  * applying the original events gave, except for remembered keys (the store answers those).
  */
 export const restore = (options: Options, records: Restore): Portfolio => {
@@ -286,6 +296,10 @@ export const restore = (options: Options, records: Restore): Portfolio => {
     upsertNetPositions: [...(records.netPositions ?? [])],
     closes
   })
+  for (const bucket of records.realizedBuckets ?? []) {
+    PnlStats.recordBucket(self.pnl, bucket)
+    if (bucket.start > last) last = bucket.start
+  }
   for (const mark of records.marks ?? []) {
     const known = self.marks.get(mark.symbol)
     if (known === undefined || known.at <= mark.at) self.marks.set(mark.symbol, { price: mark.price, at: mark.at })

@@ -12,7 +12,8 @@
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
-import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../schema/Records.js"
+import * as RealizedBuckets from "../domain/RealizedBuckets.js"
+import type { ClosedTradeRecord, FillRecord, MarkRecord, NetPositionRecord, OpenTradeRecord } from "../schema/Records.js"
 import { type CommitResult, type StoreBatch, StoreError, type TimeRange, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
 
 /**
@@ -28,6 +29,7 @@ export const make: Effect.Effect<TradeStoreService> = Effect.sync(() => {
   const net = new Map<string, NetPositionRecord>()
   const closes = new TimeLog<ClosedTradeRecord>((c) => c.closed_at, (c) => c.close_id)
   const fills = new TimeLog<FillRecord>((f) => f.executed_at, (f) => f.fill_key)
+  const marks = new Map<string, MarkRecord>()
 
   const commit = (batch: StoreBatch): CommitResult => {
     if (processed.has(batch.eventKey)) return "duplicate"
@@ -62,6 +64,15 @@ export const make: Effect.Effect<TradeStoreService> = Effect.sync(() => {
     ),
     closedTrades: (range) => Effect.sync(() => closes.range(range)),
     fills: (range) => Effect.sync(() => fills.range(range)),
+    realizedBuckets: Effect.sync(() => RealizedBuckets.fromCloses(closes.range(undefined))),
+    saveMarks: (records) =>
+      Effect.sync(() => {
+        for (const mark of records) {
+          const known = marks.get(mark.symbol)
+          if (known === undefined || known.at <= mark.at) marks.set(mark.symbol, mark)
+        }
+      }),
+    marks: Effect.sync(() => [...marks.values()].sort((a, b) => compareText(a.symbol, b.symbol))),
     counts: Effect.sync(() => ({
       openTrades: open.size,
       closes: closes.size,

@@ -7,8 +7,10 @@ import { Context, Data, type Effect } from "effect"
 import type {
   ClosedTradeRecord,
   FillRecord,
+  MarkRecord,
   NetPositionRecord,
-  OpenTradeRecord
+  OpenTradeRecord,
+  RealizedBucket
 } from "../schema/Records.js"
 import type { PositionSide } from "../schema/Primitives.js"
 
@@ -58,8 +60,8 @@ export type CommitResult = "committed" | "duplicate"
  *
  * - `commit` writes a {@link StoreBatch} atomically; when its `eventKey` was already committed
  *   it writes nothing and answers `"duplicate"`.
- * - reads return what the service needs at start (open trades, net positions, all closes for
- *   the PnL windows) and per request (closes in a range, fills).
+ * - reads return what the service needs at start (open trades, net positions, the realized
+ *   PnL per bucket, last prices) and per request (closes in a range, fills).
  */
 export interface TradeStoreService {
   readonly commit: (batch: StoreBatch) => Effect.Effect<CommitResult, StoreError>
@@ -68,6 +70,15 @@ export interface TradeStoreService {
   readonly netPositions: Effect.Effect<ReadonlyArray<NetPositionRecord>, StoreError>
   readonly closedTrades: (range?: TimeRange) => Effect.Effect<ReadonlyArray<ClosedTradeRecord>, StoreError>
   readonly fills: (range?: TimeRange) => Effect.Effect<ReadonlyArray<FillRecord>, StoreError>
+  /**
+   * Every close summed per 15-minute UTC bucket (`REALIZED_BUCKET_MS`), oldest first: what the
+   * service rebuilds its PnL windows from at start, in O(buckets) rather than O(closes).
+   */
+  readonly realizedBuckets: Effect.Effect<ReadonlyArray<RealizedBucket>, StoreError>
+  /** Saves last prices; a symbol's saved price is replaced only by one at the same time or later. */
+  readonly saveMarks: (marks: ReadonlyArray<MarkRecord>) => Effect.Effect<void, StoreError>
+  /** The saved last prices, by symbol. */
+  readonly marks: Effect.Effect<ReadonlyArray<MarkRecord>, StoreError>
   /** Number of rows of each kind: for health and benchmarks. */
   readonly counts: Effect.Effect<{ readonly openTrades: number; readonly closes: number; readonly fills: number; readonly events: number }, StoreError>
   /** A cheap round trip that fails when the store is unusable: for health. */

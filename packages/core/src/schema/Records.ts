@@ -106,3 +106,37 @@ export const EquityExtremes = Schema.Struct({
 }).annotations({ identifier: "EquityExtremes" })
 /** @since 0.1.0 */
 export type EquityExtremes = typeof EquityExtremes.Type
+
+/** The width of the buckets the realized PnL is restored from: 15 minutes of UTC time. */
+export const REALIZED_BUCKET_MS = 15 * 60_000
+
+/**
+ * The closes of one 15-minute UTC bucket, summed: what the PnL windows and trade statistics are
+ * rebuilt from at start, without reading every close. Every time zone's day starts on a
+ * 15-minute boundary of UTC, so a bucket never straddles a local day. `start` is the bucket's
+ * first millisecond. Trade closes (what win rate, best and worst count) are the closes with a
+ * quantity, and closes of unknown trades; fee records are not.
+ */
+export const RealizedBucket = Schema.Struct({
+  start: Num,
+  realized_pnl: Num,
+  fees: Num,
+  gross_profit: Num,
+  gross_loss: Num,
+  trade_closes: Schema.Int,
+  wins: Schema.Int,
+  losses: Schema.Int,
+  best: Schema.NullOr(Num),
+  worst: Schema.NullOr(Num)
+}).annotations({ identifier: "RealizedBucket" })
+/** @since 0.1.0 */
+export type RealizedBucket = typeof RealizedBucket.Type
+
+/** The last price of a symbol, saved so a restart marks positions as they were. */
+export const MarkRecord = Schema.Struct({
+  symbol: Schema.String,
+  price: Num,
+  at: Num
+}).annotations({ identifier: "MarkRecord" })
+/** @since 0.1.0 */
+export type MarkRecord = typeof MarkRecord.Type

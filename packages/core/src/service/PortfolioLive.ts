@@ -1,12 +1,13 @@
 /**
  * The portfolio program (DESIGN.md §2–§5), written against the ports only:
  *
- * - at start: rebuild open positions and PnL windows from the `TradeStore`, the drawdown peaks
+ * - at start: rebuild open positions, PnL windows (from per-bucket sums, not every close) and
+ *   last prices from the `TradeStore`, the drawdown peaks
  *   from the `EquityHistory`, subscribe prices of open symbols, consume the five event types;
  * - each event: validate → persist (one transaction with its id) → apply → acknowledge, then
  *   publish; an invalid event is dead-lettered with its reason and counted, nothing else
  *   changes; a redelivered event changes nothing;
- * - every snapshot interval: build the snapshot, record an equity sample, publish
+ * - every snapshot interval: build the snapshot, record an equity sample, save changed prices, publish
  *   `portfolio.snapshot_updated` and `portfolio.exposure_updated`, evaluate the drawdown alert;
  * - on stop: finish the event in hand, publish a last snapshot, release everything.
  *
@@ -29,6 +30,7 @@ import { incomingEventTypes, type IncomingEvent } from "../schema/EventsIn.js"
 import type { DrawdownReason, OutgoingEvent } from "../schema/EventsOut.js"
 import type { IngestResult } from "../schema/Ingest.js"
 import { formatEventTime } from "../schema/Primitives.js"
+import type { MarkRecord } from "../schema/Records.js"
 import { PortfolioConfig } from "./Config.js"
 import * as DrawdownAlert from "./DrawdownAlert.js"
 import { makeHealth } from "./internal/health.js"
@@ -54,13 +56,24 @@ export const make = Effect.gen(function* () {
   const startedAt = yield* Clock.currentTimeMillis
 
   // Recovery: positions and PnL from the trade store, peaks from the equity history.
-  const [openTrades, netPositions, closes] = yield* Effect.all([store.openTrades, store.netPositions, store.closedTrades()])
-  const state = Portfolio.restore(config.portfolio, { openTrades, netPositions, closes })
+  const [openTrades, netPositions, realizedBuckets, marks] = yield* Effect.all([
+    store.openTrades,
+    store.netPositions,
+    store.realizedBuckets,
+    store.marks
+  ])
+  const state = Portfolio.restore(config.portfolio, { openTrades, netPositions, realizedBuckets, marks })
+  const savedMarks = new Map(marks.map((m) => [m.symbol, m.at]))
   const extremes = yield* history.extremes
   const recent = yield* history.range({ from: startedAt - 8 * Calendar.DAY })
   const drawdown = Drawdown.restore(state.calendar, extremes, recent)
   yield* Effect.logInfo("portfolio recovered").pipe(
-    Effect.annotateLogs({ open: state.trades.size + state.positions.size, closes: closes.length, equity_samples: extremes.count })
+    Effect.annotateLogs({
+      open: state.trades.size + state.positions.size,
+      closes: state.pnl.closes,
+      prices: marks.length,
+      equity_samples: extremes.count
+    })
   )
 
   const lock = yield* Effect.makeSemaphore(1)
@@ -126,6 +139,20 @@ export const make = Effect.gen(function* () {
     correlationId: trace?.correlationId
   })
 
+  /** Saves the prices that changed since the last save, so a restart marks positions as they were. */
+  const saveMarks = Effect.suspend(() => {
+    const changed: Array<MarkRecord> = []
+    for (const [symbol, mark] of state.marks) {
+      const saved = savedMarks.get(symbol)
+      if (saved === undefined || saved < mark.at) changed.push({ symbol, price: mark.price, at: mark.at })
+    }
+    if (changed.length === 0) return Effect.void
+    return store.saveMarks(changed).pipe(
+      Effect.tap(() => Effect.sync(() => changed.forEach((m) => savedMarks.set(m.symbol, m.at)))),
+      Effect.catchAll((e) => Effect.logWarning("last prices not stored").pipe(Effect.annotateLogs({ reason: e.reason })))
+    )
+  })
+
   /** The periodic work: sample equity, publish snapshot and exposure, evaluate the alert. */
   const periodic = lock.withPermits(1)(
     Effect.gen(function* () {
@@ -134,6 +161,7 @@ export const make = Effect.gen(function* () {
         .append({ at: v.now, equity: v.equity, cash: v.cash, unrealized_pnl: v.unrealizedPnl })
         .pipe(Effect.catchAll((e) => Effect.logWarning("equity sample not stored").pipe(Effect.annotateLogs({ reason: e.reason }))))
       Drawdown.record(drawdown, { at: v.now, equity: v.equity })
+      yield* saveMarks
       lastSnapshotAt = v.now
       yield* publish(snapshotEvent(v))
       yield* publish({ type: "portfolio.exposure_updated", payload: Valuation.exposure(v) })
@@ -153,7 +181,7 @@ export const make = Effect.gen(function* () {
       if (!decision.lifecycle) return
       const v = yield* valueNow
       yield* publish(snapshotEvent(v, event))
-      const realizing = decision.changes.closes.filter((c) => c.quantity > 0)
+      const realizing = decision.changes.closes.filter(Portfolio.isTradeClose)
       if (realizing.length > 0) {
         const last = realizing[realizing.length - 1]!
         yield* publish({

@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
+import * as RealizedBuckets from "../domain/RealizedBuckets.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../schema/Records.js"
 import { type StoreBatch, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
 
@@ -342,6 +343,60 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
           expect(yield* store.isProcessed("ev-close")).toBe(true)
           expect(yield* store.isProcessed("ev-other")).toBe(false)
           expect(yield* store.counts).toEqual({ openTrades: 0, closes: 1, fills: 2, events: 3 })
+        })
+      ))
+
+    it.effect("realizedBuckets sums every close per 15-minute UTC bucket, as the reference computation does", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          expect(yield* store.realizedBuckets).toEqual([])
+          const q = 15 * 60_000
+          const base = 1_700_000_100_000 - (1_700_000_100_000 % q)
+          const closes = [
+            closedTradeRecord("c-1", base + 1, { realized_pnl: 10.5, fees: 0.5 }),
+            closedTradeRecord("c-2", base + q - 1, { realized_pnl: -4.25, fees: 0.25 }),
+            closedTradeRecord("c-fee", base + 7, { quantity: 0, realized_pnl: -0.75, fees: 0.75 }),
+            closedTradeRecord("c-orphan", base + q, { quantity: 0, orphan: true, realized_pnl: 3, fees: 0 }),
+            closedTradeRecord("c-4", base + 5 * q + 3, { realized_pnl: 0, fees: 0 })
+          ]
+          yield* store.commit(storeBatch("ev-1", { closes: closes.slice(0, 3) }))
+          yield* store.commit(storeBatch("ev-2", { closes: closes.slice(3) }))
+          const buckets = yield* store.realizedBuckets
+          expect(buckets).toEqual(RealizedBuckets.fromCloses(closes))
+          expect(buckets.map((b) => b.start)).toEqual([base, base + q, base + 5 * q])
+          expect(buckets[0]).toEqual({
+            start: base,
+            realized_pnl: 10.5 - 4.25 - 0.75,
+            fees: 1.5,
+            gross_profit: 10.5,
+            gross_loss: 5,
+            trade_closes: 2,
+            wins: 1,
+            losses: 1,
+            best: 10.5,
+            worst: -4.25
+          })
+          expect(buckets[1]).toMatchObject({ trade_closes: 1, wins: 1, best: 3, worst: 3 })
+          expect(buckets[2]).toMatchObject({ trade_closes: 1, wins: 0, losses: 0, best: 0, worst: 0 })
+        })
+      ))
+
+    it.effect("saveMarks keeps the latest price of each symbol; an older one does not replace it", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          expect(yield* store.marks).toEqual([])
+          yield* store.saveMarks([
+            { symbol: "ETHUSDT", price: 3_000.5, at: 2_000 },
+            { symbol: "BTCUSDT", price: 50_000.25, at: 1_000 }
+          ])
+          yield* store.saveMarks([
+            { symbol: "ETHUSDT", price: 1, at: 1_999 },
+            { symbol: "BTCUSDT", price: 51_000, at: 1_000 }
+          ])
+          expect(yield* store.marks).toEqual([
+            { symbol: "BTCUSDT", price: 51_000, at: 1_000 },
+            { symbol: "ETHUSDT", price: 3_000.5, at: 2_000 }
+          ])
         })
       ))
   })

@@ -1,0 +1,321 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Context, Duration, Effect, Exit, Layer, Scope, TestClock, TestServices } from "effect"
+import {
+  AccountBalance,
+  EquityHistory,
+  EventBus,
+  MemoryEquityHistory,
+  MemoryEventBus,
+  MemoryPriceFeed,
+  MemoryTradeStore,
+  PaperBalance,
+  PortfolioConfig,
+  PortfolioLive,
+  PortfolioService,
+  PriceFeed,
+  TradeStore,
+  encodeIncoming,
+  type IncomingEventType
+} from "../src/index.js"
+
+const T0 = Date.parse("2025-03-07T09:00:00Z") // a Friday
+const iso = (ms: number) => new Date(ms).toISOString().replace("Z", "") // Python's zone-less form
+const HOUR = 3_600_000
+const DAY = 24 * HOUR
+
+/** The memory ports, built once so that two service lifetimes can share them. */
+const makePorts = Effect.gen(function* () {
+  const store = yield* MemoryTradeStore.make
+  const history = yield* MemoryEquityHistory.make
+  const { bus, inspector } = yield* MemoryEventBus.make()
+  const { control, feed } = yield* MemoryPriceFeed.make()
+  const context = Context.make(TradeStore, store).pipe(
+    Context.add(EquityHistory, history),
+    Context.add(EventBus, bus),
+    Context.add(PriceFeed, feed),
+    Context.add(AccountBalance, PaperBalance.make(10_000))
+  )
+  return { context, inspector, control, store, history }
+})
+type Ports = Effect.Effect.Success<typeof makePorts>
+
+/** Starts the service on the ports; `stop` closes its scope (graceful stop). */
+const start = (ports: Ports, settings: Partial<PortfolioConfig.PortfolioConfigShape> = {}) =>
+  Effect.gen(function* () {
+    const scope = yield* Scope.make()
+    const context = yield* Layer.buildWithScope(PortfolioLive.layer, scope).pipe(
+      Effect.provide(Layer.merge(Layer.succeedContext(ports.context), PortfolioConfig.layer(settings)))
+    )
+    return { service: Context.get(context, PortfolioService), stop: Scope.close(scope, Exit.void) }
+  })
+
+const envelope = (type: IncomingEventType, payload: Record<string, unknown>) => encodeIncoming(type, payload)
+
+const published = (ports: Ports, type: string) =>
+  Effect.map(ports.inspector.published(type), (entries) => entries.map((e) => JSON.parse(e.fields["payload"]!)))
+
+/** Lets the service's fibers run until `check` holds (bounded). */
+const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
+  Effect.gen(function* () {
+    for (let i = 0; i < 200; i++) {
+      const a = yield* check
+      if (until(a)) return a
+      yield* TestServices.provideLive(Effect.sleep("5 millis"))
+    }
+    return yield* Effect.dieMessage("condition not reached")
+  })
+
+describe("PortfolioLive", () => {
+  it.effect("runs a session: open → ticks → partial close → close, PnL windows roll over day and week", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports, { snapshotInterval: Duration.hours(6) })
+      const ingest = (type: IncomingEventType, payload: Record<string, unknown>) => service.ingest(envelope(type, payload))
+
+      expect((yield* ingest("trade.opened", { trade_id: "t1", symbol: "BTCUSDT", side: "BUY", entry_price: 40_000, quantity: 0.5, leverage: 5, timestamp: iso(T0) })).status).toBe("applied")
+      expect((yield* ingest("market.tick", { symbol: "BTCUSDT", price: 41_000, timestamp: iso(T0 + 60_000) })).status).toBe("applied")
+      let snap = yield* service.snapshot
+      // uPnL = (41 000 − 40 000) × 0.5 = 500; equity = 10 000 + 500
+      expect(snap.unrealized_pnl).toBe(500)
+      expect(snap.total_equity).toBe(10_500)
+      expect(snap.positions[0]!.roe_pct).toBeCloseTo(12.5, 12) // 500 / 20 000 × 100 × 5
+
+      // Friday: partial close 0.2 @ 42 000 → realized (42 000 − 40 000) × 0.2 = 400
+      yield* ingest("trade.closed", { trade_id: "t1", exit_price: 42_000, quantity: 0.2, timestamp: iso(T0 + HOUR) })
+      yield* TestClock.setTime(T0 + HOUR)
+      let pnl = yield* service.pnl
+      expect(pnl.realized_pnl_today).toBe(400)
+      expect(pnl.realized_pnl_week).toBe(400)
+      snap = yield* service.snapshot
+      expect(snap.positions[0]!.size).toBeCloseTo(0.3, 12)
+      expect(snap.cash_balance).toBe(10_400)
+
+      // Saturday: close the rest 0.3 @ 39 000 → −300
+      const saturday = T0 + DAY
+      yield* TestClock.setTime(saturday)
+      yield* ingest("trade.closed", { trade_id: "t1", exit_price: 39_000, timestamp: iso(saturday) })
+      pnl = yield* service.pnl
+      expect(pnl.realized_pnl_today).toBe(-300)
+      expect(pnl.realized_pnl_week).toBe(100)
+      expect(pnl.win_rate).toBe(0.5)
+      expect(pnl.profit_factor).toBeCloseTo(400 / 300, 12)
+      expect((yield* service.snapshot).num_positions).toBe(0)
+
+      // Monday: a new week and day; the month (March) still holds both closes
+      yield* TestClock.setTime(T0 + 3 * DAY)
+      pnl = yield* service.pnl
+      expect(pnl.realized_pnl_today).toBe(0)
+      expect(pnl.realized_pnl_week).toBe(0)
+      expect(pnl.realized_pnl_month).toBe(100)
+      expect(pnl.realized_pnl_total).toBe(100)
+
+      const pnlEvents = yield* published(ports, "portfolio.pnl_updated")
+      expect(pnlEvents.map((e) => e.trade_realized_pnl)).toEqual([400, -300])
+      yield* stop
+    }))
+
+  it.effect("fills mode: a fill past zero flips the position and realizes the closed part", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports, { portfolio: { positionSource: "fills" } })
+      const fill = (id: string, side: string, quantity: number, price: number, fee = 0) =>
+        service.ingest(envelope("order.executed", { order_id: id, symbol: "ETHUSDT", side, quantity, price, fee, timestamp: iso(T0) }))
+      yield* fill("o1", "BUY", 2, 3_000)
+      yield* fill("o2", "BUY", 2, 3_100) // average entry 3 050
+      yield* fill("o3", "SELL", 5, 3_200, 1) // closes 4: (3 200 − 3 050) × 4 − 1 = 599, opens 1 SHORT @ 3 200
+      const positions = yield* service.netPositions
+      expect(positions).toHaveLength(1)
+      expect(positions[0]).toMatchObject({ symbol: "ETHUSDT", side: "SHORT", size: 1, entry_price: 3_200 })
+      const pnl = yield* service.pnl
+      expect(pnl.realized_pnl_total).toBeCloseTo(599, 9)
+      expect(pnl.fees_total).toBe(1)
+      yield* stop
+    }))
+
+  it.effect("a restarted program on the same stores gives the same snapshot and drawdown peaks", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const first = yield* start(ports)
+      yield* first.service.ingest(envelope("trade.opened", { trade_id: "a", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 10, timestamp: iso(T0) }))
+      yield* first.service.ingest(envelope("trade.opened", { trade_id: "b", symbol: "SOLUSDT", side: "SHORT", entry_price: 50, quantity: 4, timestamp: iso(T0) }))
+      yield* first.service.ingest(envelope("market.tick", { symbol: "BTCUSDT", price: 150, timestamp: iso(T0 + 1_000) }))
+      yield* TestClock.adjust("10 seconds") // a sample at the peak: 10 000 + 500
+      yield* first.service.ingest(envelope("market.tick", { symbol: "BTCUSDT", price: 120, timestamp: iso(T0 + 11_000) }))
+      yield* first.service.ingest(envelope("trade.closed", { trade_id: "b", exit_price: 45, quantity: 1, timestamp: iso(T0 + 12_000) }))
+      yield* TestClock.adjust("10 seconds")
+      const before = yield* first.service.snapshot
+      const drawdownBefore = yield* first.service.drawdown
+      yield* first.stop
+
+      const second = yield* start(ports)
+      const after = yield* second.service.snapshot
+      const drawdownAfter = yield* second.service.drawdown
+      expect(after).toEqual(before)
+      expect(drawdownAfter.peak_equity).toBe(drawdownBefore.peak_equity)
+      expect(drawdownAfter.max_drawdown_pct).toBeCloseTo(drawdownBefore.max_drawdown_pct, 12)
+      expect(drawdownAfter.peak_equity).toBe(10_500)
+      // A redelivered open after the restart is recognised by its id in the store.
+      const again = yield* second.service.ingest(envelope("trade.opened", { trade_id: "a", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 10, timestamp: iso(T0) }))
+      expect(again.status).toBe("duplicate")
+      yield* second.stop
+    }))
+
+  it.effect("duplicates change nothing and are counted; an older tick is ignored", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports)
+      const events: Array<[IncomingEventType, Record<string, unknown>]> = [
+        ["trade.opened", { trade_id: "d1", symbol: "BTCUSDT", side: "SELL", entry_price: 200, quantity: 3, timestamp: iso(T0) }],
+        ["trade.closed", { trade_id: "d1", exit_price: 190, quantity: 1, close_id: "c1", timestamp: iso(T0 + 1) }],
+        ["order.executed", { order_id: "o1", symbol: "BTCUSDT", side: "BUY", quantity: 1, price: 195, timestamp: iso(T0 + 2) }],
+        ["ess.tripped", { reason: "manual", timestamp: iso(T0 + 3) }]
+      ]
+      for (const [type, payload] of events) expect((yield* service.ingest(envelope(type, payload))).status).toBe("applied")
+      const once = yield* service.snapshot
+      for (const [type, payload] of events) expect((yield* service.ingest(envelope(type, payload))).status).toBe("duplicate")
+      expect(yield* service.snapshot).toEqual(once)
+      const stale = yield* service.ingest(envelope("market.tick", { symbol: "BTCUSDT", price: 1, timestamp: iso(T0) }))
+      expect(stale.status).toBe("ignored")
+      expect(stale.reason).toContain("older")
+      const health = yield* service.health
+      expect(health.events.duplicates).toEqual({ "trade.opened": 1, "trade.closed": 1, "order.executed": 1, "ess.tripped": 1 })
+      // The close of an unknown trade keeps its PnL and is counted as an orphan.
+      yield* service.ingest(envelope("trade.closed", { trade_id: "ghost", symbol: "ETHUSDT", exit_price: 10, realized_pnl: 7, timestamp: iso(T0 + 5) }))
+      expect((yield* service.health).events.orphan_closes).toBe(1)
+      expect((yield* service.pnl).realized_pnl_total).toBe(10 + 7) // (200 − 190) × 1 + 7
+      yield* stop
+    }))
+
+  const invalid: Array<[string, IncomingEventType, Record<string, unknown>, string]> = [
+    ["trade_id missing", "trade.opened", { symbol: "BTCUSDT", side: "LONG", entry_price: 1, quantity: 1 }, "payload.trade_id"],
+    ["symbol missing", "trade.opened", { trade_id: "x", side: "LONG", entry_price: 1, quantity: 1 }, "payload.symbol"],
+    ["side missing", "trade.opened", { trade_id: "x", symbol: "BTCUSDT", entry_price: 1, quantity: 1 }, "payload.side"],
+    ["entry_price missing", "trade.opened", { trade_id: "x", symbol: "BTCUSDT", side: "LONG", quantity: 1 }, "payload.entry_price"],
+    ["quantity missing", "trade.opened", { trade_id: "x", symbol: "BTCUSDT", side: "LONG", entry_price: 1 }, "payload.quantity"],
+    ["unknown side", "trade.opened", { trade_id: "x", symbol: "BTCUSDT", side: "UP", entry_price: 1, quantity: 1 }, "payload.side"],
+    ["negative quantity", "trade.opened", { trade_id: "x", symbol: "BTCUSDT", side: "LONG", entry_price: 1, quantity: -1 }, "payload.quantity"],
+    ["NaN price", "trade.opened", { trade_id: "x", symbol: "BTCUSDT", side: "LONG", entry_price: "NaN", quantity: 1 }, "payload.entry_price"],
+    ["wrong type", "trade.opened", { trade_id: "x", symbol: "BTCUSDT", side: "LONG", entry_price: { v: 1 }, quantity: 1 }, "payload.entry_price"],
+    ["exit_price missing", "trade.closed", { trade_id: "x" }, "payload.exit_price"],
+    ["order_id missing", "order.executed", { symbol: "BTCUSDT", side: "BUY", quantity: 1, price: 1 }, "payload.order_id"],
+    ["fill side SHORT", "order.executed", { order_id: "o", symbol: "BTCUSDT", side: "SHORT", quantity: 1, price: 1 }, "payload.side"],
+    ["tick price zero", "market.tick", { symbol: "BTCUSDT", price: 0 }, "payload.price"],
+    ["tick symbol missing", "market.tick", { price: 1 }, "payload.symbol"],
+    ["bad timestamp", "market.tick", { symbol: "BTCUSDT", price: 1, timestamp: "yesterday" }, "payload.timestamp"]
+  ]
+
+  it.effect("invalid events are rejected with the field named, counted, and change nothing", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports)
+      yield* service.ingest(envelope("trade.opened", { trade_id: "keep", symbol: "BTCUSDT", side: "LONG", entry_price: 10, quantity: 1, timestamp: iso(T0) }))
+      const before = yield* service.snapshot
+      for (const [name, type, payload, field] of invalid) {
+        const result = yield* service.ingest(envelope(type, payload))
+        expect(result.status, name).toBe("rejected")
+        expect(result.issues.map((i) => i.path), name).toContain(field)
+        expect(result.reason, name).toContain(field)
+      }
+      expect((yield* service.ingest({ event_type: "trade.opened", payload: "{not json" })).reason).toContain("not JSON")
+      expect((yield* service.ingest({ event_type: "nope", payload: "{}" })).reason).toContain("unknown event type")
+      expect(yield* service.snapshot).toEqual(before)
+      const health = yield* service.health
+      const rejected = Object.values(health.events.rejected).reduce((a, b) => a + b, 0)
+      expect(rejected).toBe(invalid.length + 2)
+      expect((yield* service.rejections).length).toBe(invalid.length + 2)
+      yield* stop
+    }))
+
+  it.effect("bus deliveries are applied and acknowledged; invalid ones are dead-lettered and the consumer goes on", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports)
+      const bus = Context.get(ports.context, EventBus)
+      yield* bus.publish(envelope("trade.opened", { trade_id: "b1", symbol: "BTCUSDT", side: "BUY", entry_price: 100, quantity: 1, timestamp: iso(T0) }))
+      yield* bus.publish({ event_type: "market.tick", payload: '{"symbol":"BTCUSDT","price":"NaN"}', trace_id: "", source: "python" })
+      yield* bus.publish({ event_type: "market.tick", payload: '{"symbol":"BTCUSDT","price":130}', trace_id: "", timestamp: iso(T0 + 5), source: "python" })
+      const snap = yield* eventually(service.snapshot, (s) => s.unrealized_pnl === 30)
+      expect(snap.num_positions).toBe(1)
+      const dead = yield* ports.inspector.deadLetters("market.tick")
+      expect(dead).toHaveLength(1)
+      expect(dead[0]!.fields["error"]).toContain("payload.price")
+      const counters = yield* ports.inspector.counters
+      expect(counters["trade.opened"]!.acked).toBe(1)
+      expect(counters["market.tick"]!.acked).toBe(1)
+      yield* stop
+    }))
+
+  it.effect("the drawdown alert fires at the threshold, does not flap inside the band, and clears below it", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports, { drawdownAlertPct: 5, drawdownHysteresisPct: 1 })
+      yield* service.ingest(envelope("trade.opened", { trade_id: "big", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 100, timestamp: iso(T0) }))
+      let t = T0
+      // equity = 10 000 + (price − 100) × 100; the day's peak is 10 000 (the first sample).
+      const tickAndSample = (price: number) =>
+        Effect.gen(function* () {
+          t += 10_000
+          yield* service.ingest(envelope("market.tick", { symbol: "BTCUSDT", price, timestamp: iso(t) }))
+          yield* TestClock.adjust("10 seconds")
+        })
+      yield* tickAndSample(94.9) // 10 000 → 9 490: 5.1 % → crossed
+      yield* tickAndSample(95.5) // 4.5 %: inside the band, still active
+      yield* tickAndSample(94.5) // 5.5 %: already active, nothing new
+      yield* tickAndSample(96.5) // 3.5 % < 4 %: recovered
+      yield* tickAndSample(94.0) // 6 %: crossed again
+      const alerts = yield* published(ports, "portfolio.drawdown_updated")
+      expect(alerts.map((a) => a.reason)).toEqual(["threshold_crossed", "recovered", "threshold_crossed"])
+      expect(alerts[0].daily_drawdown_pct).toBeCloseTo(5.1, 9)
+      expect(alerts[0].alert_active).toBe(true)
+      yield* service.ingest(envelope("ess.tripped", { reason: "drawdown", timestamp: iso(t + 1) }))
+      const after = yield* published(ports, "portfolio.drawdown_updated")
+      expect(after.at(-1)).toMatchObject({ reason: "ess_tripped", ess_reason: "drawdown" })
+      yield* stop
+    }))
+
+  it.effect("publishes snapshot and exposure every interval, records equity samples, and a last snapshot on stop", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { stop } = yield* start(ports, { snapshotInterval: Duration.seconds(10) })
+      const count = (type: string) => Effect.map(ports.inspector.published(type), (e) => e.length)
+      expect(yield* count("portfolio.snapshot_updated")).toBe(1) // at start
+      yield* TestClock.adjust("9 seconds")
+      expect(yield* count("portfolio.snapshot_updated")).toBe(1)
+      yield* TestClock.adjust("1 second")
+      expect(yield* count("portfolio.snapshot_updated")).toBe(2)
+      yield* TestClock.adjust("30 seconds")
+      expect(yield* count("portfolio.snapshot_updated")).toBe(5)
+      expect(yield* count("portfolio.exposure_updated")).toBe(5)
+      expect((yield* ports.history.range()).map((s) => s.at)).toEqual([0, 10, 20, 30, 40].map((s) => T0 + s * 1000))
+      yield* stop
+      expect(yield* count("portfolio.snapshot_updated")).toBe(6)
+      const last = (yield* ports.inspector.published("portfolio.snapshot_updated")).at(-1)!
+      expect(last.fields["source"]).toBe("portfolio_intelligence")
+      expect(last.fields["timestamp"]).toBe(new Date(T0 + 40_000).toISOString())
+    }))
+
+  it.effect("configuration errors name the variable", () =>
+    Effect.gen(function* () {
+      const read = (env: Record<string, string>) =>
+        Effect.flip(Effect.withConfigProvider(PortfolioConfig.config, ConfigProvider.fromMap(new Map(Object.entries(env)))))
+      expect(String(yield* read({ PORTFOLIO_TIMEZONE: "Mars/Base" }))).toContain("PORTFOLIO_TIMEZONE")
+      expect(String(yield* read({ PORTFOLIO_POSITION_SOURCE: "both" }))).toContain("PORTFOLIO_POSITION_SOURCE")
+      expect(String(yield* read({ PORTFOLIO_SNAPSHOT_INTERVAL: "-1" }))).toContain("PORTFOLIO_SNAPSHOT_INTERVAL")
+      expect(String(yield* read({ PORTFOLIO_SECTORS: "BTCUSDT" }))).toContain("PORTFOLIO_SECTORS")
+      expect(String(yield* read({ PORTFOLIO_DRAWDOWN_ALERT_PCT: "150" }))).toContain("PORTFOLIO_DRAWDOWN_ALERT_PCT")
+      const ok = yield* Effect.withConfigProvider(
+        PortfolioConfig.config,
+        ConfigProvider.fromMap(new Map([["PORTFOLIO_SNAPSHOT_INTERVAL", "0.5"], ["PORTFOLIO_SECTORS", "solusdt=L1, BTCUSDT=BTC"]]))
+      )
+      expect(Duration.toMillis(ok.snapshotInterval)).toBe(500)
+      expect(ok.portfolio.sectors).toEqual({ SOLUSDT: "L1", BTCUSDT: "BTC" })
+    }))
+})
