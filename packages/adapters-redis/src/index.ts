@@ -1,0 +1,7 @@
+/**
+ * `@portfolio/adapters-redis`: the `EventBus` port on Redis Streams, wire-compatible with the
+ * trading system's Python services.
+ *
+ * @since 0.1.0
+ */
+export * as RedisEventBus from "./RedisEventBus.js"

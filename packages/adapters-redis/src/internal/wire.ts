@@ -1,0 +1,86 @@
+/**
+ * The layout the Python services use on Redis (DESIGN.md §5): key names, entry fields, and
+ * the parsing of stream replies.
+ */
+import type { Envelope } from "@portfolio/core"
+
+/** The stream of one event type: `<prefix><event_type>`. */
+export const streamKey = (prefix: string, eventType: string): string => `${prefix}${eventType}`
+
+/** The consumer group of a service for one event type. */
+export const groupName = (serviceName: string, eventType: string): string =>
+  `quantum:group:${serviceName}:${eventType}`
+
+/** The fields of an entry, in the order the Python bus writes them; `timestamp` fills a missing one. */
+export const entryFields = (envelope: Envelope, timestamp: string): Array<string> => {
+  const fields = [
+    "event_type",
+    envelope.event_type,
+    "payload",
+    envelope.payload,
+    "trace_id",
+    envelope.trace_id,
+    "timestamp",
+    envelope.timestamp !== undefined && envelope.timestamp !== "" ? envelope.timestamp : timestamp,
+    "source",
+    envelope.source
+  ]
+  if (envelope.correlation_id !== undefined) fields.push("correlation_id", envelope.correlation_id)
+  return fields
+}
+
+/** The fields a dead-lettered entry gets on top of its own. */
+export const deadLetterFieldNames: ReadonlySet<string> = new Set(["error", "failed_at", "original_id"])
+
+/** An entry read from a stream; `fields` is `undefined` when the entry was trimmed away while pending. */
+export interface RawEntry {
+  readonly id: string
+  readonly fields: Record<string, string> | undefined
+}
+
+const toRecord = (flat: ReadonlyArray<unknown>): Record<string, string> => {
+  const record: Record<string, string> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1])
+  return record
+}
+
+/** Parses a list of `[id, [field, value, …] | null]` pairs. */
+export const parseEntries = (reply: unknown): Array<RawEntry> =>
+  Array.isArray(reply)
+    ? reply.map((item) => {
+      const [id, flat] = item as [unknown, unknown]
+      return { id: String(id), fields: Array.isArray(flat) ? toRecord(flat) : undefined }
+    })
+    : []
+
+/** Parses an `XREADGROUP` reply for one stream (`null` when nothing arrived). */
+export const parseReadReply = (reply: unknown): Array<RawEntry> => {
+  if (!Array.isArray(reply) || reply.length === 0) return []
+  const [, entries] = reply[0] as [unknown, unknown]
+  return parseEntries(entries)
+}
+
+/** Parses an `XAUTOCLAIM` reply: the next cursor, the claimed entries, the ids of entries gone. */
+export const parseAutoClaimReply = (
+  reply: unknown
+): { readonly cursor: string; readonly entries: Array<RawEntry>; readonly deleted: Array<string> } => {
+  const [cursor, entries, deleted] = reply as [unknown, unknown, unknown]
+  return {
+    cursor: String(cursor),
+    entries: parseEntries(entries),
+    deleted: Array.isArray(deleted) ? deleted.map(String) : []
+  }
+}
+
+/**
+ * Acknowledges an entry and, only when it was still pending, copies it to the dead-letter
+ * stream: `KEYS = [stream, dlq]`, `ARGV = [group, id, maxlen, field, value, …]`. Returns 1 when
+ * the entry was parked, 0 when someone had settled it already.
+ */
+export const deadLetterScript = `
+local acked = redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+if acked == 1 then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(ARGV, 4))
+end
+return acked
+`
