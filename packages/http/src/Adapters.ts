@@ -1,0 +1,156 @@
+/**
+ * The choice of an implementation for each port, from the environment (DESIGN.md §7), and
+ * the layer that builds them. The edge is the only place that knows the adapters.
+ *
+ * | port | default (embedded) | chosen when |
+ * | --- | --- | --- |
+ * | `TradeStore` + `EquityHistory` | SQLite file `./data/portfolio.db` | `PORTFOLIO_TRADE_STORE_TYPE=memory`: in memory |
+ * | `EventBus` | in process | `PORTFOLIO_REDIS_HOST` or `PORTFOLIO_REDIS_URL` set: Redis Streams |
+ * | `AccountBalance` | paper cash (`PORTFOLIO_INITIAL_CASH`, 10 000) | both Binance keys set: Binance wallet |
+ * | `PriceFeed` | `market.tick` events only | both Binance keys set: Binance mark prices |
+ *
+ * Every variable an adapter reads is read and validated here, before anything is opened.
+ *
+ * @since 0.1.0
+ */
+import { BinanceAccountBalance, BinanceConfig, BinancePriceFeed } from "@portfolio/adapters-binance"
+import { RedisEventBus } from "@portfolio/adapters-redis"
+import { SqliteDatabase, SqliteStore } from "@portfolio/adapters-sqlite"
+import {
+  type AccountBalance,
+  type BusError,
+  type EquityHistory,
+  type EventBus,
+  MemoryEquityHistory,
+  MemoryEventBus,
+  MemoryPriceFeed,
+  MemoryTradeStore,
+  PaperBalance,
+  type PriceFeed,
+  type TradeStore
+} from "@portfolio/core"
+import { Config, type ConfigError, Effect, Layer, Redacted } from "effect"
+import { resolve } from "node:path"
+
+/** Where trades and equity samples are kept. */
+export type StoreChoice =
+  | { readonly kind: "sqlite"; readonly options: SqliteDatabase.Options }
+  | { readonly kind: "memory" }
+
+/** Which bus carries the events. */
+export type BusChoice =
+  | { readonly kind: "redis"; readonly options: RedisEventBus.Options }
+  | { readonly kind: "memory" }
+
+/** Where cash and prices come from. */
+export type ExchangeChoice =
+  | {
+    readonly kind: "binance"
+    readonly balance: BinanceAccountBalance.Options
+    readonly prices: BinancePriceFeed.Options
+  }
+  | { readonly kind: "paper"; readonly initialCash: number }
+
+/** The implementation chosen for each port. */
+export interface Choice {
+  readonly store: StoreChoice
+  readonly bus: BusChoice
+  readonly exchange: ExchangeChoice
+}
+
+/** The embedded defaults: SQLite file, in-process bus, paper cash, prices from ticks. */
+export const embedded: Choice = {
+  store: { kind: "sqlite", options: { path: "./data/portfolio.db" } },
+  bus: { kind: "memory" },
+  exchange: { kind: "paper", initialCash: PaperBalance.DEFAULT_INITIAL_CASH }
+}
+
+const isSet = (name: string): Config.Config<boolean> =>
+  Config.string(name).pipe(
+    Config.map((v) => v.trim() !== ""),
+    Config.withDefault(false)
+  )
+
+const storeType = Config.string("PORTFOLIO_TRADE_STORE_TYPE").pipe(
+  Config.map((t) => t.trim().toLowerCase()),
+  Config.validate({
+    message: "PORTFOLIO_TRADE_STORE_TYPE must be sqlite or memory",
+    validation: (t): t is "sqlite" | "memory" => t === "sqlite" || t === "memory"
+  }),
+  Config.withDefault<"sqlite" | "memory">("sqlite")
+)
+
+/** Reads the choice, and every setting of the chosen adapters, from the environment. */
+export const config: Effect.Effect<Choice, ConfigError.ConfigError> = Effect.gen(function* () {
+  const store: StoreChoice = (yield* storeType) === "memory"
+    ? { kind: "memory" }
+    : { kind: "sqlite", options: yield* SqliteDatabase.config }
+  const redis = (yield* isSet("PORTFOLIO_REDIS_HOST")) || (yield* isSet("PORTFOLIO_REDIS_URL"))
+  const bus: BusChoice = redis ? { kind: "redis", options: yield* RedisEventBus.config } : { kind: "memory" }
+  const exchange: ExchangeChoice = (yield* BinanceConfig.isConfigured)
+    ? { kind: "binance", balance: yield* BinanceAccountBalance.optionsConfig, prices: yield* BinancePriceFeed.optionsConfig }
+    : { kind: "paper", initialCash: yield* PaperBalance.initialCashConfig }
+  return { store, bus, exchange }
+})
+
+/** Where a Redis bus connects, without its password. */
+const redisWhere = (options: RedisEventBus.Options): string => {
+  if (options.url !== undefined) {
+    try {
+      const url = new URL(Redacted.value(options.url))
+      return `${url.protocol}//${url.hostname}:${url.port === "" ? 6379 : url.port}${url.pathname === "/" ? "" : url.pathname}`
+    } catch {
+      return "PORTFOLIO_REDIS_URL"
+    }
+  }
+  return `${options.host ?? "localhost"}:${options.port ?? 6379}${options.db ? `/${options.db}` : ""}`
+}
+
+/**
+ * One line naming each choice (the database by its absolute path), secrets left out.
+ *
+ * @example
+ * describe(embedded) // "store=sqlite(/srv/app/data/portfolio.db) bus=memory balance=paper(10000) prices=ticks"
+ */
+export const describe = (choice: Choice): string =>
+  [
+    choice.store.kind === "sqlite" ? `store=sqlite(${resolve(choice.store.options.path)})` : "store=memory",
+    choice.bus.kind === "redis" ? `bus=redis(${redisWhere(choice.bus.options)})` : "bus=memory",
+    choice.exchange.kind === "binance"
+      ? `balance=binance(${choice.exchange.balance.restUrl ?? BinanceConfig.DEFAULT_REST_URL}) prices=binance(${choice.exchange.prices.wsUrl ?? BinanceConfig.DEFAULT_WS_URL})`
+      : `balance=paper(${choice.exchange.initialCash}) prices=ticks`
+  ].join(" ")
+
+/**
+ * Entries the in-process bus keeps per event type. Nothing outside the process reads it, and
+ * what the service publishes there (a snapshot of every position, on every trade event) would
+ * otherwise pile up: the default of 10 000 entries of a 1 000-position snapshot is gigabytes.
+ */
+export const IN_PROCESS_RETENTION = 4
+
+/** The five ports the service needs. */
+export type Ports = TradeStore | EquityHistory | EventBus | AccountBalance | PriceFeed
+
+/** What building the ports can fail with. */
+export type AdapterError = SqliteDatabase.SqliteDatabaseError | BusError
+
+/** The layer of the chosen adapters. */
+export const layer = (choice: Choice): Layer.Layer<Ports, AdapterError> => {
+  const store: Layer.Layer<TradeStore | EquityHistory, SqliteDatabase.SqliteDatabaseError> =
+    choice.store.kind === "sqlite"
+      ? SqliteStore.layer(choice.store.options)
+      : Layer.merge(MemoryTradeStore.layer, MemoryEquityHistory.layer)
+  const bus: Layer.Layer<EventBus, BusError> =
+    choice.bus.kind === "redis" ? RedisEventBus.layer(choice.bus.options) : MemoryEventBus.layerWith({ retention: IN_PROCESS_RETENTION })
+  const exchange: Layer.Layer<AccountBalance | PriceFeed> =
+    choice.exchange.kind === "binance"
+      ? Layer.merge(BinanceAccountBalance.layer(choice.exchange.balance), BinancePriceFeed.layer(choice.exchange.prices))
+      : Layer.merge(PaperBalance.layer(choice.exchange.initialCash), MemoryPriceFeed.layer)
+  return Layer.mergeAll(store, bus, exchange)
+}
+
+/** The adapters chosen by the environment. */
+export const layerConfig: Layer.Layer<Ports, AdapterError | ConfigError.ConfigError> = Layer.unwrapEffect(
+  Effect.map(config, layer)
+)
+

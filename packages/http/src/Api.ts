@@ -1,0 +1,128 @@
+/**
+ * The HTTP API of the service, defined once with `HttpApi`: the server implements it
+ * (`ApiHandlers`), `/openapi.json` and `/docs` are generated from it, and a client can be
+ * derived from it (`HttpApiClient.make(PortfolioApi)`). Response bodies are core's schemas.
+ *
+ * | method | path | answer |
+ * | --- | --- | --- |
+ * | GET | `/health` | `ServiceHealth`; 503 with the same body when a required component is down |
+ * | GET | `/api/portfolio/snapshot` | `PortfolioSnapshot` |
+ * | GET | `/api/portfolio/pnl` | `PnLBreakdown` |
+ * | GET | `/api/portfolio/exposure` | `ExposureBreakdown` |
+ * | GET | `/api/portfolio/drawdown` | `DrawdownMetrics` |
+ * | GET | `/api/portfolio/positions` | `NetPosition[]` |
+ * | POST | `/api/events` | `IngestResult`, 202; 422 when the event is invalid |
+ * | GET | `/api/events/rejected` | `RejectedEvent[]`, most recent rejections |
+ *
+ * @since 0.1.0
+ */
+import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
+import * as OpenApi from "@effect/platform/OpenApi"
+import {
+  DrawdownMetrics,
+  EnvelopeInput,
+  ExposureBreakdown,
+  IngestResult,
+  NetPosition,
+  PnLBreakdown,
+  PortfolioLive,
+  PortfolioSnapshot,
+  RejectedEvent,
+  ServiceHealth
+} from "@portfolio/core"
+import { Schema } from "effect"
+import {
+  BadRequestWire,
+  EventRejectedWire,
+  InternalErrorWire,
+  PayloadTooLargeWire,
+  UnsupportedMediaTypeWire
+} from "./ApiError.js"
+import { ApiKeyAuth } from "./ApiKey.js"
+import { dropDecodeErrors } from "./internal/openApi.js"
+
+/** `GET /health`: open to everyone, even when an API key is set. */
+export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
+  .add(
+    HttpApiEndpoint.get("health", "/health")
+      .addSuccess(ServiceHealth)
+      .addError(ServiceHealth, { status: 503 })
+      .annotate(OpenApi.Summary, "Health of the service and of each component")
+      .annotate(
+        OpenApi.Description,
+        "Each component (store, bus, balance, price_feed) is ok, degraded or down. The answer is 503, with the same body, when a required component is down."
+      )
+  )
+  .annotate(OpenApi.Title, "health") {}
+
+/** The portfolio's current state. Requires the API key when one is set. */
+export class PortfolioGroup extends HttpApiGroup.make("portfolio")
+  .add(
+    HttpApiEndpoint.get("snapshot", "/snapshot")
+      .addSuccess(PortfolioSnapshot)
+      .annotate(OpenApi.Summary, "Equity, cash, exposure, open positions (one per trade) and today's PnL")
+  )
+  .add(
+    HttpApiEndpoint.get("pnl", "/pnl")
+      .addSuccess(PnLBreakdown)
+      .annotate(OpenApi.Summary, "Realized PnL today, this week, this month and in total; unrealized PnL; trade statistics")
+  )
+  .add(
+    HttpApiEndpoint.get("exposure", "/exposure")
+      .addSuccess(ExposureBreakdown)
+      .annotate(OpenApi.Summary, "Long, short, net and total notional exposure, by symbol and by sector")
+  )
+  .add(
+    HttpApiEndpoint.get("drawdown", "/drawdown")
+      .addSuccess(DrawdownMetrics)
+      .annotate(OpenApi.Summary, "Daily, weekly and maximum drawdown, peak and trough equity, recovery")
+  )
+  .add(
+    HttpApiEndpoint.get("positions", "/positions")
+      .addSuccess(Schema.Array(NetPosition).annotations({ description: "The net positions, by symbol and side" }))
+      .annotate(OpenApi.Summary, "Net positions per (symbol, side): sizes summed, entry size-weighted")
+  )
+  .prefix("/api/portfolio")
+  .middleware(ApiKeyAuth)
+  .annotate(OpenApi.Title, "portfolio") {}
+
+/** Ingestion of events and the recent rejections. Requires the API key when one is set. */
+export class EventsGroup extends HttpApiGroup.make("events")
+  .add(
+    HttpApiEndpoint.post("ingest", "/")
+      .setPayload(EnvelopeInput)
+      .addSuccess(IngestResult.annotations({ description: "Accepted: applied, duplicate or ignored (with the reason)" }), { status: 202 })
+      .addError(EventRejectedWire)
+      .addError(BadRequestWire)
+      .addError(PayloadTooLargeWire)
+      .addError(UnsupportedMediaTypeWire)
+      .annotate(OpenApi.Summary, "Ingest one event in the bus envelope")
+      .annotate(
+        OpenApi.Description,
+        "The body is the envelope the Python services write to Redis (`event_type`, `payload` as a JSON string or object, `trace_id`, `timestamp`, `source`, `correlation_id`), sent as application/json. It takes the same path as a bus delivery: validate, persist, apply, publish. 202 says what became of it (applied, duplicate — already processed, nothing changed — or ignored, with the reason); 422 that it was invalid, with each field at fault."
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("rejected", "/rejected")
+      .addSuccess(Schema.Array(RejectedEvent).annotations({ description: "The most recent rejections, oldest first" }))
+      .annotate(OpenApi.Summary, "The most recent rejected events (from the bus and from this API), with the reason")
+  )
+  .prefix("/api/events")
+  .middleware(ApiKeyAuth)
+  .annotate(OpenApi.Title, "events") {}
+
+/** The whole API. */
+export class PortfolioApi extends HttpApi.make("portfolio-intelligence")
+  .add(HealthGroup)
+  .add(PortfolioGroup)
+  .add(EventsGroup)
+  .addError(InternalErrorWire)
+  .annotate(OpenApi.Title, "Portfolio Intelligence")
+  .annotate(OpenApi.Version, PortfolioLive.VERSION)
+  .annotate(
+    OpenApi.Description,
+    "Real-time positions, PnL, exposure and drawdown of a trading account. Errors are JSON `{ error, message, details? }`. When PORTFOLIO_API_KEY is set, every endpoint but /health requires it (X-API-Key header or Authorization: Bearer)."
+  )
+  .annotate(OpenApi.Transform, dropDecodeErrors) {}

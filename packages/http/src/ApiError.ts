@@ -1,0 +1,132 @@
+/**
+ * The errors the HTTP API answers with. Every one travels as the JSON body
+ * `{ error, message, details? }` — `error` a stable snake_case code a client can branch on,
+ * `message` a sentence for a human, `details` optional facts (the fields at fault, the limit
+ * that was exceeded) — with its HTTP status. The one exception widens the shape: a rejected
+ * event (422) is also an `IngestResult`, so a client reading either shape understands it.
+ *
+ * Each error is a `Schema.TaggedError` value; its `wire` schema (annotated with the status)
+ * is what the API definition declares, so the OpenAPI document shows exactly what is sent.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import { IngestResult } from "@portfolio/core"
+import { Schema } from "effect"
+
+const fields = {
+  message: Schema.String,
+  details: Schema.optional(Schema.Unknown)
+}
+
+/** The JSON body of an error answer with the code `code`. */
+export const ErrorBody = <Code extends string>(code: Code) =>
+  Schema.Struct({
+    error: Schema.Literal(code),
+    message: Schema.String,
+    details: Schema.optional(Schema.Unknown)
+  })
+
+/** The body is not JSON, is empty, or is not the JSON value expected. */
+export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fields) {}
+/** The API key is missing or wrong. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fields) {}
+/** No route has this path. */
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fields) {}
+/** The path exists, but not for this method (the answer carries an `Allow` header). */
+export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", fields) {}
+/** The body is larger than `PORTFOLIO_HTTP_MAX_BODY_BYTES`. */
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", fields) {}
+/** The body is not `application/json`. */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", fields) {}
+/** Something failed inside the service; the details are in its log, never in the answer. */
+export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", fields) {}
+
+/** An error of this module that carries `message` and `details`. */
+export type ApiError =
+  | BadRequest
+  | Unauthorized
+  | NotFound
+  | MethodNotAllowed
+  | PayloadTooLarge
+  | UnsupportedMediaType
+  | InternalError
+
+interface ErrorClass<Self> extends Schema.Schema<Self, any, never> {
+  new (props: { readonly message: string; readonly details?: unknown }): Self
+}
+
+/** The code and status of each error, by tag. */
+export const codes = {
+  BadRequest: { code: "bad_request", status: 400 },
+  Unauthorized: { code: "unauthorized", status: 401 },
+  NotFound: { code: "not_found", status: 404 },
+  MethodNotAllowed: { code: "method_not_allowed", status: 405 },
+  PayloadTooLarge: { code: "payload_too_large", status: 413 },
+  UnsupportedMediaType: { code: "unsupported_media_type", status: 415 },
+  InternalError: { code: "internal_error", status: 500 }
+} as const satisfies Record<ApiError["_tag"], { code: string; status: number }>
+
+const wire = <Self extends ApiError>(
+  Class: ErrorClass<Self>,
+  tag: Self["_tag"],
+  description: string
+) => {
+  const { code, status } = codes[tag]
+  return Schema.transform(ErrorBody(code), Schema.typeSchema(Class), {
+    strict: false,
+    decode: (body) => new Class(body.details === undefined ? { message: body.message } : { message: body.message, details: body.details }),
+    encode: (error) => ({ error: code, message: error.message, ...(error.details === undefined ? {} : { details: error.details }) })
+  }).annotations(HttpApiSchema.annotations({ status, description }))
+}
+
+/** `BadRequest` on the wire: 400. */
+export const BadRequestWire = wire(BadRequest, "BadRequest", "The body is empty or not valid JSON.")
+/** `Unauthorized` on the wire: 401. */
+export const UnauthorizedWire = wire(Unauthorized, "Unauthorized", "The API key is missing or wrong (send `X-API-Key` or `Authorization: Bearer`).")
+/** `PayloadTooLarge` on the wire: 413. */
+export const PayloadTooLargeWire = wire(PayloadTooLarge, "PayloadTooLarge", "The body exceeds PORTFOLIO_HTTP_MAX_BODY_BYTES.")
+/** `UnsupportedMediaType` on the wire: 415. */
+export const UnsupportedMediaTypeWire = wire(UnsupportedMediaType, "UnsupportedMediaType", "The body is not application/json.")
+/** `InternalError` on the wire: 500. */
+export const InternalErrorWire = wire(InternalError, "InternalError", "The service failed; details are in its log.")
+
+/**
+ * `POST /api/events` answers 422 with this when the event is invalid: the `IngestResult`
+ * (status `rejected`, the reason, each field at fault) plus `error` and `message`.
+ */
+export class EventRejected extends Schema.TaggedError<EventRejected>()("EventRejected", {
+  result: IngestResult
+}) {
+  override get message(): string {
+    return this.result.reason ?? "invalid event"
+  }
+}
+
+/** `EventRejected` on the wire: 422, an `IngestResult` with `error: "invalid_event"` and `message`. */
+export const EventRejectedWire = Schema.transform(
+  Schema.Struct({
+    error: Schema.Literal("invalid_event"),
+    message: Schema.String,
+    ...IngestResult.fields
+  }).annotations({ identifier: "EventRejected" }),
+  Schema.typeSchema(EventRejected),
+  {
+    strict: false,
+    decode: ({ error: _, message: __, ...result }) => new EventRejected({ result }),
+    encode: (e) => ({ error: "invalid_event" as const, message: e.message, ...e.result })
+  }
+).annotations(HttpApiSchema.annotations({ status: 422, description: "The event is invalid: nothing changed; the reason and each field at fault are given." }))
+
+/**
+ * The JSON answer for an error outside the API's handlers (unknown route, wrong method,
+ * failures of the edge): same body, same status as inside.
+ */
+export const toResponse = (error: ApiError, headers: Record<string, string> = {}): HttpServerResponse.HttpServerResponse => {
+  const { code, status } = codes[error._tag]
+  return HttpServerResponse.unsafeJson(
+    error.details === undefined ? { error: code, message: error.message } : { error: code, message: error.message, details: error.details },
+    { status, headers }
+  )
+}

@@ -1,0 +1,108 @@
+/**
+ * Reading a JSON request body safely: the media type must be JSON (415 otherwise), the body
+ * may not exceed a limit in bytes (413, checked against `Content-Length` before reading and
+ * while reading, so a chunked body cannot slip past it), and it must be UTF-8 JSON (400).
+ *
+ * @since 0.1.0
+ */
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import { Effect } from "effect"
+import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from "./ApiError.js"
+
+/** The default limit of a request body: 1 MiB. */
+export const DEFAULT_MAX_BYTES = 1024 * 1024
+
+/** True when a `Content-Type` names JSON (`application/json` or `application/*+json`, any parameters). */
+export const isJsonMediaType = (contentType: string | undefined): boolean => {
+  if (contentType === undefined) return false
+  const media = contentType.split(";")[0]!.trim().toLowerCase()
+  return media === "application/json" || (media.startsWith("application/") && media.endsWith("+json"))
+}
+
+const tooLarge = (limit: number, received?: number) =>
+  new PayloadTooLarge({
+    message: `the body exceeds the limit of ${limit} bytes (PORTFOLIO_HTTP_MAX_BODY_BYTES)`,
+    details: received === undefined ? { limit_bytes: limit } : { limit_bytes: limit, content_length: received }
+  })
+
+/** Reads the raw bytes of the body, failing as soon as they exceed `limit`. */
+const readBytes = (request: HttpServerRequest.HttpServerRequest, limit: number): Effect.Effect<Buffer, BadRequest | PayloadTooLarge> =>
+  Effect.async<Buffer, BadRequest | PayloadTooLarge>((resume) => {
+    const source = NodeHttpServerRequest.toIncomingMessage(request)
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const cleanup = () => {
+      source.off("data", onData)
+      source.off("end", onEnd)
+      source.off("error", onError)
+    }
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > limit) {
+        cleanup()
+        // Discard the rest of the body so that the answer can be read by the client.
+        source.resume()
+        resume(Effect.fail(tooLarge(limit)))
+        return
+      }
+      chunks.push(chunk)
+    }
+    const onEnd = () => {
+      cleanup()
+      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
+    }
+    const onError = (error: Error) => {
+      cleanup()
+      resume(Effect.fail(new BadRequest({ message: `the body could not be read: ${error.message}` })))
+    }
+    source.on("data", onData)
+    source.once("end", onEnd)
+    source.once("error", onError)
+    return Effect.sync(cleanup)
+  })
+
+const utf8 = new TextDecoder("utf-8", { fatal: true })
+
+/**
+ * The body of `request` parsed as JSON, under the limit of `maxBytes`.
+ *
+ * Fails with `UnsupportedMediaType` when the `Content-Type` is not JSON, `PayloadTooLarge`
+ * when the body is larger than `maxBytes`, `BadRequest` when it is empty, not UTF-8 or not
+ * JSON (the parser's message says where).
+ */
+export const json = (
+  request: HttpServerRequest.HttpServerRequest,
+  maxBytes: number
+): Effect.Effect<unknown, BadRequest | PayloadTooLarge | UnsupportedMediaType> =>
+  Effect.gen(function* () {
+    const contentType = request.headers["content-type"]
+    if (!isJsonMediaType(contentType)) {
+      return yield* Effect.fail(
+        new UnsupportedMediaType({
+          message: `the body must be sent as Content-Type: application/json${contentType === undefined ? " (no Content-Type was given)" : ""}`,
+          details: { expected: "application/json", received: contentType === undefined ? null : contentType.slice(0, 100) }
+        })
+      )
+    }
+    const declared = Number(request.headers["content-length"])
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      NodeHttpServerRequest.toIncomingMessage(request).resume()
+      return yield* Effect.fail(tooLarge(maxBytes, declared))
+    }
+    const bytes = yield* readBytes(request, maxBytes)
+    let text: string
+    try {
+      text = utf8.decode(bytes)
+    } catch {
+      return yield* Effect.fail(new BadRequest({ message: "the body is not valid UTF-8" }))
+    }
+    if (text.trim() === "") {
+      return yield* Effect.fail(new BadRequest({ message: "the body is empty: expected a JSON object" }))
+    }
+    try {
+      return JSON.parse(text) as unknown
+    } catch (error) {
+      return yield* Effect.fail(new BadRequest({ message: `the body is not valid JSON: ${(error as Error).message}` }))
+    }
+  })

@@ -1,0 +1,101 @@
+/**
+ * The HTTP server: the API (`ApiHandlers`) behind the edge (`HttpEdge`), with `/openapi.json`
+ * and `/docs` generated from the same definition, listening on Node's `http` server. Once it
+ * listens it prints `portfolio-intelligence listening on http://HOST:PORT` (the real port, also
+ * when `0` asked for any free one). When its scope closes it stops accepting connections,
+ * lets in-flight requests finish (up to the shutdown grace, then cuts what remains), and only
+ * then releases what it was given — so the service behind it closes last.
+ *
+ * @since 0.1.0
+ */
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
+import * as HttpServer from "@effect/platform/HttpServer"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { Console, Duration, Effect, Layer } from "effect"
+import { createServer, type Server as NodeServer } from "node:http"
+import { PortfolioApi } from "./Api.js"
+import * as ApiHandlers from "./ApiHandlers.js"
+import * as ApiKey from "./ApiKey.js"
+import type { HttpSettings } from "./HttpConfig.js"
+import * as HttpEdge from "./HttpEdge.js"
+
+/** The routes served beside the API. */
+export const DOCS_PATH = "/docs"
+/** The OpenAPI document's route. */
+export const OPENAPI_PATH = "/openapi.json"
+
+/** The line printed once the server listens. */
+export const listeningLine = (address: HttpServer.Address): string =>
+  address._tag === "TcpAddress"
+    ? `portfolio-intelligence listening on http://${address.hostname}:${address.port}`
+    : `portfolio-intelligence listening on unix:${address.path}`
+
+/** Waits for open connections to finish, closing idle ones, until `grace`; then cuts the rest. */
+const drain = (server: NodeServer, grace: Duration.Duration): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const deadline = Date.now() + Duration.toMillis(grace)
+    let timer: NodeJS.Timeout | undefined
+    if (server.listening) server.close()
+    const check = () => {
+      server.closeIdleConnections()
+      server.getConnections((error, open) => {
+        if (error !== null || open === 0) return resume(Effect.void)
+        if (Date.now() >= deadline) {
+          server.closeAllConnections()
+          return resume(Effect.void)
+        }
+        timer = setTimeout(check, 20)
+      })
+    }
+    check()
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
+/** Announces the address and, on release, drains the server before anything else closes. */
+const lifecycle = (server: NodeServer, grace: Duration.Duration) =>
+  Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const http = yield* HttpServer.HttpServer
+      yield* Effect.addFinalizer(() =>
+        Effect.logInfo("http server stopping: draining connections").pipe(Effect.zipRight(drain(server, grace)))
+      )
+      yield* Console.log(listeningLine(http.address))
+    })
+  )
+
+/**
+ * The API, its docs and the edge, served on the server in context. The edge wraps the API's
+ * app before it is handed to the server, so that every answer — the router's 404 included —
+ * passes through it.
+ */
+export const serve = (settings: HttpSettings) => {
+  const edge = HttpEdge.middleware(PortfolioApi, {
+    corsOrigins: settings.corsOrigins,
+    logRequests: settings.logRequests,
+    extraRoutes: { [DOCS_PATH]: ["GET"], [OPENAPI_PATH]: ["GET"] }
+  })
+  return Layer.unwrapEffect(Effect.map(HttpApiBuilder.httpApp, (app) => HttpServer.serve(edge(app)))).pipe(
+    Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),
+    Layer.provide(HttpApiSwagger.layer({ path: DOCS_PATH })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
+    Layer.provide(ApiHandlers.layer({ maxBodyBytes: settings.maxBodyBytes })),
+    Layer.provide(ApiKey.layer(settings.apiKey))
+  )
+}
+
+/**
+ * The whole HTTP server on `settings.host:settings.port`, serving the `PortfolioService` it
+ * is given; it provides the `HttpServer` (whose `address` has the real port). Fails with a
+ * `ServeError` when it cannot listen (port in use, …).
+ */
+export const layer = (settings: HttpSettings) =>
+  Layer.unwrapEffect(
+    Effect.sync(() => {
+      const server = createServer()
+      return lifecycle(server, settings.shutdownGrace).pipe(
+        Layer.provide(serve(settings)),
+        Layer.provideMerge(NodeHttpServer.layer(() => server, { port: settings.port, host: settings.host }))
+      )
+    })
+  )

@@ -1,0 +1,118 @@
+/**
+ * The API definition as served: `/openapi.json` is an OpenAPI 3 document generated from the
+ * same definition the server implements — every path, every status the handlers send, every
+ * reference resolved — and `/docs` is a browsable page of it. The server runs in this process
+ * on a free port of 127.0.0.1 (memory adapters).
+ */
+import { HttpApi, HttpServer, OpenApi } from "@effect/platform"
+import { PortfolioConfig, PortfolioLive } from "@portfolio/core"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import * as Adapters from "../src/Adapters.js"
+import { PortfolioApi } from "../src/Api.js"
+import * as HttpConfig from "../src/HttpConfig.js"
+import * as Server from "../src/Server.js"
+import * as Http from "./support/Http.js"
+
+const memory: Adapters.Choice = { store: { kind: "memory" }, bus: { kind: "memory" }, exchange: { kind: "paper", initialCash: 10_000 } }
+
+const ServerLive = Server.layer(HttpConfig.make({ port: 0, host: "127.0.0.1", logRequests: false })).pipe(
+  Layer.provide(PortfolioLive.layer),
+  Layer.provide(PortfolioConfig.layer()),
+  Layer.provide(Adapters.layer(memory))
+)
+
+const baseUrl = Effect.map(HttpServer.HttpServer, (server) =>
+  server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "unreachable"
+)
+
+/** Every `$ref` in `value`. */
+const refsOf = (value: unknown, out: Array<string> = []): Array<string> => {
+  if (Array.isArray(value)) value.forEach((v) => refsOf(v, out))
+  else if (typeof value === "object" && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === "$ref" && typeof v === "string") out.push(v)
+      else refsOf(v, out)
+    }
+  }
+  return out
+}
+
+const apiRoutes = (): Array<string> => {
+  const routes: Array<string> = []
+  HttpApi.reflect(PortfolioApi, { onGroup: () => {}, onEndpoint: ({ endpoint }) => routes.push(`${endpoint.method} ${endpoint.path}`) })
+  return routes.sort()
+}
+
+describe("Api", () => {
+  it.scopedLive("serves an OpenAPI 3 document of every endpoint, with every reference resolved", () =>
+    Effect.gen(function* () {
+      const url = yield* baseUrl
+      const answer = yield* Http.get(url, "/openapi.json")
+      expect(answer.status).toBe(200)
+      const spec = answer.body
+      expect(spec).toEqual(JSON.parse(JSON.stringify(OpenApi.fromApi(PortfolioApi))))
+      expect(spec.openapi).toMatch(/^3\.\d+\.\d+$/)
+      expect(spec.info).toMatchObject({ title: "Portfolio Intelligence", version: PortfolioLive.VERSION })
+
+      const listed = Object.entries(spec.paths as Record<string, Record<string, unknown>>)
+        .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+        .sort()
+      expect(listed).toEqual(apiRoutes())
+      expect(listed).toEqual([
+        "GET /api/events/rejected",
+        "GET /api/portfolio/drawdown",
+        "GET /api/portfolio/exposure",
+        "GET /api/portfolio/pnl",
+        "GET /api/portfolio/positions",
+        "GET /api/portfolio/snapshot",
+        "GET /health",
+        "POST /api/events"
+      ])
+
+      const operations = Object.values(spec.paths as Record<string, Record<string, any>>).flatMap((ops) => Object.values(ops))
+      const ids = operations.map((op) => op.operationId)
+      expect(new Set(ids).size).toBe(ids.length)
+      for (const op of operations) {
+        expect(Object.keys(op.responses).length).toBeGreaterThan(0)
+        for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
+          expect(status).toMatch(/^[1-5]\d\d$/)
+          expect(typeof response.description).toBe("string")
+          expect(response.content?.["application/json"]?.schema).toBeDefined()
+        }
+      }
+      for (const ref of refsOf(spec)) {
+        expect(ref).toMatch(/^#\/components\/schemas\//)
+        expect(spec.components.schemas[ref.slice("#/components/schemas/".length)], ref).toBeDefined()
+      }
+      expect(JSON.stringify(spec)).not.toContain("HttpApiDecodeError")
+
+      const paths = spec.paths
+      expect(paths["/api/portfolio/snapshot"].get.responses["200"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/PortfolioSnapshot" })
+      expect(paths["/health"].get.responses["503"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ServiceHealth" })
+      expect(paths["/health"].get.security).toEqual([])
+      expect(paths["/api/portfolio/pnl"].get.security).toEqual([{ bearer: [] }, { apiKey: [] }])
+      const ingest = paths["/api/events"].post
+      expect(ingest.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/EnvelopeInput" })
+      expect(Object.keys(ingest.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "500"])
+      expect(spec.components.securitySchemes).toMatchObject({
+        apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
+        bearer: { type: "http", scheme: "bearer" }
+      })
+      expect(spec.components.schemas.PortfolioSnapshot.required).toEqual(
+        expect.arrayContaining(["total_equity", "cash_balance", "total_exposure", "num_positions", "positions", "unrealized_pnl", "realized_pnl_today", "daily_pnl", "daily_drawdown_pct", "timestamp"])
+      )
+      expect(spec.components.schemas.BadRequest).toMatchObject({ required: ["error", "message"], properties: { error: { enum: ["bad_request"] } } })
+    }).pipe(Effect.provide(ServerLive)))
+
+  it.scopedLive("serves a browsable page of the document at /docs", () =>
+    Effect.gen(function* () {
+      const url = yield* baseUrl
+      const docs = yield* Http.get(url, "/docs")
+      expect(docs.status).toBe(200)
+      expect(docs.headers.get("content-type")).toContain("text/html")
+      expect(docs.text).toMatch(/^<!DOCTYPE html>/)
+      expect(docs.text).toContain("SwaggerUIBundle")
+      expect(docs.text).toContain("/api/portfolio/snapshot")
+    }).pipe(Effect.provide(ServerLive)))
+})

@@ -1,0 +1,62 @@
+/**
+ * End to end, with both Binance keys set (against the fake exchange that ships with the
+ * adapter, on 127.0.0.1): cash is the exchange's wallet balance and follows it, prices come
+ * from its mark-price stream for the symbols of open trades, and the keys are never printed.
+ */
+import { FakeBinance } from "@portfolio/adapters-binance/testing"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import * as Http from "./support/Http.js"
+import * as ServerProcess from "./support/ServerProcess.js"
+
+const waitFor = <A>(effect: Effect.Effect<A, Error>, done: (a: A) => boolean, what: string) =>
+  Effect.gen(function* () {
+    const deadline = Date.now() + 20_000
+    for (;;) {
+      const a = yield* effect
+      if (done(a)) return a
+      if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for ${what}; last: ${JSON.stringify(a)}`))
+      yield* Effect.sleep("25 millis")
+    }
+  })
+
+describe("with Binance keys", () => {
+  it.scopedLive("takes cash from the exchange wallet and prices from its mark-price stream", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakeBinance.scoped()
+      fake.setBalances([{ asset: "USDT", balance: 25_000 }])
+      const server = yield* ServerProcess.start({
+        PORTFOLIO_TRADE_STORE_TYPE: "memory",
+        PORTFOLIO_BINANCE_API_KEY: fake.apiKey,
+        PORTFOLIO_BINANCE_API_SECRET: fake.apiSecret,
+        PORTFOLIO_BINANCE_REST_URL: fake.restUrl,
+        PORTFOLIO_BINANCE_WS_URL: fake.wsUrl,
+        PORTFOLIO_BINANCE_REFRESH_INTERVAL: "200 millis"
+      })
+      expect(server.output()).toContain(`balance=binance(${fake.restUrl}) prices=binance(${fake.wsUrl})`)
+      expect(server.output()).not.toContain(fake.apiKey)
+      expect(server.output()).not.toContain(fake.apiSecret)
+
+      const cash = (yield* waitFor(Http.get(server.url, "/api/portfolio/snapshot"), (s) => s.body.cash_balance === 25_000, "the wallet balance")).body
+      expect(cash.total_equity).toBe(25_000)
+
+      const opened = yield* Http.sendEvent(server.url, "trade.opened", { trade_id: "B1", symbol: "BTCUSDT", side: "LONG", entry_price: 40_000, quantity: 0.5, leverage: 10 })
+      expect(opened.body.status).toBe("applied")
+      // The trade's symbol is subscribed on the stream; a mark price pushed there moves it.
+      yield* waitFor(Effect.sync(() => fake.pushMarkPrice("BTCUSDT", 41_000)), (streams) => streams > 0, "the BTCUSDT mark-price subscription")
+      const marked = (yield* waitFor(Http.get(server.url, "/api/portfolio/snapshot"), (s) => s.body.positions[0]?.current_price === 41_000, "the pushed mark price")).body
+      expect(marked.positions[0]).toMatchObject({ price_stale: false, unrealized_pnl: 500 })
+      expect(marked.total_equity).toBe(25_500)
+
+      // The wallet moves on the exchange: cash follows (realized PnL is not added to exchange cash).
+      fake.setBalances([{ asset: "USDT", balance: 26_000 }])
+      const moved = (yield* waitFor(Http.get(server.url, "/api/portfolio/snapshot"), (s) => s.body.cash_balance === 26_000, "the new wallet balance")).body
+      expect(moved.total_equity).toBe(26_500)
+
+      const health = (yield* Http.get(server.url, "/health")).body
+      expect(health.components.balance).toMatchObject({ status: "ok", required: true })
+      expect(health.components.price_feed.status).toBe("ok")
+      expect(fake.requests().length).toBeGreaterThan(0)
+      expect(yield* server.stop("SIGTERM")).toEqual({ code: 0, signal: null })
+    }), 120_000)
+})
