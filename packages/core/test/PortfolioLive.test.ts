@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Duration, Effect, Exit, Layer, Scope, TestClock, TestServices } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Exit, Layer, Schema, Scope, TestClock, TestServices } from "effect"
 import {
   AccountBalance,
   EquityHistory,
@@ -8,6 +8,7 @@ import {
   MemoryEventBus,
   MemoryPriceFeed,
   MemoryTradeStore,
+  OutgoingPayloads,
   PaperBalance,
   PortfolioConfig,
   PortfolioLive,
@@ -300,6 +301,45 @@ describe("PortfolioLive", () => {
       const last = (yield* ports.inspector.published("portfolio.snapshot_updated")).at(-1)!
       expect(last.fields["source"]).toBe("portfolio_intelligence")
       expect(last.fields["timestamp"]).toBe(new Date(T0 + 40_000).toISOString())
+    }))
+
+  it.effect("lifecycle snapshots are throttled: one at once, a burst coalesced into one trailing snapshot", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports, { snapshotInterval: Duration.hours(1), lifecycleSnapshotThrottle: Duration.millis(100) })
+      const snapshots = Effect.map(ports.inspector.published("portfolio.snapshot_updated"), (e) => e.length)
+      expect(yield* snapshots).toBe(1) // the periodic one at start
+      for (let i = 0; i < 5; i++) {
+        yield* service.ingest(envelope("trade.opened", { trade_id: `burst-${i}`, symbol: "BTCUSDT", side: "BUY", entry_price: 100, quantity: 1, timestamp: iso(T0) }))
+      }
+      expect(yield* snapshots).toBe(2) // the first open publishes at once
+      yield* TestClock.adjust("100 millis")
+      expect(yield* snapshots).toBe(3) // the other four in one trailing snapshot, which shows all five
+      const last = (yield* published(ports, "portfolio.snapshot_updated")).at(-1)
+      expect(last.num_positions).toBe(5)
+      yield* TestClock.adjust("1 second")
+      expect(yield* snapshots).toBe(3)
+      yield* stop
+    }))
+
+  it.effect("every published payload decodes with its schema", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports, { lifecycleSnapshotThrottle: Duration.zero })
+      yield* service.ingest(envelope("trade.opened", { trade_id: "s1", symbol: "BTCUSDT", side: "BUY", entry_price: 100, quantity: 1, timestamp: iso(T0) }))
+      yield* service.ingest(envelope("trade.closed", { trade_id: "s1", exit_price: 90, timestamp: iso(T0 + 1) }))
+      yield* service.ingest(envelope("ess.tripped", { reason: "test", timestamp: iso(T0 + 2) }))
+      yield* TestClock.adjust("10 seconds")
+      const entries = yield* ports.inspector.published()
+      const types = new Set(entries.map((e) => e.eventType))
+      expect([...types].sort()).toEqual(Object.keys(OutgoingPayloads).sort())
+      for (const entry of entries) {
+        const schema = OutgoingPayloads[entry.eventType as keyof typeof OutgoingPayloads] as Schema.Schema<any, any, never>
+        expect(() => Schema.decodeUnknownSync(schema)(JSON.parse(entry.fields["payload"]!)), entry.eventType).not.toThrow()
+      }
+      yield* stop
     }))
 
   it.effect("configuration errors name the variable", () =>

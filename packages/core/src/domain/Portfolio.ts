@@ -24,6 +24,7 @@ import { formatEventTime } from "../schema/Primitives.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, RealizedBucket } from "../schema/Records.js"
 import * as Calendar from "./Calendar.js"
 import { decideEvent } from "./internal/decide.js"
+import { netPositionOf, netPositionRecordOf, openTradeOf, openTradeRecordOf } from "./internal/state.js"
 import * as KeySet from "./KeySet.js"
 import * as PnlStats from "./PnlStats.js"
 
@@ -61,14 +62,21 @@ export interface ResolvedOptions {
   readonly rememberKeys: number
 }
 
-/** An open trade as the state holds it: its record plus its opening time formatted once. */
+/**
+ * An open trade as the state holds it: its record plus what a snapshot needs and never changes,
+ * worked out once — its opening time formatted and its sector — so a snapshot does no lookups
+ * by symbol name beyond the price.
+ */
 export interface OpenTrade extends OpenTradeRecord {
   readonly openedAtIso: string
+  readonly sector: string
 }
 
-/** A position built from fills as the state holds it. */
+/** A position built from fills as the state holds it, with the same derived fields. */
 export interface NetPositionState extends NetPositionRecord {
   readonly openedAtIso: string
+  readonly sector: string
+  readonly category: SymbolCategory
 }
 
 /** The latest price of a symbol and when it was observed. */
@@ -198,7 +206,9 @@ export const eventKey = (event: IncomingEvent): string | undefined => {
 }
 
 /** Decides what `event` does to the state, changing nothing. */
-export const decide = (self: Portfolio, event: IncomingEvent): Decision => decideEvent(self, event, eventKey(event))
+export const decide = (self: Portfolio, event: IncomingEvent): Decision =>
+  // Price ticks are most of the traffic and have no key: skip the key's construction.
+  decideEvent(self, event, event.type === "market.tick" ? undefined : eventKey(event))
 
 /** Applies a decision made by {@link decide} on this state. */
 export const evolve = (self: Portfolio, decision: Decision): void => {
@@ -220,7 +230,7 @@ export const evolve = (self: Portfolio, decision: Decision): void => {
   if (decision.mark !== undefined) {
     self.marks.set(decision.mark.symbol, { price: decision.mark.price, at: decision.mark.at })
   }
-  applyChanges(self, decision.changes)
+  if (decision.changes !== noChanges) applyChanges(self, decision.changes)
   if (decision.event.type === "ess.tripped") {
     self.ess = { at: decision.event.at, reason: decision.event.payload.reason }
   }
@@ -231,7 +241,8 @@ const applyChanges = (self: Portfolio, changes: Changes): void => {
   for (const trade of changes.upsertOpenTrades) {
     const known = self.trades.get(trade.trade_id)
     const openedAtIso = known !== undefined && known.opened_at === trade.opened_at ? known.openedAtIso : formatEventTime(trade.opened_at)
-    self.trades.set(trade.trade_id, { ...trade, openedAtIso })
+    const sector = known !== undefined && known.symbol === trade.symbol ? known.sector : sectorOf(self, trade.symbol)
+    self.trades.set(trade.trade_id, openTradeOf(trade, openedAtIso, sector))
   }
   for (const { side, symbol } of changes.deleteNetPositions) self.positions.delete(positionKey(symbol, side))
   for (const position of changes.upsertNetPositions) {
@@ -239,7 +250,9 @@ const applyChanges = (self: Portfolio, changes: Changes): void => {
     const known = self.positions.get(key)
     const openedAtIso =
       known !== undefined && known.opened_at === position.opened_at ? known.openedAtIso : formatEventTime(position.opened_at)
-    self.positions.set(key, { ...position, openedAtIso })
+    const sector = known !== undefined ? known.sector : sectorOf(self, position.symbol)
+    const category = known !== undefined ? known.category : categoryOf(self, position.symbol)
+    self.positions.set(key, netPositionOf(position, openedAtIso, sector, category))
   }
   for (const close of changes.closes) {
     PnlStats.record(self.pnl, {
@@ -312,8 +325,8 @@ export const restore = (options: Options, records: Restore): Portfolio => {
 
 /** The records that describe the state's positions: what a store holds as open. */
 export const openRecords = (self: Portfolio): { openTrades: Array<OpenTradeRecord>; netPositions: Array<NetPositionRecord> } => ({
-  openTrades: [...self.trades.values()].map(({ openedAtIso: _, ...record }) => record),
-  netPositions: [...self.positions.values()].map(({ openedAtIso: _, ...record }) => record)
+  openTrades: [...self.trades.values()].map(openTradeRecordOf),
+  netPositions: [...self.positions.values()].map(netPositionRecordOf)
 })
 
 /** An independent deep copy of the state. */

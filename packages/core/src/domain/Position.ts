@@ -16,7 +16,7 @@ export interface Position {
 
 /**
  * Sizes within this fraction of the original are dust: a close that leaves less than
- * `size × DUST` closes the position (float64 leftovers such as 1 − 0.3 − 0.7 ≠ 0).
+ * `size × DUST` closes the position (float64 leftovers such as 1.1 − 0.2 − 0.9 = 1.1e−16).
  */
 export const DUST = 1e-9
 

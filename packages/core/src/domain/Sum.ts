@@ -14,8 +14,8 @@
  *
  * @example
  * const s = Sum.make()
- * Sum.add(s, 0.1); Sum.add(s, 0.2)
- * Sum.value(s) // 0.30000000000000004 rounded correctly: 0.3
+ * Sum.add(s, 1e16); Sum.add(s, 1); Sum.add(s, -1e16)
+ * Sum.value(s) // 1 (a plain running total gives 0)
  */
 export interface Sum {
   total: number

@@ -83,7 +83,7 @@ export const OrderExecuted = Schema.Struct({
   side: FillSide,
   quantity: Quantity,
   price: Price,
-  fill_id: optional(Schema.Union(Schema.String, Schema.Number)),
+  fill_id: optional(Schema.Union(Schema.String, Schema.Finite)),
   trade_id: optional(Schema.String),
   position_side: optional(Schema.Union(PositionSide, Schema.Literal("BOTH"))),
   fee: optional(NonNegative),

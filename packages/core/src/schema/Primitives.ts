@@ -8,39 +8,48 @@
 import { ParseResult, Schema } from "effect"
 
 /**
+ * The largest magnitude accepted for any number in an event: 10¹⁸, far beyond any price,
+ * quantity or amount an exchange reports. Bounding inputs is what keeps every output finite:
+ * a price of 1e308 is finite, yet its exposure `size × price` is not.
+ */
+export const MAX_MAGNITUDE = 1e18
+
+/**
  * A JSON number, or a numeric string (Python services that serialise `Decimal` send strings),
- * that is finite: `NaN` and `Infinity` are rejected.
+ * that is finite and at most {@link MAX_MAGNITUDE} in magnitude: `NaN` and `Infinity` are
+ * rejected.
  */
 export const FiniteNumber = Schema.Union(
   Schema.Number,
   Schema.NumberFromString
 ).pipe(
   Schema.finite({ message: () => "must be a finite number" }),
-  Schema.annotations({ identifier: "FiniteNumber", jsonSchema: { type: "number" } })
+  Schema.between(-MAX_MAGNITUDE, MAX_MAGNITUDE, { message: () => `must be a number of magnitude at most ${MAX_MAGNITUDE}` }),
+  Schema.annotations({ identifier: "FiniteNumber", jsonSchema: { type: "number", minimum: -MAX_MAGNITUDE, maximum: MAX_MAGNITUDE } })
 )
 
 /** A finite number greater than zero: prices. */
 export const Price = FiniteNumber.pipe(
   Schema.positive({ message: () => "must be a positive price" }),
-  Schema.annotations({ identifier: "Price", jsonSchema: { type: "number", exclusiveMinimum: 0 } })
+  Schema.annotations({ identifier: "Price", jsonSchema: { type: "number", exclusiveMinimum: 0, maximum: MAX_MAGNITUDE } })
 )
 
 /** A finite number greater than zero: quantities of a fill, a trade or a close. */
 export const Quantity = FiniteNumber.pipe(
   Schema.positive({ message: () => "must be a positive quantity" }),
-  Schema.annotations({ identifier: "Quantity", jsonSchema: { type: "number", exclusiveMinimum: 0 } })
+  Schema.annotations({ identifier: "Quantity", jsonSchema: { type: "number", exclusiveMinimum: 0, maximum: MAX_MAGNITUDE } })
 )
 
 /** A finite number greater than or equal to zero: fees. */
 export const NonNegative = FiniteNumber.pipe(
   Schema.nonNegative({ message: () => "must be zero or more" }),
-  Schema.annotations({ identifier: "NonNegative", jsonSchema: { type: "number", minimum: 0 } })
+  Schema.annotations({ identifier: "NonNegative", jsonSchema: { type: "number", minimum: 0, maximum: MAX_MAGNITUDE } })
 )
 
 /** Leverage multiplier: at least 1 is usual, anything positive is accepted. */
 export const Leverage = FiniteNumber.pipe(
   Schema.positive({ message: () => "must be a positive leverage" }),
-  Schema.annotations({ identifier: "Leverage", jsonSchema: { type: "number", exclusiveMinimum: 0 } })
+  Schema.annotations({ identifier: "Leverage", jsonSchema: { type: "number", exclusiveMinimum: 0, maximum: MAX_MAGNITUDE } })
 )
 
 /** A non-empty identifier or symbol, trimmed. */
@@ -52,7 +61,9 @@ export const Id = Schema.Trim.pipe(
 /** A trading symbol such as `BTCUSDT`, upper-cased on decode. */
 export const TradingSymbol = Schema.Trim.pipe(
   Schema.nonEmptyString({ message: () => "must be a non-empty symbol" }),
-  Schema.compose(Schema.Uppercase, { strict: false }),
+  // The decoded symbol is trimmed, non-empty and upper-case: say so on the type side too, so
+  // values built from the type (`Arbitrary.make`, encoding) are symbols that decode again.
+  Schema.compose(Schema.Uppercase.pipe(Schema.trimmed(), Schema.nonEmptyString()), { strict: false }),
   Schema.annotations({ identifier: "TradingSymbol", jsonSchema: { type: "string", minLength: 1, examples: ["BTCUSDT"] } })
 )
 
@@ -110,28 +121,50 @@ export const FillSide = Schema.transformOrFail(Schema.String, OrderSide, {
 }).annotations({ identifier: "FillSide", jsonSchema: { type: "string", enum: ["BUY", "SELL"] } })
 
 const ZONE_SUFFIX = /(?:Z|[+-]\d{2}:?\d{2})$/i
-const ISO_LIKE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i
+const ISO_LIKE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$/i
+
+/** The earliest event time a four-digit ISO 8601 year can say: 0000-01-01T00:00:00Z. */
+export const MIN_EVENT_TIME = -62_167_219_200_000
+/** The latest event time a four-digit ISO 8601 year can say: 9999-12-31T23:59:59.999Z. */
+export const MAX_EVENT_TIME = 253_402_300_799_999
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const
+
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+
+/** Whether year-month-day names a real date (no 30 February) and the hour is 0–23. */
+const isCalendarDate = (year: number, month: number, day: number, hour: number): boolean =>
+  month >= 1 &&
+  month <= 12 &&
+  day >= 1 &&
+  day <= DAYS_IN_MONTH[month - 1]! + (month === 2 && isLeapYear(year) ? 1 : 0) &&
+  hour <= 23
 
 /**
  * Parses an event time into epoch milliseconds (UTC). Accepts ISO 8601 with `Z` or an offset,
  * ISO 8601 without a zone (read as UTC, the form Python's `datetime.utcnow().isoformat()`
- * writes, microseconds included), and epoch milliseconds as a number. Returns `undefined` for
- * anything else.
+ * writes, microseconds included), and epoch milliseconds as a number from 0 to
+ * {@link MAX_EVENT_TIME}. Digits finer than a millisecond are dropped. Returns `undefined` for
+ * anything else, including dates that do not exist (`2025-02-30`).
  *
  * @example
  * parseEventTime("2025-01-02T03:04:05.123456") // 1735787045123
  */
 export const parseEventTime = (input: string | number): number | undefined => {
   if (typeof input === "number") {
-    return Number.isFinite(input) && input >= 0 ? input : undefined
+    return Number.isFinite(input) && input >= 0 && input <= MAX_EVENT_TIME ? Math.trunc(input) : undefined
   }
   const text = input.trim()
-  if (!ISO_LIKE.test(text)) return undefined
+  const parts = ISO_LIKE.exec(text)
+  if (parts === null) return undefined
+  if (!isCalendarDate(Number(parts[1]), Number(parts[2]), Number(parts[3]), parts[4] === undefined ? 0 : Number(parts[4]))) {
+    return undefined
+  }
   // JavaScript's Date keeps milliseconds only; trim longer fractions, then read zone-less as UTC.
   let normalized = text.replace(" ", "T").replace(/(\.\d{3})\d+/, "$1")
   if (!ZONE_SUFFIX.test(normalized)) normalized += normalized.length === 10 ? "T00:00:00Z" : "Z"
   const ms = Date.parse(normalized)
-  return Number.isFinite(ms) ? ms : undefined
+  return Number.isFinite(ms) && ms >= MIN_EVENT_TIME && ms <= MAX_EVENT_TIME ? ms : undefined
 }
 
 /** Formats epoch milliseconds as the `Z`-suffixed ISO 8601 string we write. */
@@ -143,7 +176,8 @@ export const formatEventTime = (ms: number): string => new Date(ms).toISOString(
  */
 export const EventTime = Schema.transformOrFail(
   Schema.Union(Schema.String, Schema.Number),
-  Schema.Number,
+  // Whole milliseconds within four-digit years: every such value formats to ISO and back.
+  Schema.Int.pipe(Schema.between(MIN_EVENT_TIME, MAX_EVENT_TIME)),
   {
     strict: true,
     decode: (raw, _, ast) => {

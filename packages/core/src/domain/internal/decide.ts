@@ -75,7 +75,7 @@ const tradeOpened = (self: Portfolio, event: IncomingEventOf<"trade.opened">, ke
     leverage: p.leverage,
     category: p.category ?? categoryOf(self, p.symbol),
     opened_at: event.at,
-    realized_pnl: -fees,
+    realized_pnl: 0 - fees, // not −fees: no fee must give 0, not −0 (stores and equality tell them apart)
     fees,
     updated_at: event.at
   }
@@ -94,7 +94,7 @@ const tradeClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, ke
     const side = p.side ?? "LONG"
     const computed = p.entry_price !== undefined && p.quantity !== undefined
       ? Position.realizedOnClose(side, p.entry_price, p.exit_price, p.quantity) - fees
-      : -fees
+      : 0 - fees
     const close: ClosedTradeRecord = {
       close_id: key,
       trade_id: p.trade_id,
@@ -254,9 +254,9 @@ export const decideEvent = (self: Portfolio, event: IncomingEvent, key: string |
   if (event.type === "market.tick") {
     const price = event.payload.mark_price ?? event.payload.price
     const mark = markOf(self, event.payload.symbol, price, event.at)
-    return mark === undefined
-      ? ignored(event, `older than the last price of ${event.payload.symbol}`)
-      : applied(event, undefined, { mark })
+    if (mark === undefined) return ignored(event, `older than the last price of ${event.payload.symbol}`)
+    // The hot path (most events are ticks): the decision written out, no intermediate objects.
+    return { _tag: "Applied", event, key: undefined, changes: noChanges, mark, lifecycle: false, orphan: false, overClose: false }
   }
   if (key === undefined) return ignored(event, "no event key")
   if (KeySet.has(self.seen, key)) return { _tag: "Duplicate", event, key }
