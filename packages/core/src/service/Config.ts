@@ -7,6 +7,7 @@
  * | --- | --- | --- |
  * | `PORTFOLIO_SERVICE_NAME` | `portfolio_intelligence` | `source` of what we publish; consumer group name |
  * | `PORTFOLIO_SNAPSHOT_INTERVAL` | `10` | seconds between snapshots (or a duration: `500 millis`) |
+ * | `PORTFOLIO_SNAPSHOT_THROTTLE_MS` | `100` | least time between snapshots published on lifecycle events (0: every event) |
  * | `PORTFOLIO_TIMEZONE` | `UTC` | IANA zone of the PnL windows and the daily drawdown |
  * | `PORTFOLIO_POSITION_SOURCE` | `trades` | `trades` or `fills` |
  * | `PORTFOLIO_POSITION_MODE` | `one-way` | `one-way` or `hedge` (fills mode) |
@@ -28,6 +29,8 @@ import type { SymbolCategory } from "../schema/Primitives.js"
 export interface PortfolioConfigShape {
   readonly serviceName: string
   readonly snapshotInterval: Duration.Duration
+  /** Least time between two snapshots published on lifecycle events (0: one per event). */
+  readonly lifecycleSnapshotThrottle: Duration.Duration
   readonly drawdownAlertPct: number
   readonly drawdownHysteresisPct: number
   readonly portfolio: Options
@@ -89,6 +92,11 @@ const percent = (name: string, fallback: number) =>
 export const config: Config.Config<PortfolioConfigShape> = Config.all({
   serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault("portfolio_intelligence")),
   snapshotInterval: interval,
+  lifecycleSnapshotThrottle: Config.integer("PORTFOLIO_SNAPSHOT_THROTTLE_MS").pipe(
+    Config.withDefault(100),
+    Config.validate({ message: "PORTFOLIO_SNAPSHOT_THROTTLE_MS must be 0 or more", validation: (n) => n >= 0 }),
+    Config.map(Duration.millis)
+  ),
   drawdownAlertPct: percent("PORTFOLIO_DRAWDOWN_ALERT_PCT", 5),
   drawdownHysteresisPct: percent("PORTFOLIO_DRAWDOWN_HYSTERESIS_PCT", 1),
   timeZone: Config.string("PORTFOLIO_TIMEZONE").pipe(
@@ -118,6 +126,7 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
   Config.map((c) => ({
     serviceName: c.serviceName,
     snapshotInterval: c.snapshotInterval,
+    lifecycleSnapshotThrottle: c.lifecycleSnapshotThrottle,
     drawdownAlertPct: c.drawdownAlertPct,
     drawdownHysteresisPct: c.drawdownHysteresisPct,
     portfolio: {
@@ -140,6 +149,7 @@ export const layer = (settings: Partial<PortfolioConfigShape> = {}): Layer.Layer
   Layer.succeed(PortfolioConfig, {
     serviceName: settings.serviceName ?? "portfolio_intelligence",
     snapshotInterval: settings.snapshotInterval ?? Duration.seconds(10),
+    lifecycleSnapshotThrottle: settings.lifecycleSnapshotThrottle ?? Duration.millis(100),
     drawdownAlertPct: settings.drawdownAlertPct ?? 5,
     drawdownHysteresisPct: settings.drawdownHysteresisPct ?? 1,
     portfolio: settings.portfolio ?? {}

@@ -6,14 +6,15 @@
  *   from the `EquityHistory`, subscribe prices of open symbols, consume the five event types;
  * - each event: validate → persist (one transaction with its id) → apply → acknowledge, then
  *   publish; an invalid event is dead-lettered with its reason and counted, nothing else
- *   changes; a redelivered event changes nothing;
+ *   changes; a redelivered event changes nothing; a trade lifecycle event publishes a snapshot
+ *   (at most one per `lifecycleSnapshotThrottle`, the rest coalesced into one trailing snapshot);
  * - every snapshot interval: build the snapshot, record an equity sample, save changed prices, publish
  *   `portfolio.snapshot_updated` and `portfolio.exposure_updated`, evaluate the drawdown alert;
  * - on stop: finish the event in hand, publish a last snapshot, release everything.
  *
  * @since 0.1.0
  */
-import { Clock, Effect, Either, Layer, Schedule, Stream } from "effect"
+import { Clock, Duration, Effect, Either, Layer, Schedule, Stream } from "effect"
 import * as Calendar from "../domain/Calendar.js"
 import * as Drawdown from "../domain/Drawdown.js"
 import * as KeySet from "../domain/KeySet.js"
@@ -169,6 +170,42 @@ export const make = Effect.gen(function* () {
     })
   )
 
+  // Snapshots on lifecycle events, at most one per throttle interval: the first at once, the
+  // rest coalesced into one trailing publication, so a burst of n opens costs O(n), not O(n²).
+  const throttleMs = Duration.toMillis(config.lifecycleSnapshotThrottle)
+  const serviceScope = yield* Effect.scope
+  let lastLifecycleAt = Number.NEGATIVE_INFINITY
+  let trailing: IncomingEvent | undefined
+  const publishLifecycle = (event: IncomingEvent) =>
+    Effect.gen(function* () {
+      lastLifecycleAt = yield* Clock.currentTimeMillis
+      const v = yield* valueNow
+      yield* publish(snapshotEvent(v, event))
+    })
+  const lifecycleSnapshot = (event: IncomingEvent) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const wait = lastLifecycleAt + throttleMs - now
+      if (wait <= 0) return yield* publishLifecycle(event)
+      const scheduled = trailing !== undefined
+      trailing = event
+      if (scheduled) return
+      yield* Effect.sleep(Duration.millis(wait)).pipe(
+        Effect.zipRight(
+          lock.withPermits(1)(
+            Effect.suspend(() => {
+              const last = trailing!
+              trailing = undefined
+              return publishLifecycle(last)
+            })
+          )
+        ),
+        // Forked from an uninterruptible region (ingest, delivery): make it stoppable.
+        Effect.interruptible,
+        Effect.forkIn(serviceScope)
+      )
+    })
+
   const afterApplied = (decision: Extract<Portfolio.Decision, { _tag: "Applied" }>) =>
     Effect.gen(function* () {
       const event = decision.event
@@ -179,8 +216,8 @@ export const make = Effect.gen(function* () {
         yield* prices.subscribe(symbols).pipe(Effect.catchAll((e) => Effect.logWarning("price subscription failed").pipe(Effect.annotateLogs({ reason: e.reason }))))
       }
       if (!decision.lifecycle) return
+      yield* lifecycleSnapshot(event)
       const v = yield* valueNow
-      yield* publish(snapshotEvent(v, event))
       const realizing = decision.changes.closes.filter(Portfolio.isTradeClose)
       if (realizing.length > 0) {
         const last = realizing[realizing.length - 1]!
@@ -310,7 +347,11 @@ export const make = Effect.gen(function* () {
     health,
     rejections: Effect.sync(() => [...tally.rejections]),
     ingest: (envelope) =>
-      handle(envelope, "http", null).pipe(Effect.map((r) => (Either.isLeft(r) ? rejected(r.left) : r.right))),
+      handle(envelope, "http", null).pipe(
+        Effect.map((r) => (Either.isLeft(r) ? rejected(r.left) : r.right)),
+        // A caller that goes away must not leave the store and the state out of step.
+        Effect.uninterruptible
+      ),
     publishSnapshot: periodic
   }
   return service
