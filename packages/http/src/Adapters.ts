@@ -29,7 +29,7 @@ import {
   type PriceFeed,
   type TradeStore
 } from "@portfolio/core"
-import { Config, type ConfigError, Effect, Layer, Redacted } from "effect"
+import { Config, type ConfigError, Duration, Effect, Layer, Redacted } from "effect"
 import { resolve } from "node:path"
 
 /** Where trades and equity samples are kept. */
@@ -145,7 +145,9 @@ export const layer = (choice: Choice): Layer.Layer<Ports, AdapterError> => {
   const exchange: Layer.Layer<AccountBalance | PriceFeed> =
     choice.exchange.kind === "binance"
       ? Layer.merge(BinanceAccountBalance.layer(choice.exchange.balance), BinancePriceFeed.layer(choice.exchange.prices))
-      : Layer.merge(PaperBalance.layer(choice.exchange.initialCash), MemoryPriceFeed.layer)
+      : // Without an exchange, prices arrive as market.tick events, not through this feed: it never
+        // sees them, so it must not call them stale.
+        Layer.merge(PaperBalance.layer(choice.exchange.initialCash), MemoryPriceFeed.layerWith({ staleAfter: Duration.infinity }))
   return Layer.mergeAll(store, bus, exchange)
 }
 
