@@ -39,7 +39,9 @@ describe("the session through Redis Streams", () => {
         PORTFOLIO_REDIS_DOWN_AFTER_MS: "300",
         PORTFOLIO_TRADE_STORE_TYPE: "memory",
         PORTFOLIO_INITIAL_CASH: "10000",
-        PORTFOLIO_SNAPSHOT_INTERVAL: "3600"
+        PORTFOLIO_SNAPSHOT_INTERVAL: "3600",
+        // One snapshot per lifecycle event, unthrottled, so the count below is exact.
+        PORTFOLIO_SNAPSHOT_THROTTLE_MS: "0"
       })
       expect(server.output()).toContain(`bus=redis(127.0.0.1:${redis.port})`)
       const client = yield* Resp.connect(redis.port)
