@@ -8,7 +8,7 @@
  *
  * Prints a markdown table. Run: `pnpm --filter @portfolio/adapters-sqlite bench`.
  */
-import { EquityHistory, type EquityHistoryService, TradeStore, type TradeStoreService } from "@portfolio/core"
+import { Drawdown, EquityHistory, type EquityHistoryService, TradeStore, type TradeStoreService } from "@portfolio/core"
 import { closedTradeRecord, equitySample, openTradeRecord, storeBatch } from "@portfolio/core/testing"
 import { Context, Effect, Layer } from "effect"
 import { mkdtempSync, rmSync, statSync } from "node:fs"
@@ -129,7 +129,7 @@ const load = withStores({ path: bigPath, synchronous: "NORMAL" }, ({ db }) =>
         equity = Math.max(1, equity + Math.sin(i * 0.37) * 20 + Math.cos(i * 0.011) * 5)
         const sample = equitySample(at, equity)
         insertSample.run(i + 1, sample.at, sample.equity, sample.cash, sample.unrealized_pnl)
-        extremes = EquityExtremes.advance(extremes, sample)
+        extremes = Drawdown.advanceExtremes(extremes, sample)
       }
     })
     for (let from = 0; from < samplesStored; from += chunk) insertSamples(from)

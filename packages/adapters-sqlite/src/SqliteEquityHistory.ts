@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { EquityHistory, type EquityHistoryService, type EquitySample, StoreError } from "@portfolio/core"
+import { Drawdown, EquityHistory, type EquityHistoryService, type EquitySample, StoreError } from "@portfolio/core"
 import { Effect, Layer } from "effect"
 import * as EquityExtremes from "./internal/EquityExtremes.js"
 import { rowLimit } from "./internal/RowLimit.js"
@@ -34,7 +34,7 @@ export const make: Effect.Effect<EquityHistoryService, never, SqliteDatabase> = 
         retryable: false
       })
     }
-    const next = EquityExtremes.advance(EquityExtremes.fromRow(row), sample)
+    const next = Drawdown.advanceExtremes(EquityExtremes.fromRow(row), sample)
     query.run(
       kysely.insertInto("equity_samples").values({
         seq: row.sample_count + 1,

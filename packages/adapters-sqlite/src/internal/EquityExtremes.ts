@@ -1,32 +1,13 @@
 /**
  * The equity extremes after each sample, and their one-row table form.
  *
- * Rules (the memory history's and the domain `Drawdown`'s, held to a from-scratch computation
- * by the contract's property test): the peak is the latest sample at the highest equity; the
- * trough is the first sample at the lowest equity since that peak; `max_drawdown_pct` is the
- * largest `Drawdown.pct(running peak, equity)` seen (clamped to [0, 100], 0 while the running
- * peak is not above zero).
+ * The rule itself is core's `Drawdown.advanceExtremes`, shared with the memory history and held
+ * to a from-scratch computation by the contract's property test.
  *
  * @internal
  */
-import { Drawdown, type EquityExtremes, type EquitySample } from "@portfolio/core"
+import type { EquityExtremes, EquitySample } from "@portfolio/core"
 import type { EquityExtremesTable } from "../Tables.js"
-
-/** The extremes after one more sample. */
-export const advance = (current: EquityExtremes, sample: EquitySample): EquityExtremes => {
-  const count = current.count + 1
-  const peak = current.peak
-  if (peak === null || sample.equity >= peak.equity) {
-    return { peak: sample, trough_since_peak: sample, max_drawdown_pct: current.max_drawdown_pct, count }
-  }
-  const trough = current.trough_since_peak
-  return {
-    peak,
-    trough_since_peak: trough === null || sample.equity < trough.equity ? sample : trough,
-    max_drawdown_pct: Math.max(current.max_drawdown_pct, Drawdown.pct(peak.equity, sample.equity)),
-    count
-  }
-}
 
 const sampleOf = (
   at: number | null,

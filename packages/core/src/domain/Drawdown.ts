@@ -162,3 +162,24 @@ export const clone = (self: Drawdown): Drawdown => ({
   window: self.window.slice(self.windowHead),
   windowHead: 0
 })
+
+/**
+ * The history's extremes after one more sample (what an `EquityHistory` keeps current on
+ * append): the peak is the latest sample at the highest equity, the trough the first sample at
+ * the lowest equity since that peak, and `max_drawdown_pct` the largest {@link pct} of the
+ * running peak seen.
+ */
+export const advanceExtremes = (current: EquityExtremes, sample: EquitySample): EquityExtremes => {
+  const count = current.count + 1
+  const peak = current.peak
+  if (peak === null || sample.equity >= peak.equity) {
+    return { peak: sample, trough_since_peak: sample, max_drawdown_pct: current.max_drawdown_pct, count }
+  }
+  const trough = current.trough_since_peak
+  return {
+    peak,
+    trough_since_peak: trough === null || sample.equity < trough.equity ? sample : trough,
+    max_drawdown_pct: Math.max(current.max_drawdown_pct, pct(peak.equity, sample.equity)),
+    count
+  }
+}

@@ -45,7 +45,7 @@ export const make: Effect.Effect<EquityHistoryService> = Effect.sync(() => {
       })
     }
     samples.push(sample)
-    extremes = advance(extremes, sample)
+    extremes = Drawdown.advanceExtremes(extremes, sample)
   }
 
   /** The first index whose sample is at or after `at`. */
@@ -85,19 +85,3 @@ export const make: Effect.Effect<EquityHistoryService> = Effect.sync(() => {
 
 /** The in-memory {@link EquityHistory}; each build of the layer starts empty. */
 export const layer: Layer.Layer<EquityHistory> = Layer.effect(EquityHistory, make)
-
-/** The extremes after one more sample (see the module comment for the rules). */
-const advance = (current: EquityExtremes, sample: EquitySample): EquityExtremes => {
-  const count = current.count + 1
-  const peak = current.peak
-  if (peak === null || sample.equity >= peak.equity) {
-    return { peak: sample, trough_since_peak: sample, max_drawdown_pct: current.max_drawdown_pct, count }
-  }
-  const trough = current.trough_since_peak
-  return {
-    peak,
-    trough_since_peak: trough === null || sample.equity < trough.equity ? sample : trough,
-    max_drawdown_pct: Math.max(current.max_drawdown_pct, Drawdown.pct(peak.equity, sample.equity)),
-    count
-  }
-}

@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { Context, Data, type Effect } from "effect"
+import type { Changes } from "../domain/Portfolio.js"
 import type {
   ClosedTradeRecord,
   FillRecord,
@@ -12,7 +13,6 @@ import type {
   OpenTradeRecord,
   RealizedBucket
 } from "../schema/Records.js"
-import type { PositionSide } from "../schema/Primitives.js"
 
 /** A store operation failed. `retryable` says whether trying again may succeed. */
 export class StoreError extends Data.TaggedError("StoreError")<{
@@ -27,21 +27,15 @@ export class StoreError extends Data.TaggedError("StoreError")<{
 }
 
 /**
- * Everything one event changes, written in one transaction together with the event's key, so
- * a crash leaves either all of it or none of it.
+ * Everything one event changes (a decision's `Changes`), written in one transaction together
+ * with the event's key, so a crash leaves either all of it or none of it.
  */
-export interface StoreBatch {
+export interface StoreBatch extends Changes {
   /** The processed-event id (see `Portfolio.eventKey`). */
   readonly eventKey: string
   readonly eventType: string
   /** Event time, epoch ms. */
   readonly at: number
-  readonly upsertOpenTrades: ReadonlyArray<OpenTradeRecord>
-  readonly deleteOpenTrades: ReadonlyArray<string>
-  readonly closes: ReadonlyArray<ClosedTradeRecord>
-  readonly fills: ReadonlyArray<FillRecord>
-  readonly upsertNetPositions: ReadonlyArray<NetPositionRecord>
-  readonly deleteNetPositions: ReadonlyArray<{ readonly symbol: string; readonly side: PositionSide }>
 }
 
 /** A time range, epoch ms; `from` inclusive, `to` exclusive; both optional. */
