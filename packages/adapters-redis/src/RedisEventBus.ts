@@ -16,6 +16,7 @@
  */
 import { BusError, EventBus, formatEventTime, type Delivery, type Envelope, type EventBusService } from "@portfolio/core"
 import { Clock, Config, type ConfigError, Deferred, Duration, Effect, Layer, Option, type Redacted, type Scope, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 import * as Connection from "./internal/connection.js"
 import * as Reader from "./internal/reader.js"
 import * as Settings from "./internal/settings.js"
@@ -92,6 +93,7 @@ export const make = (options: Options = {}): Effect.Effect<EventBusService, BusE
     // Entries handed to a subscription of this bus and not yet settled, by type and id, with
     // the subscription that holds them: a new subscription's read of pending entries skips them.
     const inFlight = new Map<string, object>()
+    let baseNameInUse = false
     const flightKey = (eventType: string, id: string) => `${eventType}\n${id}`
 
     const deliver = (holder: object): Reader.ReaderContext["deliver"] => (eventType, entry, deliveryCount, reclaimed) => {
@@ -150,13 +152,21 @@ export const make = (options: Options = {}): Effect.Effect<EventBusService, BusE
       Stream.unwrapScoped(
         Effect.gen(function*() {
           const holder = {}
+          // Each live subscription reads as its own consumer: two subscriptions sharing a name
+          // would each re-read the other's pending entries and deliver them twice. The first
+          // takes the bus's name, so a subscription restarted after a failure resumes its own
+          // pending entries; concurrent ones get a fresh `<service>_<8 hex>`.
+          const ownsBaseName = !baseNameInUse
+          baseNameInUse = true
+          const consumerName = ownsBaseName ? settings.consumerName : `${settings.serviceName}_${randomBytes(4).toString("hex")}`
           yield* Effect.addFinalizer(() =>
             Effect.sync(() => {
+              if (ownsBaseName) baseNameInUse = false
               for (const [key, owner] of inFlight) if (owner === holder) inFlight.delete(key)
             })
           )
           const context: Reader.ReaderContext = {
-            settings,
+            settings: { ...settings, consumerName },
             deliver: deliver(holder),
             isInFlight: (eventType, id) => inFlight.has(flightKey(eventType, id))
           }
