@@ -8,17 +8,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as Http from "./support/Http.js"
 import * as ServerProcess from "./support/ServerProcess.js"
+import { waitFor } from "./support/WaitFor.js"
 
-const waitFor = <A>(effect: Effect.Effect<A, Error>, done: (a: A) => boolean, what: string) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + 20_000
-    for (;;) {
-      const a = yield* effect
-      if (done(a)) return a
-      if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for ${what}; last: ${JSON.stringify(a)}`))
-      yield* Effect.sleep("25 millis")
-    }
-  })
 
 describe("with Binance keys", () => {
   it.scopedLive("takes cash from the exchange wallet and prices from its mark-price stream", () =>

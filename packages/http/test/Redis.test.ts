@@ -13,20 +13,11 @@ import * as Http from "./support/Http.js"
 import * as Resp from "./support/Resp.js"
 import * as ServerProcess from "./support/ServerProcess.js"
 import * as Session from "./support/Session.js"
+import { waitFor } from "./support/WaitFor.js"
 
 const processedCount = (url: string) =>
   Effect.map(Http.get(url, "/health"), (h) => Object.values(h.body?.events?.processed ?? {}).reduce((s: number, n) => s + Number(n), 0))
 
-const waitFor = <A>(effect: Effect.Effect<A, Error>, done: (a: A) => boolean, what: string) =>
-  Effect.gen(function* () {
-    const deadline = Date.now() + 20_000
-    for (;;) {
-      const a = yield* effect
-      if (done(a)) return a
-      if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for ${what}; last: ${JSON.stringify(a)}`))
-      yield* Effect.sleep("25 millis")
-    }
-  })
 
 describe("the session through Redis Streams", () => {
   it.scopedLive("gives the same figures, publishes on portfolio.* streams, survives Redis going away", () =>
