@@ -342,6 +342,44 @@ describe("PortfolioLive", () => {
       yield* stop
     }))
 
+  it.effect("health reconciles our net positions with the exchange's when cash comes from an exchange", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      let exchangeSize = 0.5
+      // An exchange-backed balance: wallet cash and the exchange's book, as an exchange adapter answers them.
+      const exchange = AccountBalance.of({
+        balance: Effect.succeed({ source: "exchange", walletBalance: 20_000, readAt: T0, asset: "USDT" }),
+        positions: Effect.sync(() => [
+          { symbol: "BTCUSDT", side: "LONG", size: exchangeSize, entryPrice: 40_000, markPrice: 40_000, leverage: 5, unrealizedPnl: 0 }
+        ]),
+        health: Effect.succeed({ status: "ok", required: true, message: "exchange" })
+      })
+      const { service, stop } = yield* start({ ...ports, context: Context.add(ports.context, AccountBalance, exchange) })
+      yield* service.ingest(envelope("trade.opened", { trade_id: "r1", symbol: "BTCUSDT", side: "LONG", entry_price: 40_000, quantity: 0.5, timestamp: iso(T0) }))
+      let health = yield* service.health
+      expect(health.components["reconciliation"]).toMatchObject({ status: "ok", required: false })
+      expect((yield* service.snapshot).cash_balance).toBe(20_000)
+      exchangeSize = 0.4
+      health = yield* service.health
+      expect(health.components["reconciliation"]!.status).toBe("degraded")
+      expect(health.components["reconciliation"]!.message).toContain("BTCUSDT LONG")
+      expect(health.status).toBe("degraded")
+      yield* stop
+    }))
+
+  it.effect("paper cash has no exchange book to reconcile", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports)
+      yield* service.ingest(envelope("trade.opened", { trade_id: "p1", symbol: "BTCUSDT", side: "LONG", entry_price: 1, quantity: 1, timestamp: iso(T0) }))
+      const health = yield* service.health
+      expect(Object.keys(health.components).sort()).toEqual(["balance", "bus", "price_feed", "store"])
+      expect(health.status).toBe("ok")
+      yield* stop
+    }))
+
   it.effect("configuration errors name the variable", () =>
     Effect.gen(function* () {
       const read = (env: Record<string, string>) =>

@@ -47,6 +47,12 @@ describe("with Binance keys", () => {
       const health = (yield* Http.get(server.url, "/health")).body
       expect(health.components.balance).toMatchObject({ status: "ok", required: true })
       expect(health.components.price_feed.status).toBe("ok")
+
+      // Reconciliation with the exchange's book: missing there at first, matched once it holds it.
+      expect(health.components.reconciliation).toMatchObject({ status: "degraded", required: false })
+      expect(health.components.reconciliation.message).toContain("BTCUSDT LONG")
+      fake.setPositions([{ symbol: "BTCUSDT", positionAmt: 0.5, entryPrice: 40_000 }])
+      yield* waitFor(Http.get(server.url, "/health"), (h) => h.body.components.reconciliation?.status === "ok", "the books to match")
       expect(fake.requests().length).toBeGreaterThan(0)
       expect(yield* server.stop("SIGTERM")).toEqual({ code: 0, signal: null })
     }), 120_000)

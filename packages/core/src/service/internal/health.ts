@@ -2,8 +2,10 @@
  * The service's health: each component as `ok | degraded | down`, `down` overall when a
  * required one is down, `degraded` when any is not ok.
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Either } from "effect"
 import type { Portfolio } from "../../domain/Portfolio.js"
+import * as Reconciliation from "../../domain/Reconciliation.js"
+import * as Valuation from "../../domain/Valuation.js"
 import type { AccountBalanceService } from "../../ports/AccountBalance.js"
 import type { EventBusService } from "../../ports/EventBus.js"
 import type { PriceFeedService } from "../../ports/PriceFeed.js"
@@ -56,6 +58,8 @@ export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
       price_feed: required(prices, false)
     }
     const now = yield* Clock.currentTimeMillis
+    const reconciliation = yield* reconcile(deps, now)
+    if (reconciliation !== undefined) components["reconciliation"] = reconciliation
     const last = deps.lastSnapshotAt()
     return {
       service: deps.serviceName,
@@ -73,4 +77,30 @@ export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
       last_snapshot_at: last === null ? null : formatEventTime(last),
       timestamp: formatEventTime(now)
     }
+  })
+
+/**
+ * Our net positions against the exchange's, when cash comes from an exchange (paper cash has
+ * no exchange book): `ok` when they match, `degraded` with each difference otherwise. Not
+ * required: a difference is for an operator to look at, not a reason to stop serving.
+ */
+const reconcile = (deps: Deps, now: number): Effect.Effect<ComponentHealth | undefined> =>
+  Effect.gen(function* () {
+    const cash = yield* Effect.either(deps.balance.balance)
+    if (Either.isLeft(cash) || cash.right.source !== "exchange") return undefined
+    const theirs = yield* Effect.either(deps.balance.positions)
+    if (Either.isLeft(theirs)) {
+      return { status: "degraded" as const, required: false, message: `exchange positions unavailable: ${theirs.left.reason}` }
+    }
+    const ours = Valuation.netPositions(Valuation.value(deps.state, 0, now))
+    const report = Reconciliation.reconcile(ours, theirs.right)
+    const differences = report.differences.map(Reconciliation.describe)
+    return report.matched
+      ? { status: "ok" as const, required: false, message: `${report.compared} position(s) match the exchange`, details: { compared: report.compared } }
+      : {
+          status: "degraded" as const,
+          required: false,
+          message: `${differences.length} difference(s) with the exchange: ${differences.slice(0, 3).join("; ")}`,
+          details: { compared: report.compared, differences }
+        }
   })
