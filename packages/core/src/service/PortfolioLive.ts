@@ -253,15 +253,13 @@ export const make = Effect.gen(function* () {
         const key = Portfolio.eventKey(event)
         if (key !== undefined && !KeySet.has(state.seen, key) && (yield* store.isProcessed(key))) return duplicate(event, key)
         const decision = Portfolio.decide(state, event)
+        if (decision._tag === "Duplicate") return duplicate(event, decision.key)
         if (decision._tag === "Applied" && decision.key !== undefined) {
           const committed = yield* store.commit({ eventKey: decision.key, eventType: event.type, at: event.at, ...decision.changes })
           if (committed === "duplicate") return duplicate(event, decision.key)
         }
         Portfolio.evolve(state, decision)
         switch (decision._tag) {
-          case "Duplicate":
-            tally.count(tally.duplicates, event.type)
-            return { status: "duplicate", event_type: event.type, event_id: decision.key, reason: null, issues: [] } satisfies IngestResult
           case "Ignored":
             tally.count(tally.ignored, event.type)
             return { status: "ignored", event_type: event.type, event_id: key ?? null, reason: decision.reason, issues: [] } satisfies IngestResult
