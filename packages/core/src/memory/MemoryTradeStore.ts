@@ -3,59 +3,145 @@
  * It has the semantics of the SQLite store in every respect the contract suite
  * (`tradeStoreContract` in `@portfolio/core/testing`) checks:
  *
- * - `commit` is all or nothing: a batch whose close or fill key already exists (or repeats
- *   inside the batch) fails with a `StoreError` and writes nothing, not even its event key;
- * - within a batch, upserts apply before deletes (a key in both ends up deleted);
+ * - `commitMany` is all or nothing: when any of its batches has a close or fill key that
+ *   already exists (or repeats inside the call), parks a close whose `event_key` is parked
+ *   already, or is refused by the `failCommit` hook, it fails with a `StoreError` and writes
+ *   nothing, not even an event key; `commit` is `commitMany` of one batch;
+ * - a batch whose `eventKey` was committed before (earlier in the same call included) writes
+ *   nothing and answers `"duplicate"`; a batch without an `eventKey` is always committed;
+ * - within a batch, upserts apply before deletes (a key in both ends up deleted), parkings
+ *   before releases;
  * - open trades are listed by `(opened_at, trade_id)`, net positions by `(symbol, side)`,
- *   closes by `(closed_at, close_id)` and fills by `(executed_at, fill_key)`.
+ *   closes by `(closed_at, close_id)`, fills by `(executed_at, fill_key)` and parked closes by
+ *   `(parked_at, event_key)`.
  *
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
-import type { ClosedTradeRecord, FillRecord, MarkRecord, NetPositionRecord, OpenTradeRecord } from "../schema/Records.js"
+import type {
+  ClosedTradeRecord,
+  FillRecord,
+  MarkRecord,
+  NetPositionRecord,
+  OpenTradeRecord,
+  ParkedCloseRecord
+} from "../schema/Records.js"
 import { type CommitResult, type StoreBatch, StoreError, type TimeRange, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
 
+/** How a memory store behaves beyond the port's semantics: test hooks. */
+export interface Options {
+  /**
+   * Fault injection, for tests of what the service does when the store fails. Called for every
+   * batch of a `commit` or `commitMany` call, in order, before anything is written; an error
+   * returned fails the **whole** call with that error, and nothing of it is written (as when
+   * SQLite fails mid-transaction). `attempt` is 1 the first time a batch with this `eventKey` is
+   * offered to the store, 2 the next, … (a batch without an `eventKey` is counted by identity),
+   * so "fails once, then succeeds on retry" is `attempt === 1 ? error : undefined`.
+   *
+   * @example
+   * const store = yield* MemoryTradeStore.makeWith({
+   *   failCommit: (batch) =>
+   *     batch.eventKey === "trade:t-2"
+   *       ? new StoreError({ operation: "commit", reason: "injected", retryable: true })
+   *       : undefined
+   * })
+   */
+  readonly failCommit?: ((batch: StoreBatch, attempt: number) => StoreError | undefined) | undefined
+}
+
 /**
- * A new, empty trade store.
+ * A new, empty trade store with the given {@link Options}.
  *
  * @example
- * const store = yield* MemoryTradeStore.make
- * yield* store.commit(batch)
+ * const store = yield* MemoryTradeStore.makeWith({ failCommit: () => undefined })
+ * yield* store.commitMany([batch1, batch2])
  */
-export const make: Effect.Effect<TradeStoreService> = Effect.sync(() => {
+export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => Effect.sync(() => {
   const processed = new Set<string>()
   const open = new Map<string, OpenTradeRecord>()
   const net = new Map<string, NetPositionRecord>()
   const closes = new TimeLog<ClosedTradeRecord>((c) => c.closed_at, (c) => c.close_id)
   const fills = new TimeLog<FillRecord>((f) => f.executed_at, (f) => f.fill_key)
+  const parked = new Map<string, ParkedCloseRecord>()
   const marks = new Map<string, MarkRecord>()
+  const attempts = new Map<string, number>()
+  const attemptsByIdentity = new WeakMap<StoreBatch, number>()
 
-  const commit = (batch: StoreBatch): CommitResult => {
-    if (processed.has(batch.eventKey)) return "duplicate"
-    // Validate everything first, so a failing batch leaves no trace.
-    closes.checkNew(batch.closes, "close_id")
-    fills.checkNew(batch.fills, "fill_key")
-    processed.add(batch.eventKey)
+  const nextAttempt = (batch: StoreBatch): number => {
+    const n = (batch.eventKey === undefined ? attemptsByIdentity.get(batch) : attempts.get(batch.eventKey)) ?? 0
+    if (batch.eventKey === undefined) attemptsByIdentity.set(batch, n + 1)
+    else attempts.set(batch.eventKey, n + 1)
+    return n + 1
+  }
+
+  /**
+   * Answers each batch as the call would, or throws the first failure, without writing: a
+   * dry run over the keys the call would add, so the writes that follow cannot fail.
+   */
+  const check = (batches: ReadonlyArray<StoreBatch>): Array<CommitResult> => {
+    const injected = options.failCommit === undefined
+      ? undefined
+      : batches.map((batch) => options.failCommit?.(batch, nextAttempt(batch))).find((e) => e !== undefined)
+    if (injected !== undefined) throw injected
+    const newEvents = new Set<string>()
+    const newCloses = new Set<string>()
+    const newFills = new Set<string>()
+    const parkedNow = new Map<string, boolean>() // event_key → parked after the batches so far
+    return batches.map((batch) => {
+      const key = batch.eventKey
+      if (key !== undefined) {
+        if (processed.has(key) || newEvents.has(key)) return "duplicate"
+        newEvents.add(key)
+      }
+      closes.checkNew(batch.closes, "close_id", newCloses)
+      fills.checkNew(batch.fills, "fill_key", newFills)
+      for (const close of batch.parkCloses) {
+        if (parkedNow.get(close.event_key) ?? parked.has(close.event_key)) {
+          throw failure(`parked close ${JSON.stringify(close.event_key)} already exists`)
+        }
+        parkedNow.set(close.event_key, true)
+      }
+      for (const eventKey of batch.releaseParked) parkedNow.set(eventKey, false)
+      return "committed"
+    })
+  }
+
+  const write = (batch: StoreBatch): void => {
+    if (batch.eventKey !== undefined) processed.add(batch.eventKey)
     for (const close of batch.closes) closes.insert(close)
     for (const fill of batch.fills) fills.insert(fill)
     for (const trade of batch.upsertOpenTrades) open.set(trade.trade_id, trade)
     for (const tradeId of batch.deleteOpenTrades) open.delete(tradeId)
     for (const position of batch.upsertNetPositions) net.set(netKey(position), position)
     for (const position of batch.deleteNetPositions) net.delete(netKey(position))
-    return "committed"
+    for (const close of batch.parkCloses) parked.set(close.event_key, close)
+    for (const eventKey of batch.releaseParked) parked.delete(eventKey)
   }
 
+  const commitMany = (batches: ReadonlyArray<StoreBatch>): Effect.Effect<ReadonlyArray<CommitResult>, StoreError> =>
+    Effect.try({
+      try: () => {
+        const results = check(batches)
+        for (const [i, batch] of batches.entries()) {
+          if (results[i] === "committed") write(batch)
+        }
+        return results
+      },
+      catch: (cause) =>
+        cause instanceof StoreError
+          ? cause
+          : new StoreError({ operation: "commit", reason: String(cause), retryable: false, cause })
+    })
+
   return TradeStore.of({
-    commit: (batch) =>
-      Effect.try({
-        try: () => commit(batch),
-        catch: (cause) =>
-          cause instanceof StoreError
-            ? cause
-            : new StoreError({ operation: "commit", reason: String(cause), retryable: false, cause })
-      }),
+    commit: (batch) => Effect.map(commitMany([batch]), (results) => results[0] ?? "committed"),
+    commitMany,
     isProcessed: (eventKey) => Effect.sync(() => processed.has(eventKey)),
+    processedAmong: (eventKeys) => Effect.sync(() => new Set(eventKeys.filter((key) => processed.has(key)))),
+    parkedCloses: Effect.sync(() =>
+      [...parked.values()].sort((a, b) => a.parked_at - b.parked_at || compareText(a.event_key, b.event_key))
+    ),
     openTrades: Effect.sync(() =>
       [...open.values()].sort((a, b) => a.opened_at - b.opened_at || compareText(a.trade_id, b.trade_id))
     ),
@@ -77,14 +163,29 @@ export const make: Effect.Effect<TradeStoreService> = Effect.sync(() => {
       openTrades: open.size,
       closes: closes.size,
       fills: fills.size,
-      events: processed.size
+      events: processed.size,
+      parked: parked.size
     })),
     ping: Effect.void
   })
 })
 
+/**
+ * A new, empty trade store.
+ *
+ * @example
+ * const store = yield* MemoryTradeStore.make
+ * yield* store.commit(batch)
+ */
+export const make: Effect.Effect<TradeStoreService> = makeWith({})
+
 /** The in-memory {@link TradeStore}; each build of the layer starts empty. */
 export const layer: Layer.Layer<TradeStore> = Layer.effect(TradeStore, make)
+
+/** The in-memory {@link TradeStore} with {@link Options} (a fault-injection hook). */
+export const layerWith = (options: Options): Layer.Layer<TradeStore> => Layer.effect(TradeStore, makeWith(options))
+
+const failure = (reason: string): StoreError => new StoreError({ operation: "commit", reason, retryable: false })
 
 const netKey = (position: { readonly symbol: string; readonly side: string }): string =>
   `${position.symbol}\u0000${position.side}`
@@ -106,18 +207,11 @@ class TimeLog<A> {
     return this.rows.length
   }
 
-  /** Fails when a key already exists or repeats within `incoming`. */
-  checkNew(incoming: ReadonlyArray<A>, keyName: string): void {
-    const seen = new Set<string>()
+  /** Fails when a key already exists or is in `seen` (the keys the call adds), else adds it there. */
+  checkNew(incoming: ReadonlyArray<A>, keyName: string, seen: Set<string>): void {
     for (const row of incoming) {
       const key = this.keyOf(row)
-      if (this.keys.has(key) || seen.has(key)) {
-        throw new StoreError({
-          operation: "commit",
-          reason: `${keyName} ${JSON.stringify(key)} already exists`,
-          retryable: false
-        })
-      }
+      if (this.keys.has(key) || seen.has(key)) throw failure(`${keyName} ${JSON.stringify(key)} already exists`)
       seen.add(key)
     }
   }

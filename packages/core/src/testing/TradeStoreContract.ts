@@ -1,6 +1,6 @@
 /**
- * The contract every `TradeStore` implementation passes: atomic, idempotent commits, upserts
- * and deletes by key, time ranges, counts. Run it from an implementation's tests with a
+ * The contract every `TradeStore` implementation passes: atomic, idempotent commits (one batch
+ * or many in one transaction), upserts and deletes by key, parked closes, time ranges, counts. Run it from an implementation's tests with a
  * factory that gives a fresh, empty store each time.
  *
  * @example
@@ -11,7 +11,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
-import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../schema/Records.js"
+import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, ParkedCloseRecord } from "../schema/Records.js"
 import { type StoreBatch, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
 
 /** An open trade with defaults for every field but its id. */
@@ -88,8 +88,25 @@ export const netPositionRecord = (
   ...fields
 })
 
-/** A batch with nothing in it but what `fields` gives. */
-export const storeBatch = (eventKey: string, fields: Partial<Omit<StoreBatch, "eventKey">> = {}): StoreBatch => ({
+/** A parked close with defaults for every field but its event key and trade. */
+export const parkedCloseRecord = (
+  event_key: string,
+  trade_id: string,
+  fields: Partial<ParkedCloseRecord> = {}
+): ParkedCloseRecord => ({
+  event_key,
+  trade_id,
+  event: JSON.stringify({
+    type: "trade.closed",
+    payload: { trade_id, exit_price: 51_000.5, quantity: 0.1, note: "é ✓ \u0000" },
+    at: 1_700_000_000_000
+  }),
+  parked_at: 1_700_000_000_500,
+  ...fields
+})
+
+/** A batch with nothing in it but what `fields` gives (`eventKey` `undefined`: a release). */
+export const storeBatch = (eventKey: string | undefined, fields: Partial<Omit<StoreBatch, "eventKey">> = {}): StoreBatch => ({
   eventKey,
   eventType: "trade.opened",
   at: 1_700_000_000_000,
@@ -99,6 +116,8 @@ export const storeBatch = (eventKey: string, fields: Partial<Omit<StoreBatch, "e
   fills: [],
   upsertNetPositions: [],
   deleteNetPositions: [],
+  parkCloses: [],
+  releaseParked: [],
   ...fields
 })
 
@@ -109,6 +128,7 @@ const contents = (store: TradeStoreService) =>
     netPositions: store.netPositions,
     closes: store.closedTrades(),
     fills: store.fills(),
+    parked: store.parkedCloses,
     counts: store.counts
   })
 
@@ -130,9 +150,11 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
             netPositions: [],
             closes: [],
             fills: [],
-            counts: { openTrades: 0, closes: 0, fills: 0, events: 0 }
+            parked: [],
+            counts: { openTrades: 0, closes: 0, fills: 0, events: 0, parked: 0 }
           })
           expect(yield* store.isProcessed("never-seen")).toBe(false)
+          expect(yield* store.processedAmong(["never-seen"])).toEqual(new Set())
         })
       ))
 
@@ -152,14 +174,16 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
             fillRecord("f-2", 1_700_000_080_000)
           ]
           const positions = [netPositionRecord("SOLUSDT", "LONG", { entry_price: 5e-324 })]
-          const batch = storeBatch("ev-1", { upsertOpenTrades: trades, closes, fills, upsertNetPositions: positions })
+          const parked = [parkedCloseRecord("ev-close-9", "t-9", { parked_at: 1_700_000_000_123 })]
+          const batch = storeBatch("ev-1", { upsertOpenTrades: trades, closes, fills, upsertNetPositions: positions, parkCloses: parked })
           expect(yield* store.commit(batch)).toBe("committed")
           expect(yield* contents(store)).toEqual({
             openTrades: trades,
             netPositions: positions,
             closes,
             fills,
-            counts: { openTrades: 2, closes: 2, fills: 2, events: 1 }
+            parked,
+            counts: { openTrades: 2, closes: 2, fills: 2, events: 1, parked: 1 }
           })
           expect(yield* store.isProcessed("ev-1")).toBe(true)
         })
@@ -179,7 +203,8 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
             deleteOpenTrades: ["t-1"],
             closes: [closedTradeRecord("c-2", 2000)],
             fills: [fillRecord("f-1", 3000)],
-            upsertNetPositions: [netPositionRecord("BTCUSDT", "LONG")]
+            upsertNetPositions: [netPositionRecord("BTCUSDT", "LONG")],
+            parkCloses: [parkedCloseRecord("ev-p", "t-7")]
           })
           expect(yield* store.commit(again)).toBe("duplicate")
           expect(yield* store.commit(first)).toBe("duplicate")
@@ -217,7 +242,7 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
           const after = yield* contents(store)
           expect(after.openTrades.map((t) => t.trade_id)).toEqual(["t-2"])
           expect(after.closes.map((c) => c.close_id)).toEqual(["c-1", "c-2"])
-          expect(after.counts).toEqual({ openTrades: 1, closes: 2, fills: 1, events: 2 })
+          expect(after.counts).toEqual({ openTrades: 1, closes: 2, fills: 1, events: 2, parked: 0 })
         })
       ))
 
@@ -342,7 +367,7 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
           expect(yield* store.isProcessed("ev-empty")).toBe(true)
           expect(yield* store.isProcessed("ev-close")).toBe(true)
           expect(yield* store.isProcessed("ev-other")).toBe(false)
-          expect(yield* store.counts).toEqual({ openTrades: 0, closes: 1, fills: 2, events: 3 })
+          expect(yield* store.counts).toEqual({ openTrades: 0, closes: 1, fills: 2, events: 3, parked: 0 })
         })
       ))
 
@@ -378,6 +403,170 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
           })
           expect(buckets[1]).toMatchObject({ trade_closes: 1, wins: 1, best: 3, worst: 3 })
           expect(buckets[2]).toMatchObject({ trade_closes: 1, wins: 0, losses: 0, best: 0, worst: 0 })
+        })
+      ))
+
+    it.effect("commitMany writes its batches in order and answers each as commit would", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          expect(yield* store.commitMany([])).toEqual([])
+          const results = yield* store.commitMany([
+            storeBatch("ev-1", { upsertOpenTrades: [openTradeRecord("t-1", { size: 1 }), openTradeRecord("t-2")] }),
+            storeBatch("ev-2", { upsertOpenTrades: [openTradeRecord("t-1", { size: 2 })], deleteOpenTrades: ["t-2"] }),
+            storeBatch("ev-3", { upsertOpenTrades: [openTradeRecord("t-2", { size: 3 })], closes: [closedTradeRecord("c-1", 10)] }),
+            storeBatch("ev-4", { upsertNetPositions: [netPositionRecord("BTCUSDT", "LONG")] }),
+            storeBatch("ev-5", { deleteNetPositions: [{ symbol: "BTCUSDT", side: "LONG" }], fills: [fillRecord("f-1", 20)] })
+          ])
+          expect(results).toEqual(["committed", "committed", "committed", "committed", "committed"])
+          const after = yield* contents(store)
+          expect(after.openTrades.map((t) => [t.trade_id, t.size])).toEqual([["t-1", 2], ["t-2", 3]])
+          expect(after.netPositions).toEqual([])
+          expect(after.counts).toEqual({ openTrades: 2, closes: 1, fills: 1, events: 5, parked: 0 })
+          expect(yield* store.processedAmong(["ev-1", "ev-2", "ev-3", "ev-4", "ev-5"])).toEqual(
+            new Set(["ev-1", "ev-2", "ev-3", "ev-4", "ev-5"])
+          )
+        })
+      ))
+
+    it.effect("commitMany: a key committed before, or earlier in the same call, is a duplicate that writes nothing", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          expect(yield* store.commit(storeBatch("ev-old", { upsertOpenTrades: [openTradeRecord("t-old")] }))).toBe("committed")
+          const results = yield* store.commitMany([
+            storeBatch("ev-a", { upsertOpenTrades: [openTradeRecord("t-a")], closes: [closedTradeRecord("c-a", 10)] }),
+            // Same key again in the same call: its records (even clashing ones) are not written.
+            storeBatch("ev-a", {
+              upsertOpenTrades: [openTradeRecord("t-a", { size: 99 }), openTradeRecord("t-x")],
+              closes: [closedTradeRecord("c-a", 11)],
+              fills: [fillRecord("f-x", 12)],
+              parkCloses: [parkedCloseRecord("p-x", "t-x")]
+            }),
+            storeBatch("ev-old", { deleteOpenTrades: ["t-old"] }),
+            storeBatch("ev-b", { fills: [fillRecord("f-b", 13)] })
+          ])
+          expect(results).toEqual(["committed", "duplicate", "duplicate", "committed"])
+          const after = yield* contents(store)
+          expect(after.openTrades.map((t) => [t.trade_id, t.size])).toEqual([["t-a", 0.25], ["t-old", 0.25]])
+          expect(after.closes.map((c) => c.closed_at)).toEqual([10])
+          expect(after.fills.map((f) => f.fill_key)).toEqual(["f-b"])
+          expect(after.counts).toEqual({ openTrades: 2, closes: 1, fills: 1, events: 3, parked: 0 })
+        })
+      ))
+
+    it.effect("commitMany is all or nothing: one failing batch and none of the call is written", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          yield* store.commit(storeBatch("ev-0", {
+            closes: [closedTradeRecord("c-0", 5)],
+            parkCloses: [parkedCloseRecord("p-0", "t-late")]
+          }))
+          const before = yield* contents(store)
+          const good = [
+            storeBatch("ev-1", { upsertOpenTrades: [openTradeRecord("t-1")], closes: [closedTradeRecord("c-1", 10)] }),
+            storeBatch("ev-2", {
+              fills: [fillRecord("f-2", 20)],
+              upsertNetPositions: [netPositionRecord("ETHUSDT", "SHORT")],
+              parkCloses: [parkedCloseRecord("p-2", "t-9")],
+              releaseParked: ["p-0"]
+            }),
+            storeBatch(undefined, { deleteOpenTrades: ["t-1"], closes: [closedTradeRecord("c-3", 30)] })
+          ] as const
+          const failing = [
+            // A close whose key exists already, last in the call.
+            storeBatch("ev-bad", { closes: [closedTradeRecord("c-0", 40)] }),
+            // A fill key that an earlier batch of the same call adds.
+            storeBatch("ev-bad", { fills: [fillRecord("f-2", 40)] }),
+            // A close that an earlier batch of the same call parks.
+            storeBatch("ev-bad", { parkCloses: [parkedCloseRecord("p-2", "t-9")] })
+          ]
+          for (const bad of failing) {
+            const error = yield* Effect.flip(store.commitMany([...good, bad]))
+            expect(error._tag).toBe("StoreError")
+            expect(error.retryable).toBe(false)
+            expect(yield* contents(store)).toEqual(before)
+            expect(yield* store.processedAmong(["ev-1", "ev-2", "ev-bad"])).toEqual(new Set())
+          }
+          // A failing batch first: the later good ones are not written either.
+          expect((yield* Effect.flip(store.commitMany([failing[0] as StoreBatch, ...good])))._tag).toBe("StoreError")
+          expect(yield* contents(store)).toEqual(before)
+
+          // Nothing was burnt: the good batches commit.
+          expect(yield* store.commitMany(good)).toEqual(["committed", "committed", "committed"])
+          const after = yield* contents(store)
+          expect(after.openTrades).toEqual([])
+          expect(after.closes.map((c) => c.close_id)).toEqual(["c-0", "c-1", "c-3"])
+          expect(after.parked.map((p) => p.event_key)).toEqual(["p-2"])
+          expect(after.counts).toEqual({ openTrades: 0, closes: 3, fills: 1, events: 3, parked: 1 })
+        })
+      ))
+
+    it.effect("processedAmong answers which keys were committed, for more keys than one statement takes", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          expect(yield* store.processedAmong([])).toEqual(new Set())
+          const committed = Array.from({ length: 700 }, (_, i) => `ev-${i * 2}`)
+          yield* store.commitMany(committed.map((key) => storeBatch(key, { eventType: "market.tick" })))
+          const asked = Array.from({ length: 1400 }, (_, i) => `ev-${i}`)
+          asked.push("ev-0", "ev-2", "", "ev-x'); drop table processed_events; --")
+          const seen = yield* store.processedAmong(asked)
+          expect([...seen].sort()).toEqual([...committed].sort())
+          expect(yield* store.processedAmong(["ev-1", "ev-4", "ev-4"])).toEqual(new Set(["ev-4"]))
+          expect((yield* store.counts).events).toBe(700)
+        })
+      ))
+
+    it.effect("parked closes are kept until released, listed by (parked_at, event_key), values intact", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          const p1 = parkedCloseRecord("p-1", "t-1", { parked_at: 2000 })
+          const p2 = parkedCloseRecord("p-2", "t-2", { parked_at: 1000 })
+          const p3 = parkedCloseRecord("p-3", "t-1", { parked_at: 1000, event: "{\"type\":\"trade.closed\",\"x\":\"\\\"quoted\\\"\"}" })
+          yield* store.commit(storeBatch("p-1", { eventType: "trade.closed", parkCloses: [p1] }))
+          yield* store.commit(storeBatch("p-3", { eventType: "trade.closed", parkCloses: [p3, p2] }))
+          expect(yield* store.parkedCloses).toEqual([p2, p3, p1])
+          expect((yield* store.counts).parked).toBe(3)
+          // A parked close's key is processed: a redelivery is a duplicate.
+          expect(yield* store.commit(storeBatch("p-1", { parkCloses: [p1] }))).toBe("duplicate")
+
+          // Its trade opens: the open and the released close are one call, the release without a key.
+          const results = yield* store.commitMany([
+            storeBatch("open-t-1", { upsertOpenTrades: [openTradeRecord("t-1")] }),
+            storeBatch(undefined, {
+              eventType: "trade.closed",
+              upsertOpenTrades: [openTradeRecord("t-1", { size: 0.15 })],
+              closes: [closedTradeRecord("c-p-3", 3000, { trade_id: "t-1", remaining_size: 0.15 })],
+              releaseParked: ["p-3", "p-never-parked"]
+            })
+          ])
+          expect(results).toEqual(["committed", "committed"])
+          expect((yield* store.parkedCloses).map((p) => p.event_key)).toEqual(["p-2", "p-1"])
+          expect((yield* store.openTrades).map((t) => t.size)).toEqual([0.15])
+          expect(yield* store.counts).toEqual({ openTrades: 1, closes: 1, fills: 0, events: 3, parked: 2 })
+
+          // Parked and released in one batch ends released; released, then parked again later, is parked.
+          yield* store.commit(storeBatch("p-4", { parkCloses: [parkedCloseRecord("p-4", "t-4")], releaseParked: ["p-4"] }))
+          yield* store.commitMany([
+            storeBatch(undefined, { releaseParked: ["p-2"] }),
+            storeBatch(undefined, { parkCloses: [parkedCloseRecord("p-2", "t-2", { parked_at: 5000 })] })
+          ])
+          expect((yield* store.parkedCloses).map((p) => [p.event_key, p.parked_at])).toEqual([["p-1", 2000], ["p-2", 5000]])
+        })
+      ))
+
+    it.effect("a batch without an eventKey is always committed and records no processed event", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          const release = storeBatch(undefined, { eventType: "trade.closed", closes: [closedTradeRecord("c-1", 10)] })
+          expect(yield* store.commit(release)).toBe("committed")
+          expect(yield* store.commit(storeBatch(undefined, { upsertOpenTrades: [openTradeRecord("t-1")] }))).toBe("committed")
+          expect(yield* store.commitMany([storeBatch(undefined), storeBatch(undefined), storeBatch("ev-1")])).toEqual([
+            "committed",
+            "committed",
+            "committed"
+          ])
+          expect(yield* store.counts).toEqual({ openTrades: 1, closes: 1, fills: 0, events: 1, parked: 0 })
+          // Its records are still checked: the same close again fails.
+          expect((yield* Effect.flip(store.commit(release)))._tag).toBe("StoreError")
         })
       ))
 
