@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { ExchangePosition } from "../ports/AccountBalance.js"
+import type { ExchangePosition } from "../schema/ExchangePosition.js"
 import type { PositionSide } from "../schema/Primitives.js"
 import type { NetPosition } from "../schema/Responses.js"
 

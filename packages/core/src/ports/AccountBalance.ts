@@ -4,8 +4,11 @@
  * @since 0.1.0
  */
 import { Context, Data, type Effect } from "effect"
-import type { PositionSide } from "../schema/Primitives.js"
+import type { ExchangePosition } from "../schema/ExchangePosition.js"
 import type { ComponentHealth } from "../schema/Responses.js"
+
+/** A position as the exchange reports it; defined in `schema/`, re-exported here where it was first. */
+export type { ExchangePosition } from "../schema/ExchangePosition.js"
 
 /**
  * The cash side of equity.
@@ -17,17 +20,6 @@ import type { ComponentHealth } from "../schema/Responses.js"
 export type CashBalance =
   | { readonly source: "paper"; readonly initialCash: number }
   | { readonly source: "exchange"; readonly walletBalance: number; readonly readAt: number; readonly asset: string }
-
-/** A position as the exchange reports it, for reconciliation. */
-export interface ExchangePosition {
-  readonly symbol: string
-  readonly side: PositionSide
-  readonly size: number
-  readonly entryPrice: number
-  readonly markPrice: number
-  readonly leverage: number
-  readonly unrealizedPnl: number
-}
 
 /** Reading the balance failed. `code` carries the source's error code when it has one. */
 export class BalanceError extends Data.TaggedError("BalanceError")<{
