@@ -3,6 +3,8 @@ import { EventBus } from "@portfolio/core"
 import { sampleEnvelope } from "@portfolio/core/testing"
 import { ConfigProvider, Effect, Exit, Fiber, Layer, Logger, LogLevel, Redacted, Stream } from "effect"
 import { Redis } from "ioredis"
+import { createHash } from "node:crypto"
+import { hostname } from "node:os"
 import { RedisEventBus } from "../src/index.js"
 import { eventually, redisForFile } from "./harness.js"
 
@@ -38,12 +40,14 @@ describe("RedisEventBus configuration", () => {
     const env = {
       PORTFOLIO_REDIS_URL: `redis://:${encodeURIComponent(password)}@127.0.0.1:${redis.server().port}/2`,
       PORTFOLIO_STREAM_PREFIX: "cfg1:stream:",
-      PORTFOLIO_SERVICE_NAME: "cfg_one"
+      PORTFOLIO_SERVICE_NAME: "cfg_one",
+      PORTFOLIO_ACCOUNT_ID: "acct-42"
     }
     return Effect.gen(function*() {
       const health = yield* roundTrip.pipe(Effect.provide(RedisEventBus.layerConfig))
       expect(health.status).toBe("ok")
-      expect(health.details).toMatchObject({ redis: `redis://127.0.0.1:${redis.server().port}/2`, service_name: "cfg_one" })
+      const hex = createHash("sha256").update(`${hostname()}\nacct-42`).digest("hex").slice(0, 8)
+      expect(health.details).toMatchObject({ redis: `redis://127.0.0.1:${redis.server().port}/2`, service_name: "cfg_one", consumer: `cfg_one_${hex}` })
       const db2 = yield* rawDb(2)
       expect(yield* Effect.promise(() => db2.xlen("cfg1:stream:market.tick"))).toBe(1)
       const seen = JSON.stringify(health) + logs.join("\n")
@@ -62,13 +66,16 @@ describe("RedisEventBus configuration", () => {
       PORTFOLIO_REDIS_DB: "3",
       PORTFOLIO_STREAM_PREFIX: "cfg2:stream:",
       PORTFOLIO_STREAM_MAXLEN: "5",
-      PORTFOLIO_SERVICE_NAME: "cfg_two"
+      PORTFOLIO_SERVICE_NAME: "cfg_two",
+      PORTFOLIO_CONSUMER_NAME: "cfg_two_primary"
     }
     return Effect.gen(function*() {
       yield* Effect.gen(function*() {
         const bus = yield* EventBus
         for (let n = 0; n < 400; n++) yield* bus.publish(sampleEnvelope("market.tick", n))
-        expect((yield* roundTrip).status).toBe("ok")
+        const health = yield* roundTrip
+        expect(health.status).toBe("ok")
+        expect(health.details).toMatchObject({ consumer: "cfg_two_primary" })
       }).pipe(Effect.provide(RedisEventBus.layerConfig))
       const db3 = yield* rawDb(3)
       const length = yield* Effect.promise(() => db3.xlen("cfg2:stream:market.tick"))
@@ -112,5 +119,6 @@ describe("RedisEventBus configuration", () => {
       expect(badUrl).toContain("scheme")
       expect(badUrl).not.toContain("hunter2")
       expect(failure(yield* build({ PORTFOLIO_SERVICE_NAME: "has space" }))).toContain("service name")
+      expect(failure(yield* build({ PORTFOLIO_CONSUMER_NAME: "has space" }))).toContain("consumer name")
     }))
 })

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { decodeEnvelope, EventBus, type IncomingEventOf } from "@portfolio/core"
 import { eventBusContract, sampleEnvelope } from "@portfolio/core/testing"
-import { Chunk, Context, Effect, Either, Layer, Stream } from "effect"
+import { Chunk, Context, Effect, Either, Exit, Fiber, Layer, Stream } from "effect"
+import { createHash } from "node:crypto"
+import { hostname } from "node:os"
 import { RedisEventBus } from "../src/index.js"
 import { eventually, readStream, redisForFile } from "./harness.js"
 
@@ -180,10 +182,58 @@ describe("RedisEventBus", () => {
         yield* bus.publish(sampleEnvelope("market.tick", 1))
         // Nothing arrives on these types: the subscription stays open until the fiber ends.
         yield* Effect.fork(takeDeliveries(["trade.opened", "trade.closed"], 1))
-        yield* eventually("a command and two reader connections", Effect.map(clients, (n) => n === 3))
+        // One connection for commands, one reading connection for the subscription, whatever its types.
+        yield* eventually("a command and a reader connection", Effect.map(clients, (n) => n === 2))
       }).pipe(Effect.provide(RedisEventBus.layer(options)))
       yield* eventually("every connection closed", Effect.map(clients, (n) => n === 0))
     })
+  })
+
+  it.live("names its consumer <service>_<8 hex> from the host and the account, unless told a name", () =>
+    Effect.gen(function*() {
+      const consumerOf = (options: RedisEventBus.Options) =>
+        Effect.flatMap(EventBus, (bus) => bus.health).pipe(
+          Effect.map((h) => (h.details as { consumer: string }).consumer),
+          Effect.provide(RedisEventBus.layer(options))
+        )
+      const options = redis.busOptions()
+      const hex = (account: string) => createHash("sha256").update(`${hostname()}\n${account}`).digest("hex").slice(0, 8)
+      // Stable: two instances on this host for one account read as the same consumer.
+      expect(yield* consumerOf(options)).toBe(`${options.serviceName}_${hex("default")}`)
+      expect(yield* consumerOf(options)).toBe(`${options.serviceName}_${hex("default")}`)
+      expect(yield* consumerOf({ ...options, accountId: "acct-7" })).toBe(`${options.serviceName}_${hex("acct-7")}`)
+      expect(yield* consumerOf({ ...options, consumerName: "portfolio_primary" })).toBe("portfolio_primary")
+      const bad = yield* Effect.exit(consumerOf({ ...options, consumerName: "has space" }))
+      expect(Exit.isFailure(bad) && String(bad.cause)).toContain("consumer name")
+    }))
+
+  it.live("concurrent subscriptions of one bus read as <name>, <name>-2, …; a later one takes a freed name back", () => {
+    const options = redis.busOptions({ consumerName: "stable_one" })
+    const key = `${options.streamPrefix}market.tick`
+    const group = `quantum:group:${options.serviceName}:market.tick`
+    const consumers = Effect.promise(() =>
+      (redis.raw().call("XINFO", "CONSUMERS", key, group) as Promise<Array<Array<unknown>>>).catch(() => [])
+    ).pipe(Effect.map((list) => list.map((c) => String(Object.fromEntries(pairsOf(c))["name"])).sort()))
+    const readers = Effect.promise(() => redis.raw().client("LIST") as Promise<string>).pipe(
+      Effect.map((list) => list.split("\n").flatMap((line) => /name=(stable_one\S*):reader/.exec(line)?.[1] ?? []).sort())
+    )
+    return Effect.gen(function*() {
+      const bus = yield* EventBus
+      for (const n of [1, 2, 3]) yield* bus.publish(sampleEnvelope("market.tick", n))
+      const first = yield* Effect.fork(Stream.runDrain(bus.subscribe(["market.tick"])))
+      const second = yield* Effect.fork(Stream.runDrain(bus.subscribe(["market.tick"])))
+      yield* eventually("both to read", Effect.map(consumers, (names) => names.length === 2))
+      expect(yield* consumers).toEqual(["stable_one", "stable_one-2"])
+      expect(yield* readers).toEqual(["stable_one", "stable_one-2"])
+      // Once the first ends, the stable name is free again: the next subscription takes it, not a third name.
+      yield* Fiber.interrupt(first)
+      yield* eventually("the first reader to close", Effect.map(readers, (names) => names.length === 1))
+      expect(yield* readers).toEqual(["stable_one-2"])
+      const third = yield* Effect.fork(Stream.runDrain(bus.subscribe(["market.tick"])))
+      yield* eventually("the third to connect", Effect.map(readers, (names) => names.length === 2))
+      expect(yield* readers).toEqual(["stable_one", "stable_one-2"])
+      yield* Effect.forEach([second, third], Fiber.interrupt)
+    }).pipe(Effect.provide(RedisEventBus.layer(options)))
   })
 })
 

@@ -3,7 +3,8 @@
  * look at what the bus wrote, and bus options isolated per test (their own prefixes and
  * service name on the shared server).
  */
-import { Effect, Exit, Redacted, Scope } from "effect"
+import { EventBus, type Delivery } from "@portfolio/core"
+import { Chunk, Effect, Exit, Redacted, Scope, Stream } from "effect"
 import { Redis } from "ioredis"
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll } from "vitest"
@@ -76,3 +77,56 @@ export const eventually = <E, R>(
       yield* Effect.sleep("20 millis")
     }
   })
+
+/** The fields of an entry as the Python bus writes it (`payload` a JSON string, zone-less time). */
+export const pythonFields = (eventType: string, payload: Record<string, unknown>): Array<string> => [
+  "event_type", eventType,
+  "payload", JSON.stringify(payload),
+  "trace_id", "",
+  "timestamp", "2025-01-02T03:04:05.123456",
+  "source", "test"
+]
+
+/** Appends an entry with a raw `XADD` (`id` `*` for a server-stamped one); gives its id. */
+export const xadd = (redis: Redis, key: string, id: string, fields: ReadonlyArray<string>) =>
+  Effect.promise(() => redis.xadd(key, id, ...fields) as Promise<string>)
+
+/**
+ * The merge order of DESIGN.md §5, written out here independently of the bus: entry id
+ * milliseconds, then type (opened < executed < closed < tick < anything else), then sequence.
+ */
+export const byMergeKey = (a: { readonly eventType: string; readonly id: string }, b: { readonly eventType: string; readonly id: string }): number => {
+  const rank = (t: string) => {
+    const i = ["trade.opened", "order.executed", "trade.closed", "market.tick"].indexOf(t)
+    return i < 0 ? 4 : i
+  }
+  const [am, as] = a.id.split("-").map(Number) as [number, number]
+  const [bm, bs] = b.id.split("-").map(Number) as [number, number]
+  return am - bm || rank(a.eventType) - rank(b.eventType) || as - bs || (a.eventType < b.eventType ? -1 : a.eventType > b.eventType ? 1 : 0)
+}
+
+/** `<type> <id>` of an entry, to compare sequences of deliveries. */
+export const label = (e: { readonly eventType: string; readonly id: string }): string => `${e.eventType} ${e.id}`
+
+/**
+ * Subscribes to `types` and takes `n` deliveries, acknowledging each chunk with `ackAll` as
+ * it comes unless `ack` is false; fails after `timeoutMs`.
+ */
+export const consume = (types: ReadonlyArray<string>, n: number, options: { readonly ack?: boolean; readonly timeoutMs?: number } = {}) =>
+  Effect.flatMap(EventBus, (bus) =>
+    bus.subscribe(types).pipe(
+      Stream.mapChunksEffect((chunk) => (options.ack === false ? Effect.succeed(chunk) : Effect.as(bus.ackAll(Chunk.toReadonlyArray(chunk)), chunk))),
+      Stream.take(n),
+      Stream.runCollect,
+      Effect.map((c): ReadonlyArray<Delivery> => Chunk.toReadonlyArray(c)),
+      Effect.timeoutFail({ duration: options.timeoutMs ?? 20_000, onTimeout: () => new Error(`fewer than ${n} deliveries of ${types.join(", ")}`) })
+    ))
+
+/** The number of entries pending in a group (`XPENDING` summary); 0 when the group does not exist (yet). */
+export const pendingCount = (redis: Redis, key: string, group: string) =>
+  Effect.promise(() =>
+    (redis.xpending(key, group) as Promise<[number, ...Array<unknown>]>).then(
+      (summary) => summary[0],
+      (error: Error) => (/NOGROUP|no such key/i.test(error.message) ? 0 : Promise.reject(error))
+    )
+  )

@@ -86,40 +86,50 @@ export interface ConnectionState {
   /** When the connection last stopped being ready (or was opened, if never ready yet), epoch ms. */
   readonly since: number
   readonly lastError: string | undefined
+  /**
+   * How many times the connection has closed. A reply that comes back under another
+   * generation than its command was sent in may be the reply of a command ioredis sent
+   * again after reconnecting: the reader starts over rather than trust it.
+   */
+  readonly generation: number
 }
 
-/** Opens a connection for the life of the scope and tracks its state; `onReady` runs on every (re)connection. */
+/** An open connection and its state. */
+export interface Connection {
+  readonly redis: Redis
+  readonly state: () => ConnectionState
+}
+
+/** Opens a connection for the life of the scope and tracks its state. */
 export const open = (
   endpoint: Endpoint,
   connectionName: string,
-  options: { readonly role: Role; readonly onReady?: () => void }
-): Effect.Effect<{ readonly redis: Redis; readonly state: () => ConnectionState }, never, Scope.Scope> =>
+  options: { readonly role: Role }
+): Effect.Effect<Connection, never, Scope.Scope> =>
   Effect.gen(function*() {
     const clock = yield* Effect.clock
-    let ready = false
-    let since = clock.unsafeCurrentTimeMillis()
-    let lastError: string | undefined
+    const state = { ready: false, since: clock.unsafeCurrentTimeMillis(), lastError: undefined as string | undefined, generation: 0 }
     const redis = yield* Effect.acquireRelease(
       Effect.sync(() => {
         const redis = new Redis(optionsOf(endpoint, connectionName, options.role))
         redis.on("ready", () => {
-          ready = true
-          lastError = undefined
-          options.onReady?.()
+          state.ready = true
+          state.lastError = undefined
         })
         redis.on("close", () => {
-          if (ready) since = clock.unsafeCurrentTimeMillis()
-          ready = false
+          if (state.ready) state.since = clock.unsafeCurrentTimeMillis()
+          state.ready = false
+          state.generation++
         })
         // ioredis errors name the address and the cause, never the password.
         redis.on("error", (error: Error) => {
-          lastError = error.message
+          state.lastError = error.message
         })
         return redis
       }),
       (redis) => Effect.suspend(() => (options.role === "commands" ? closeGracefully(redis) : closeNow(redis)))
     )
-    return { redis, state: () => ({ ready, since, lastError }) }
+    return { redis, state: () => ({ ...state }) }
   })
 
 /**
@@ -144,13 +154,42 @@ const closeGracefully = (redis: Redis): Effect.Effect<void> =>
 
 const transient = /^(LOADING|BUSY|TRYAGAIN|MASTERDOWN|READONLY|CLUSTERDOWN)\b/
 
+const busError = (operation: string, cause: unknown): BusError => {
+  const error = cause instanceof Error ? cause : new Error(String(cause))
+  const refused = error.name === "ReplyError" && !transient.test(error.message)
+  return new BusError({ operation, reason: error.message, retryable: !refused, cause })
+}
+
 /** Runs one Redis command, failing with a `BusError` (retryable unless Redis refused it). */
 export const command = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, BusError> =>
-  Effect.tryPromise({
-    try: run,
-    catch: (cause) => {
-      const error = cause instanceof Error ? cause : new Error(String(cause))
-      const refused = error.name === "ReplyError" && !transient.test(error.message)
-      return new BusError({ operation, reason: error.message, retryable: !refused, cause })
-    }
-  })
+  Effect.tryPromise({ try: run, catch: (cause) => busError(operation, cause) })
+
+/** One command of a batch: its name (an ioredis method, lower case) and its arguments. */
+export type Command = readonly [name: string, ...args: Array<string>]
+
+/**
+ * Sends commands in one round trip, as a pipeline or as `MULTI … EXEC` (`atomic`), and gives
+ * their replies in order. Fails when the batch or any command in it failed, unless `tolerate`
+ * accepts that command's error (its reply is then `undefined`).
+ */
+export const batch = (
+  redis: Redis,
+  operation: string,
+  commands: ReadonlyArray<Command>,
+  options: { readonly atomic?: boolean; readonly tolerate?: (error: Error) => boolean } = {}
+): Effect.Effect<Array<unknown>, BusError> =>
+  commands.length === 0
+    ? Effect.succeed([])
+    : Effect.flatMap(
+      command(operation, () =>
+        (options.atomic === true ? redis.multi(commands as unknown as Array<Array<string>>) : redis.pipeline(commands as unknown as Array<Array<string>>)).exec()),
+      (results) => {
+        if (results === null) return Effect.fail(new BusError({ operation, reason: "the transaction was discarded", retryable: true }))
+        const replies: Array<unknown> = []
+        for (const [error, reply] of results) {
+          if (error !== null && !(options.tolerate?.(error) ?? false)) return Effect.fail(busError(operation, error))
+          replies.push(error === null ? reply : undefined)
+        }
+        return Effect.succeed(replies)
+      }
+    )

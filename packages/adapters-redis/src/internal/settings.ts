@@ -4,17 +4,21 @@
  */
 import { BusError } from "@portfolio/core"
 import { Duration, Effect } from "effect"
-import { randomBytes } from "node:crypto"
-import type { Options } from "../RedisEventBus.js"
+import { createHash } from "node:crypto"
+import { hostname } from "node:os"
+import type { Options } from "../RedisOptions.js"
 import * as Connection from "./connection.js"
 
 /** Resolved settings of one bus instance. */
 export interface Settings {
   readonly endpoint: Connection.Endpoint
+  /** The endpoint as text without credentials, `redis://host:port/db`: the one form logs and health show. */
+  readonly where: string
   readonly streamPrefix: string
   readonly deadLetterPrefix: string
   readonly maxLen: number
   readonly serviceName: string
+  /** The stable consumer name of the bus's first subscription. */
   readonly consumerName: string
   readonly batchSize: number
   readonly blockMillis: number
@@ -27,24 +31,42 @@ const millis = (input: Duration.DurationInput): number => Duration.toMillis(Dura
 
 const invalid = (reason: string) => new BusError({ operation: "configure", reason, retryable: false })
 
+const namePattern = /^[A-Za-z0-9_.:-]+$/
+
+/**
+ * The stable consumer name `<service>_<8 hex>`: the 8 hex are the start of the SHA-256 of the
+ * host name and the account id, so the same instance gets the same name after a restart.
+ */
+export const stableConsumerName = (serviceName: string, host: string, accountId: string): string =>
+  `${serviceName}_${createHash("sha256").update(`${host}\n${accountId}`).digest("hex").slice(0, 8)}`
+
+/** Where the options point, or why they point nowhere (never echoing a URL). */
+export const endpointOf = (options: Options): Connection.Endpoint | string => {
+  const fromUrl = options.url === undefined ? undefined : Connection.parseUrl(options.url)
+  if (typeof fromUrl === "string") return `the Redis URL ${fromUrl}`
+  const endpoint: Connection.Endpoint = fromUrl ?? {
+    host: options.host ?? "localhost",
+    port: options.port ?? 6379,
+    db: options.db ?? 0,
+    password: options.password,
+    tls: false
+  }
+  if (!Number.isInteger(endpoint.port) || endpoint.port < 1 || endpoint.port > 65535) {
+    return `port ${endpoint.port} is not between 1 and 65535`
+  }
+  if (!Number.isInteger(endpoint.db) || endpoint.db < 0) return `db ${endpoint.db} is not a non-negative integer`
+  return endpoint
+}
+
 /** Resolves options into settings, or fails naming the bad one (never echoing a URL). */
 export const resolve = (options: Options): Effect.Effect<Settings, BusError> =>
   Effect.gen(function*() {
-    const fromUrl = options.url === undefined ? undefined : Connection.parseUrl(options.url)
-    if (typeof fromUrl === "string") return yield* invalid(`the Redis URL ${fromUrl}`)
-    const endpoint: Connection.Endpoint = fromUrl ?? {
-      host: options.host ?? "localhost",
-      port: options.port ?? 6379,
-      db: options.db ?? 0,
-      password: options.password,
-      tls: false
-    }
-    if (!Number.isInteger(endpoint.port) || endpoint.port < 1 || endpoint.port > 65535) {
-      return yield* invalid(`port ${endpoint.port} is not between 1 and 65535`)
-    }
-    if (!Number.isInteger(endpoint.db) || endpoint.db < 0) return yield* invalid(`db ${endpoint.db} is not a non-negative integer`)
+    const endpoint = endpointOf(options)
+    if (typeof endpoint === "string") return yield* invalid(endpoint)
     const serviceName = options.serviceName ?? "portfolio_intelligence"
     if (!/^[A-Za-z0-9_.-]+$/.test(serviceName)) return yield* invalid(`service name ${JSON.stringify(serviceName)} must be letters, digits, _ . -`)
+    const consumerName = options.consumerName ?? stableConsumerName(serviceName, hostname(), options.accountId ?? "default")
+    if (!namePattern.test(consumerName)) return yield* invalid(`consumer name ${JSON.stringify(consumerName)} must be letters, digits, _ . : -`)
     const positive = { maxLen: options.maxLen ?? 10_000, batchSize: options.batchSize ?? 100 }
     for (const [name, value] of Object.entries(positive)) {
       if (!Number.isInteger(value) || value < 1) return yield* invalid(`${name} ${value} is not a positive integer`)
@@ -52,14 +74,15 @@ export const resolve = (options: Options): Effect.Effect<Settings, BusError> =>
     const claimIdleMillis = millis(options.claimIdle ?? "60 seconds")
     return {
       endpoint,
+      where: Connection.describeEndpoint(endpoint),
       streamPrefix: options.streamPrefix ?? "quantum:stream:",
       deadLetterPrefix: options.deadLetterPrefix ?? "quantum:dlq:",
       ...positive,
       serviceName,
-      consumerName: `${serviceName}_${randomBytes(4).toString("hex")}`,
+      consumerName,
       blockMillis: Math.max(1, Math.round(millis(options.block ?? "1 second"))),
       claimIdleMillis,
-      claimIntervalMillis: options.claimInterval === undefined ? claimIdleMillis / 2 : millis(options.claimInterval),
+      claimIntervalMillis: Math.max(1, options.claimInterval === undefined ? claimIdleMillis / 2 : millis(options.claimInterval)),
       downAfterMillis: millis(options.downAfter ?? "30 seconds")
     }
   })

@@ -44,6 +44,13 @@ const toRecord = (flat: ReadonlyArray<unknown>): Record<string, string> => {
   return record
 }
 
+/** The field-value pairs of a flat reply (`XINFO`), values as Redis gave them. */
+export const toFieldMap = (flat: ReadonlyArray<unknown>): Map<string, unknown> => {
+  const map = new Map<string, unknown>()
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1])
+  return map
+}
+
 /** Parses a list of `[id, [field, value, …] | null]` pairs. */
 export const parseEntries = (reply: unknown): Array<RawEntry> =>
   Array.isArray(reply)
@@ -58,18 +65,6 @@ export const parseReadReply = (reply: unknown): Array<RawEntry> => {
   if (!Array.isArray(reply) || reply.length === 0) return []
   const [, entries] = reply[0] as [unknown, unknown]
   return parseEntries(entries)
-}
-
-/** Parses an `XAUTOCLAIM` reply: the next cursor, the claimed entries, the ids of entries gone. */
-export const parseAutoClaimReply = (
-  reply: unknown
-): { readonly cursor: string; readonly entries: Array<RawEntry>; readonly deleted: Array<string> } => {
-  const [cursor, entries, deleted] = reply as [unknown, unknown, unknown]
-  return {
-    cursor: String(cursor),
-    entries: parseEntries(entries),
-    deleted: Array.isArray(deleted) ? deleted.map(String) : []
-  }
 }
 
 /**

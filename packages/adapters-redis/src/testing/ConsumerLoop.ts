@@ -1,7 +1,8 @@
 /**
- * A small consumer of the bus, as the service consumes it: each delivery is decoded with
- * `decodeEnvelope`; an invalid one is dead-lettered with the `InvalidEvent` (the decision is
- * the consumer's, not the bus's); a valid one is applied, then acknowledged. `apply` must be
+ * A small consumer of the bus, as the service consumes it: chunk by chunk (each chunk is a
+ * batch, in the bus's order), each delivery decoded with `decodeEnvelope`; an invalid one is
+ * dead-lettered with the `InvalidEvent` (the decision is the consumer's, not the bus's); the
+ * valid ones are applied in order, then acknowledged together with `ackAll`. `apply` must be
  * idempotent: delivery is at-least-once. It runs until interrupted.
  *
  * @example
@@ -14,7 +15,7 @@
  * @since 0.1.0
  */
 import { type BusError, decodeEnvelope, type DecodeOptions, type Delivery, EventBus, type IncomingEvent } from "@portfolio/core"
-import { Effect, Either, Stream } from "effect"
+import { Chunk, Effect, Either, Stream } from "effect"
 
 /** Options of {@link run}. */
 export interface Options<E, R> {
@@ -30,10 +31,19 @@ export interface Options<E, R> {
 export const run = <E, R>(options: Options<E, R>): Effect.Effect<void, E | BusError, EventBus | R> =>
   Effect.flatMap(EventBus, (bus) =>
     bus.subscribe(options.eventTypes).pipe(
-      Stream.runForEach((delivery) =>
-        Either.match(decodeEnvelope(delivery.fields, options.decode), {
-          onLeft: (invalid) => delivery.deadLetter(invalid),
-          onRight: (event) => Effect.zipRight(options.apply(event, delivery), delivery.ack)
+      Stream.runForEachChunk((chunk) =>
+        Effect.gen(function*() {
+          const applied: Array<Delivery> = []
+          for (const delivery of Chunk.toReadonlyArray(chunk)) {
+            const decoded = decodeEnvelope(delivery.fields, options.decode)
+            if (Either.isLeft(decoded)) {
+              yield* delivery.deadLetter(decoded.left)
+            } else {
+              yield* options.apply(decoded.right, delivery)
+              applied.push(delivery)
+            }
+          }
+          yield* bus.ackAll(applied)
         })
       )
     ))

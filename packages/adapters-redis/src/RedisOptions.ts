@@ -1,0 +1,93 @@
+/**
+ * The options of the Redis event bus, and how they are read from the environment. Every option
+ * has a default matching the Python services' layout (DESIGN.md §5).
+ *
+ * @example
+ * const options: RedisOptions.Options = { host: "127.0.0.1", accountId: "main" }
+ * const fromEnv = yield* RedisOptions.config // PORTFOLIO_REDIS_URL / PORTFOLIO_REDIS_HOST / …
+ *
+ * @since 0.1.0
+ */
+import { Config, Duration, Option, type Redacted } from "effect"
+
+/** Options of `RedisEventBus.layer`. */
+export interface Options {
+  /** `redis://[user:password@]host[:port][/db]` (or `rediss://`); wins over host, port, password and db. */
+  readonly url?: Redacted.Redacted<string> | undefined
+  /** Default `localhost`. */
+  readonly host?: string | undefined
+  /** Default 6379. */
+  readonly port?: number | undefined
+  readonly password?: Redacted.Redacted<string> | undefined
+  /** Default 0. */
+  readonly db?: number | undefined
+  /** Prefix of the stream of each event type (default `quantum:stream:`). */
+  readonly streamPrefix?: string | undefined
+  /** Prefix of the dead-letter stream of each event type (default `quantum:dlq:`). */
+  readonly deadLetterPrefix?: string | undefined
+  /** Approximate length streams are trimmed to on publish, `MAXLEN ~ N` (default 10 000). */
+  readonly maxLen?: number | undefined
+  /** This service's name, in its consumer groups and consumer names (default `portfolio_intelligence`). */
+  readonly serviceName?: string | undefined
+  /**
+   * The account this instance serves (default `default`). With the host name it makes the
+   * stable consumer name `<service>_<8 hex>`, so a restarted instance resumes its own pending
+   * entries.
+   */
+  readonly accountId?: string | undefined
+  /** The consumer name, instead of the one made from host and account. */
+  readonly consumerName?: string | undefined
+  /** Entries read per stream per round (default 100). */
+  readonly batchSize?: number | undefined
+  /** How long one read blocks waiting for new entries when every stream is caught up (default 1 s). */
+  readonly block?: Duration.DurationInput | undefined
+  /** How long an entry stays pending with another consumer before this one takes it over (default 60 s). */
+  readonly claimIdle?: Duration.DurationInput | undefined
+  /** How often to look for such entries (default half of `claimIdle`). */
+  readonly claimInterval?: Duration.DurationInput | undefined
+  /** How long disconnected before health says `down` rather than `degraded` (default 30 s). */
+  readonly downAfter?: Duration.DurationInput | undefined
+}
+
+const positiveInteger = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }),
+    Config.withDefault(fallback)
+  )
+
+/**
+ * The options from the environment: `PORTFOLIO_REDIS_URL` (secret) or `PORTFOLIO_REDIS_HOST`,
+ * `_PORT`, `_PASSWORD` (secret), `_DB`; `PORTFOLIO_STREAM_PREFIX`, `PORTFOLIO_STREAM_MAXLEN`,
+ * `PORTFOLIO_SERVICE_NAME`, `PORTFOLIO_ACCOUNT_ID`, `PORTFOLIO_CONSUMER_NAME`,
+ * `PORTFOLIO_REDIS_BATCH_SIZE`, `PORTFOLIO_REDIS_BLOCK_MS`, `PORTFOLIO_REDIS_CLAIM_IDLE_MS`,
+ * `PORTFOLIO_REDIS_DOWN_AFTER_MS`.
+ */
+export const config: Config.Config<Options> = Config.all({
+  url: Config.option(Config.redacted("PORTFOLIO_REDIS_URL")),
+  host: Config.string("PORTFOLIO_REDIS_HOST").pipe(Config.withDefault("localhost")),
+  port: Config.port("PORTFOLIO_REDIS_PORT").pipe(Config.withDefault(6379)),
+  password: Config.option(Config.redacted("PORTFOLIO_REDIS_PASSWORD")),
+  db: Config.integer("PORTFOLIO_REDIS_DB").pipe(
+    Config.validate({ message: "must be a non-negative integer", validation: (n) => n >= 0 }),
+    Config.withDefault(0)
+  ),
+  streamPrefix: Config.string("PORTFOLIO_STREAM_PREFIX").pipe(Config.withDefault("quantum:stream:")),
+  maxLen: positiveInteger("PORTFOLIO_STREAM_MAXLEN", 10_000),
+  serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault("portfolio_intelligence")),
+  accountId: Config.string("PORTFOLIO_ACCOUNT_ID").pipe(Config.withDefault("default")),
+  consumerName: Config.option(Config.string("PORTFOLIO_CONSUMER_NAME")),
+  batchSize: positiveInteger("PORTFOLIO_REDIS_BATCH_SIZE", 100),
+  blockMillis: positiveInteger("PORTFOLIO_REDIS_BLOCK_MS", 1_000),
+  claimIdleMillis: positiveInteger("PORTFOLIO_REDIS_CLAIM_IDLE_MS", 60_000),
+  downAfterMillis: positiveInteger("PORTFOLIO_REDIS_DOWN_AFTER_MS", 30_000)
+}).pipe(
+  Config.map(({ blockMillis, claimIdleMillis, consumerName, downAfterMillis, password, url, ...rest }): Options => ({
+    ...rest,
+    url: Option.getOrUndefined(url),
+    password: Option.getOrUndefined(password),
+    consumerName: Option.getOrUndefined(consumerName),
+    block: Duration.millis(blockMillis),
+    claimIdle: Duration.millis(claimIdleMillis),
+    downAfter: Duration.millis(downAfterMillis)
+  }))
+)
