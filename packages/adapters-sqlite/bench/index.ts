@@ -1,15 +1,20 @@
 /**
  * Benchmarks of the SQLite store, on files in a temporary directory (removed at the end):
  *
- * 1. commits per second of typical batches (an open-trade upsert; a close plus the open
- *    trade's delete), with `synchronous` FULL (the default) and NORMAL; equity appends per second;
- * 2. with 1 000 000 closes and 1 000 000 equity samples stored: the time of the reads the
+ * 1. events per second committed by `commitMany` in batches of 1, 100 and 500 events of a
+ *    mixed stream (opens, partial closes, fills, final closes), `synchronous=FULL`, beside the
+ *    ceiling in the same run: bare better-sqlite3 prepared statements writing the same rows in
+ *    one transaction per batch, on a database with the same schema and pragmas (DESIGN.md §10);
+ * 2. equity appends per second, `synchronous` FULL and NORMAL;
+ * 3. with 1 000 000 closes and 1 000 000 equity samples stored: the time of the reads the
  *    service makes (at start and per request), and of opening the database.
  *
- * Prints a markdown table. Run: `pnpm --filter @portfolio/adapters-sqlite bench`.
+ * Prints a markdown table. Run: `pnpm bench adapters-sqlite` (root) or
+ * `pnpm --filter @portfolio/adapters-sqlite bench`.
  */
-import { Drawdown, EquityHistory, type EquityHistoryService, TradeStore, type TradeStoreService } from "@portfolio/core"
-import { closedTradeRecord, equitySample, openTradeRecord, storeBatch } from "@portfolio/core/testing"
+import { Drawdown, EquityHistory, type EquityHistoryService, type StoreBatch, TradeStore, type TradeStoreService } from "@portfolio/core"
+import { closedTradeRecord, equitySample, fillRecord, netPositionRecord, openTradeRecord, storeBatch } from "@portfolio/core/testing"
+import type BetterSqlite3 from "better-sqlite3"
 import { Context, Effect, Layer } from "effect"
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -56,32 +61,133 @@ const timeOf = <A>(runs: number, effect: Effect.Effect<A, unknown>, size: (a: A)
     return { ms: median(times), n }
   })
 
-const commitThroughput = (synchronous: "FULL" | "NORMAL") =>
-  withStores({ path: join(dir, `commits-${synchronous}.db`), synchronous }, ({ history, store }) =>
-    Effect.gen(function*() {
-      const budgetMs = 4000
-      const maxCommits = 20_000
-      const start = performance.now()
-      let n = 0
-      // Alternate: open a trade (one upsert), close it (one close + one delete).
-      while (n < maxCommits && performance.now() - start < budgetMs) {
-        const id = `t-${n >> 1}`
-        const batch = n % 2 === 0
-          ? storeBatch(`ev-${n}`, { upsertOpenTrades: [openTradeRecord(id)] })
-          : storeBatch(`ev-${n}`, { eventType: "trade.closed", closes: [closedTradeRecord(`c-${n}`, n)], deleteOpenTrades: [id] })
-        yield* store.commit(batch)
-        n++
+/**
+ * Event `i` of a mixed stream, as the changes the service commits for it. Four events per
+ * trade: its open, a partial close (a close and the trade's new size), a fill (fills mode: the
+ * fill and the net position it changes), the final close (a close and the trade's delete).
+ */
+const mixedEvent = (i: number): StoreBatch => {
+  const trade = `t-${i >> 2}`
+  const at = 1_700_000_000_000 + i
+  switch (i & 3) {
+    case 0:
+      return storeBatch(`ev-${i}`, { at, upsertOpenTrades: [openTradeRecord(trade, { opened_at: at, size: 1, original_size: 1 })] })
+    case 1:
+      return storeBatch(`ev-${i}`, {
+        at,
+        eventType: "trade.closed",
+        closes: [closedTradeRecord(`c-${i}`, at, { trade_id: trade, quantity: 0.4, remaining_size: 0.6 })],
+        upsertOpenTrades: [openTradeRecord(trade, { opened_at: at - 1, size: 0.6, original_size: 1, realized_pnl: 4, updated_at: at })]
+      })
+    case 2:
+      return storeBatch(`ev-${i}`, {
+        at,
+        eventType: "order.executed",
+        fills: [fillRecord(`f-${i}`, at)],
+        upsertNetPositions: [netPositionRecord(`SYM${(i >> 2) % 50}USDT`, "LONG", { size: 1 + (i % 7), updated_at: at })]
+      })
+    default:
+      return storeBatch(`ev-${i}`, {
+        at,
+        eventType: "trade.closed",
+        closes: [closedTradeRecord(`c-${i}`, at, { trade_id: trade, quantity: 0.6, remaining_size: 0 })],
+        deleteOpenTrades: [trade]
+      })
+  }
+}
+
+/**
+ * The ceiling: the same rows written by hand-written prepared statements, one `BEGIN IMMEDIATE`
+ * transaction per batch, nothing else (no key check answer, no results, no Effect).
+ */
+const bareWriter = (sqlite: BetterSqlite3.Database) => {
+  const event = sqlite.prepare("insert into processed_events (event_key, event_type, at) values (?, ?, ?) on conflict do nothing")
+  const close = sqlite.prepare("insert into closed_trades values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+  const fill = sqlite.prepare("insert into fills values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+  const open = sqlite.prepare(
+    "insert into open_trades values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (trade_id) do update set " +
+      "symbol = excluded.symbol, side = excluded.side, entry_price = excluded.entry_price, size = excluded.size, " +
+      "original_size = excluded.original_size, leverage = excluded.leverage, category = excluded.category, " +
+      "opened_at = excluded.opened_at, realized_pnl = excluded.realized_pnl, fees = excluded.fees, updated_at = excluded.updated_at"
+  )
+  const deleteOpen = sqlite.prepare("delete from open_trades where trade_id = ?")
+  const net = sqlite.prepare(
+    "insert into net_positions values (?, ?, ?, ?, ?, ?, ?, ?, ?) on conflict (symbol, side) do update set " +
+      "size = excluded.size, entry_price = excluded.entry_price, leverage = excluded.leverage, opened_at = excluded.opened_at, " +
+      "realized_pnl = excluded.realized_pnl, fees = excluded.fees, updated_at = excluded.updated_at"
+  )
+  return sqlite.transaction((batches: ReadonlyArray<StoreBatch>) => {
+    for (const b of batches) {
+      event.run(b.eventKey, b.eventType, b.at)
+      for (const c of b.closes) {
+        close.run(
+          c.close_id, c.trade_id, c.symbol, c.side, c.entry_price, c.exit_price, c.quantity, c.realized_pnl, c.fees,
+          c.opened_at, c.closed_at, c.remaining_size, c.orphan ? 1 : 0, c.over_close ? 1 : 0, c.quantity > 0 || c.orphan ? 1 : 0
+        )
       }
-      const commitsPerSecond = n / ((performance.now() - start) / 1000)
-      const appendStart = performance.now()
+      for (const f of b.fills) {
+        fill.run(f.fill_key, f.order_id, f.fill_id, f.symbol, f.side, f.position_side, f.quantity, f.price, f.fee, f.realized_pnl, f.executed_at)
+      }
+      for (const t of b.upsertOpenTrades) {
+        open.run(t.trade_id, t.symbol, t.side, t.entry_price, t.size, t.original_size, t.leverage, t.category, t.opened_at, t.realized_pnl, t.fees, t.updated_at)
+      }
+      for (const id of b.deleteOpenTrades) deleteOpen.run(id)
+      for (const p of b.upsertNetPositions) {
+        net.run(p.symbol, p.side, p.size, p.entry_price, p.leverage, p.opened_at, p.realized_pnl, p.fees, p.updated_at)
+      }
+    }
+  })
+}
+
+/**
+ * Events per second of `commitMany` in batches of `batchSize`, and of the bare ceiling, each on
+ * its own file; rounds alternate between the two so the machine's noise hits both alike.
+ */
+const batchThroughput = (batchSize: number) =>
+  withStores({ path: join(dir, `batches-${batchSize}-store.db`) }, ({ store }) =>
+    withStores({ path: join(dir, `batches-${batchSize}-bare.db`) }, ({ db: bareDb }) =>
+      Effect.gen(function*() {
+        const bare = bareWriter(bareDb.sqlite)
+        const rounds = 5
+        const roundMs = batchSize === 1 ? 600 : 1000
+        const rates = { store: [] as Array<number>, bare: [] as Array<number> }
+        let next = { store: 0, bare: 0 }
+        const batchAt = (from: number) => Array.from({ length: batchSize }, (_, k) => mixedEvent(from + k))
+        for (let round = 0; round < rounds; round++) {
+          for (const side of ["store", "bare"] as const) {
+            let events = 0
+            let elapsed = 0
+            while (elapsed < roundMs) {
+              const batch = batchAt(next[side])
+              next = { ...next, [side]: next[side] + batchSize }
+              const start = performance.now()
+              if (side === "store") yield* store.commitMany(batch)
+              else bare.immediate(batch)
+              elapsed += performance.now() - start
+              events += batchSize
+            }
+            rates[side].push(events / (elapsed / 1000))
+          }
+        }
+        const storeRate = median(rates.store)
+        const bareRate = median(rates.bare)
+        record(
+          `commitMany, batches of ${batchSize}, synchronous=FULL: events/s (store / bare better-sqlite3 = ratio)`,
+          `${storeRate.toFixed(0)} / ${bareRate.toFixed(0)} = ${(storeRate / bareRate).toFixed(2)}`
+        )
+      })))
+
+const appendThroughput = (synchronous: "FULL" | "NORMAL") =>
+  withStores({ path: join(dir, `appends-${synchronous}.db`), synchronous }, ({ history }) =>
+    Effect.gen(function*() {
+      const maxAppends = 20_000
+      const start = performance.now()
       let a = 0
-      while (a < maxCommits && performance.now() - appendStart < budgetMs / 2) {
+      while (a < maxAppends && performance.now() - start < 2000) {
         yield* history.append(equitySample(a, 10_000 + Math.sin(a) * 100))
         a++
       }
-      const appendsPerSecond = a / ((performance.now() - appendStart) / 1000)
-      record(`commits/s, synchronous=${synchronous} (open, or close + delete; ${n} commits)`, commitsPerSecond.toFixed(0))
-      record(`equity appends/s, synchronous=${synchronous} (${a} appends)`, appendsPerSecond.toFixed(0))
+      record(`equity appends/s, synchronous=${synchronous} (${a} appends)`, (a / ((performance.now() - start) / 1000)).toFixed(0))
     }))
 
 const bigPath = join(dir, "big.db")
@@ -97,7 +203,7 @@ const load = withStores({ path: bigPath, synchronous: "NORMAL" }, ({ db }) =>
     const start = performance.now()
     const insertClose = db.sqlite.prepare(
       "insert into closed_trades values (@close_id, @trade_id, @symbol, @side, @entry_price, @exit_price, @quantity, " +
-        "@realized_pnl, @fees, @opened_at, @closed_at, @remaining_size, @orphan, @over_close)"
+        "@realized_pnl, @fees, @opened_at, @closed_at, @remaining_size, @orphan, @over_close, @is_trade_close)"
     )
     const chunk = 100_000
     const insertCloses = db.sqlite.transaction((from: number) => {
@@ -168,8 +274,9 @@ const reads = Effect.gen(function*() {
 })
 
 const main = Effect.gen(function*() {
-  yield* commitThroughput("FULL")
-  yield* commitThroughput("NORMAL")
+  for (const batchSize of [1, 100, 500]) yield* batchThroughput(batchSize)
+  yield* appendThroughput("FULL")
+  yield* appendThroughput("NORMAL")
   yield* load
   yield* reads
 }).pipe(Effect.ensuring(Effect.sync(() => rmSync(dir, { recursive: true, force: true }))))

@@ -1,19 +1,20 @@
 /**
- * The `TradeStore` port on the shared SQLite database. A `commit` is one `BEGIN IMMEDIATE …
- * COMMIT` transaction: the event key is inserted first (`on conflict do nothing`; no row
- * inserted means a duplicate, and nothing else is written), then the closes, fills, upserts
- * and deletes, in that order. A failing statement rolls the whole batch back, key included.
+ * The `TradeStore` port on the shared SQLite database. A `commitMany` is one `BEGIN IMMEDIATE
+ * … COMMIT` transaction over its batches, in order (`commit` is `commitMany` of one batch);
+ * each batch is written by prepared statements compiled once (`internal/BatchWriter.ts`): its
+ * event key first (`on conflict do nothing`; no row inserted means a duplicate, also of a key
+ * earlier in the same call, and nothing else of that batch is written), then its records. A
+ * failing statement rolls the whole call back, keys included.
  *
  * @since 0.1.0
  */
 import {
   type CommitResult,
   type MarkRecord,
+  type ParkedCloseRecord,
   REALIZED_BUCKET_MS,
   type RealizedBucket,
   type FillRecord,
-  type NetPositionRecord,
-  type OpenTradeRecord,
   type StoreBatch,
   type StoreError,
   TradeStore,
@@ -21,96 +22,68 @@ import {
 } from "@portfolio/core"
 import { Effect, Layer } from "effect"
 import { sql } from "kysely"
+import * as BatchWriter from "./internal/BatchWriter.js"
 import * as RecordRows from "./internal/RecordRows.js"
 import * as SqliteSpecific from "./internal/SqliteSpecific.js"
 import * as SyncQuery from "./internal/SyncQuery.js"
 import { rowLimit } from "./internal/RowLimit.js"
 import { SqliteDatabase } from "./SqliteDatabase.js"
-import type { ClosedTradesTable } from "./Tables.js"
+
+/**
+ * Keys per `processedAmong` statement. Shorter lists are padded (by repeating a key) to the
+ * next of these sizes, so a handful of statement shapes serve every length.
+ */
+const lookupSizes = [1, 16, 100, 500] as const
 
 /** A trade store on the {@link SqliteDatabase} in context. */
 export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Effect.map(SqliteDatabase, ({ kysely, sqlite }) => {
   const query = SyncQuery.make(sqlite)
+  const write = BatchWriter.make(kysely, query)
 
-  const insertEvent = (batch: StoreBatch) =>
-    kysely
-      .insertInto("processed_events")
-      .values({ event_key: batch.eventKey, event_type: batch.eventType, at: batch.at })
-      .onConflict((oc) => oc.column("event_key").doNothing())
+  const commitInTransaction = sqlite.transaction((batches: ReadonlyArray<StoreBatch>): Array<CommitResult> =>
+    batches.map(write)
+  )
+  const commitMany = (batches: ReadonlyArray<StoreBatch>) =>
+    attempt("commit", (): ReadonlyArray<CommitResult> => (batches.length === 0 ? [] : commitInTransaction.immediate(batches)))
 
-  const upsertOpenTrade = (trade: OpenTradeRecord) =>
-    kysely
-      .insertInto("open_trades")
-      .values(trade)
-      .onConflict((oc) =>
-        oc.column("trade_id").doUpdateSet((eb) => ({
-          symbol: eb.ref("excluded.symbol"),
-          side: eb.ref("excluded.side"),
-          entry_price: eb.ref("excluded.entry_price"),
-          size: eb.ref("excluded.size"),
-          original_size: eb.ref("excluded.original_size"),
-          leverage: eb.ref("excluded.leverage"),
-          category: eb.ref("excluded.category"),
-          opened_at: eb.ref("excluded.opened_at"),
-          realized_pnl: eb.ref("excluded.realized_pnl"),
-          fees: eb.ref("excluded.fees"),
-          updated_at: eb.ref("excluded.updated_at")
-        }))
-      )
-
-  const upsertNetPosition = (position: NetPositionRecord) =>
-    kysely
-      .insertInto("net_positions")
-      .values(position)
-      .onConflict((oc) =>
-        oc.columns(["symbol", "side"]).doUpdateSet((eb) => ({
-          size: eb.ref("excluded.size"),
-          entry_price: eb.ref("excluded.entry_price"),
-          leverage: eb.ref("excluded.leverage"),
-          opened_at: eb.ref("excluded.opened_at"),
-          realized_pnl: eb.ref("excluded.realized_pnl"),
-          fees: eb.ref("excluded.fees"),
-          updated_at: eb.ref("excluded.updated_at")
-        }))
-      )
-
-  const commitInTransaction = sqlite.transaction((batch: StoreBatch): CommitResult => {
-    if (query.run(insertEvent(batch)) === 0) return "duplicate"
-    for (const close of batch.closes) {
-      query.run(kysely.insertInto("closed_trades").values(RecordRows.closeToRow(close)))
-    }
-    for (const fill of batch.fills) query.run(kysely.insertInto("fills").values(fill))
-    for (const trade of batch.upsertOpenTrades) query.run(upsertOpenTrade(trade))
-    for (const tradeId of batch.deleteOpenTrades) {
-      query.run(kysely.deleteFrom("open_trades").where("trade_id", "=", tradeId))
-    }
-    for (const position of batch.upsertNetPositions) query.run(upsertNetPosition(position))
-    for (const { side, symbol } of batch.deleteNetPositions) {
-      query.run(kysely.deleteFrom("net_positions").where("symbol", "=", symbol).where("side", "=", side))
-    }
-    return "committed"
+  const lookups = lookupSizes.map((size) => {
+    const keys = Array.from({ length: size }, (_, i) => SyncQuery.param<string>(i))
+    return query.prepare(keys, (p) => kysely.selectFrom("processed_events").select("event_key").where("event_key", "in", p))
   })
-
-  const saveMarksInTransaction = sqlite.transaction((marks: ReadonlyArray<MarkRecord>) => {
-    for (const mark of marks) {
-      query.run(
-        kysely
-          .insertInto("last_prices")
-          .values({ symbol: mark.symbol, price: mark.price, at: mark.at })
-          .onConflict((oc) =>
-            oc
-              .column("symbol")
-              .doUpdateSet((eb) => ({ price: eb.ref("excluded.price"), at: eb.ref("excluded.at") }))
-              .where("last_prices.at", "<=", (eb) => eb.ref("excluded.at"))
-          )
-      )
+  const processedAmong = (eventKeys: ReadonlyArray<string>): Set<string> => {
+    const found = new Set<string>()
+    const largest = lookupSizes[lookupSizes.length - 1] as number
+    for (let from = 0; from < eventKeys.length; from += largest) {
+      const chunk = eventKeys.slice(from, from + largest)
+      const shape = lookupSizes.findIndex((size) => size >= chunk.length)
+      const padded = chunk.concat(Array<string>((lookupSizes[shape] as number) - chunk.length).fill(chunk[0] as string))
+      for (const row of (lookups[shape] as (typeof lookups)[number]).all(padded)) found.add(row.event_key)
     }
+    return found
+  }
+
+  const saveMark = query.prepare(
+    SyncQuery.placeholders<MarkRecord>({ symbol: true, price: true, at: true }),
+    (p) =>
+      kysely
+        .insertInto("last_prices")
+        .values(p)
+        .onConflict((oc) =>
+          oc
+            .column("symbol")
+            .doUpdateSet((eb) => ({ price: eb.ref("excluded.price"), at: eb.ref("excluded.at") }))
+            .where("last_prices.at", "<=", (eb) => eb.ref("excluded.at"))
+        )
+  )
+  const saveMarksInTransaction = sqlite.transaction((marks: ReadonlyArray<MarkRecord>) => {
+    for (const mark of marks) saveMark.run({ symbol: mark.symbol, price: mark.price, at: mark.at })
   })
 
   // Closes summed per 15-minute bucket; integer division of epoch ms is portable (bigint in
-  // PostgreSQL, INTEGER in SQLite). A trade close has a quantity or is a close of an unknown trade.
+  // PostgreSQL, INTEGER in SQLite). Whether a close counts as a trade close was decided by the
+  // core's `Portfolio.isTradeClose` when it was inserted (`is_trade_close`).
   const bucketExpr = sql<number>`closed_at / ${sql.lit(REALIZED_BUCKET_MS)}`
-  const isTrade = sql`(quantity > 0 or orphan = 1)`
+  const isTrade = sql`is_trade_close = 1`
   const realizedBuckets = kysely
     .selectFrom("closed_trades")
     .select([
@@ -119,7 +92,7 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
       sql<number>`sum(fees)`.as("fees"),
       sql<number>`sum(case when realized_pnl > 0 then realized_pnl else 0 end)`.as("gross_profit"),
       sql<number>`sum(case when realized_pnl < 0 then -realized_pnl else 0 end)`.as("gross_loss"),
-      sql<number>`sum(case when ${isTrade} then 1 else 0 end)`.as("trade_closes"),
+      sql<number>`sum(is_trade_close)`.as("trade_closes"),
       sql<number>`sum(case when ${isTrade} and realized_pnl > 0 then 1 else 0 end)`.as("wins"),
       sql<number>`sum(case when ${isTrade} and realized_pnl < 0 then 1 else 0 end)`.as("losses"),
       sql<number | null>`max(case when ${isTrade} then realized_pnl end)`.as("best"),
@@ -135,17 +108,18 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
     eb.selectFrom("open_trades").select(eb.fn.countAll<number>().as("n")).as("openTrades"),
     eb.selectFrom("closed_trades").select(eb.fn.countAll<number>().as("n")).as("closes"),
     eb.selectFrom("fills").select(eb.fn.countAll<number>().as("n")).as("fills"),
-    eb.selectFrom("processed_events").select(eb.fn.countAll<number>().as("n")).as("events")
+    eb.selectFrom("processed_events").select(eb.fn.countAll<number>().as("n")).as("events"),
+    eb.selectFrom("parked_closes").select(eb.fn.countAll<number>().as("n")).as("parked")
   ])
 
   return TradeStore.of({
-    commit: (batch) => attempt("commit", () => commitInTransaction.immediate(batch)),
-    isProcessed: (eventKey) =>
-      attempt("isProcessed", () =>
-        query.first(
-          kysely.selectFrom("processed_events").select("event_key").where("event_key", "=", eventKey)
-        ) !== undefined
-      ),
+    commit: (batch) => Effect.map(commitMany([batch]), (results) => results[0] ?? "committed"),
+    commitMany,
+    isProcessed: (eventKey) => attempt("isProcessed", () => processedAmong([eventKey]).size > 0),
+    processedAmong: (eventKeys) => attempt("processedAmong", () => processedAmong(eventKeys)),
+    parkedCloses: attempt("parkedCloses", (): Array<ParkedCloseRecord> =>
+      query.all(kysely.selectFrom("parked_closes").selectAll().orderBy("parked_at").orderBy("event_key"))
+    ),
     openTrades: attempt("openTrades", () =>
       query.all(kysely.selectFrom("open_trades").selectAll().orderBy("opened_at").orderBy("trade_id"))
     ),
@@ -154,14 +128,12 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
     ),
     closedTrades: (range) =>
       attempt("closedTrades", () => {
-        let select = kysely.selectFrom("closed_trades").selectAll()
+        let select = kysely.selectFrom("closed_trades").select(RecordRows.closeColumns)
         if (range?.from !== undefined) select = select.where("closed_at", ">=", range.from)
         if (range?.to !== undefined) select = select.where("closed_at", "<", range.to)
         select = select.orderBy("closed_at").orderBy("close_id")
         const limit = rowLimit(range)
-        return RecordRows.rowsToCloses(
-          query.all<ClosedTradesTable>(limit === undefined ? select : select.limit(limit))
-        )
+        return RecordRows.rowsToCloses(query.all(limit === undefined ? select : select.limit(limit)))
       }),
     fills: (range) =>
       attempt("fills", (): Array<FillRecord> => {
@@ -196,7 +168,8 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
         openTrades: Number(row?.openTrades ?? 0),
         closes: Number(row?.closes ?? 0),
         fills: Number(row?.fills ?? 0),
-        events: Number(row?.events ?? 0)
+        events: Number(row?.events ?? 0),
+        parked: Number(row?.parked ?? 0)
       }
     }),
     ping: attempt("ping", () => {

@@ -17,6 +17,18 @@ export interface Database {
   readonly equity_samples: EquitySamplesTable
   readonly equity_extremes: EquityExtremesTable
   readonly last_prices: LastPricesTable
+  readonly parked_closes: ParkedClosesTable
+}
+
+/**
+ * Closes waiting for their trade's open (migration 0003). Key `event_key`; indexed by
+ * `trade_id`. `event` is the decoded event as JSON; `parked_at` the service clock.
+ */
+export interface ParkedClosesTable {
+  event_key: string
+  trade_id: string
+  event: string
+  parked_at: number
 }
 
 /** The last saved price of each symbol. Key `symbol`. */
@@ -51,7 +63,10 @@ export interface OpenTradesTable {
   updated_at: number
 }
 
-/** Every close, whole or partial. Key `close_id`; read by `(closed_at, close_id)`. */
+/**
+ * Every close, whole or partial. Key `close_id`; read by `(closed_at, close_id)`.
+ * `is_trade_close` (migration 0003) is `Portfolio.isTradeClose` of the close, stored at insert.
+ */
 export interface ClosedTradesTable {
   close_id: string
   trade_id: string
@@ -67,6 +82,7 @@ export interface ClosedTradesTable {
   remaining_size: number
   orphan: 0 | 1
   over_close: 0 | 1
+  is_trade_close: 0 | 1
 }
 
 /** Every applied fill. Key `fill_key`; read by `(executed_at, fill_key)`. */

@@ -84,6 +84,7 @@ describe("durability", () => {
           const fills = new Set((yield* store.fills()).map((f) => f.fill_key))
           const open = new Set((yield* store.openTrades).map((t) => t.trade_id))
           const net = new Set((yield* store.netPositions).map((p) => p.symbol))
+          const parked = new Set((yield* store.parkedCloses).map((p) => p.event_key))
           // Batches past the last printed one may have committed (killed before printing) or not.
           let committed = 0
           for (let n = 0; n <= lastPrinted + 3; n++) {
@@ -93,7 +94,8 @@ describe("durability", () => {
             if (done) committed = n + 1
             expect({ key, close: closes.has(`${key}-close`), fill: fills.has(`${key}-fill`), net: net.has(key) })
               .toEqual({ key, close: done, fill: done, net: done })
-            expect({ key, open: open.has(`${key}-open`) }).toEqual({ key, open: done && !next })
+            expect({ key, open: open.has(`${key}-open`), parked: parked.has(`${key}-parked`) })
+              .toEqual({ key, open: done && !next, parked: done && !next })
           }
           expect(committed).toBeGreaterThanOrEqual(lastPrinted + 1)
           expect((yield* store.closedTrades()).filter((c) => c.close_id.startsWith(`${run}-`))).toHaveLength(committed)

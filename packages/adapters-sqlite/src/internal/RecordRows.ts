@@ -1,10 +1,32 @@
 /**
- * Records to rows and back, where they differ: flags are stored as `0 | 1`.
+ * Records to rows and back, where they differ: flags are stored as `0 | 1`, and a close's row
+ * carries `is_trade_close`, computed by the core's rule.
  *
  * @internal
  */
-import type { ClosedTradeRecord } from "@portfolio/core"
+import { type ClosedTradeRecord, Portfolio } from "@portfolio/core"
 import type { ClosedTradesTable } from "../Tables.js"
+
+/** The columns of `closed_trades` that are the record's fields, for selects. */
+export const closeColumns = [
+  "close_id",
+  "trade_id",
+  "symbol",
+  "side",
+  "entry_price",
+  "exit_price",
+  "quantity",
+  "realized_pnl",
+  "fees",
+  "opened_at",
+  "closed_at",
+  "remaining_size",
+  "orphan",
+  "over_close"
+] as const satisfies ReadonlyArray<keyof ClosedTradeRecord>
+
+/** A close's row as read back: its record's columns. */
+export type CloseRow = Pick<ClosedTradesTable, (typeof closeColumns)[number]>
 
 /** The row of a close. */
 export const closeToRow = (close: ClosedTradeRecord): ClosedTradesTable => ({
@@ -21,14 +43,15 @@ export const closeToRow = (close: ClosedTradeRecord): ClosedTradesTable => ({
   closed_at: close.closed_at,
   remaining_size: close.remaining_size,
   orphan: close.orphan ? 1 : 0,
-  over_close: close.over_close ? 1 : 0
+  over_close: close.over_close ? 1 : 0,
+  is_trade_close: Portfolio.isTradeClose(close) ? 1 : 0
 })
 
 /**
  * Turns freshly read close rows into records in place (they are new objects no one else
  * holds): a full read of a million closes then allocates nothing more.
  */
-export const rowsToCloses = (rows: Array<ClosedTradesTable>): Array<ClosedTradeRecord> => {
+export const rowsToCloses = (rows: Array<CloseRow>): Array<ClosedTradeRecord> => {
   for (const row of rows) {
     const record = row as unknown as { orphan: boolean; over_close: boolean }
     record.orphan = row.orphan === 1
