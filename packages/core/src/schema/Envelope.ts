@@ -12,6 +12,7 @@ import {
   type IncomingEventType
 } from "./EventsIn.js"
 import type { OutgoingEvent } from "./EventsOut.js"
+import { fastPayload } from "./internal/fastPath.js"
 import { formatEventTime, parseEventTime } from "./Primitives.js"
 
 /**
@@ -74,8 +75,6 @@ const issuesOf = (error: ParseResult.ParseError, prefix: string): ReadonlyArray<
 const describe = (issues: ReadonlyArray<EventIssue>): string =>
   issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; ")
 
-const isIncomingType = (type: string): type is IncomingEventType => Object.hasOwn(IncomingPayloads, type)
-
 /** Options of {@link decodeEnvelope}. */
 export interface DecodeOptions {
   /** Event time to use when neither the payload nor the envelope carries one (epoch ms). */
@@ -84,9 +83,39 @@ export interface DecodeOptions {
   readonly maxPayloadChars?: number
 }
 
+// Every parser is built once: `decodeUnknownEither(schema, options)` compiles the schema.
+const decodeEnvelopeInput = Schema.decodeUnknownEither(EnvelopeInput, { errors: "all" })
+const payloadOptions = { errors: "all", onExcessProperty: "ignore" } as const
+const decodePayload: { readonly [T in IncomingEventType]: (u: unknown) => Either.Either<unknown, ParseResult.ParseError> } = {
+  "trade.opened": Schema.decodeUnknownEither(IncomingPayloads["trade.opened"], payloadOptions),
+  "trade.closed": Schema.decodeUnknownEither(IncomingPayloads["trade.closed"], payloadOptions),
+  "order.executed": Schema.decodeUnknownEither(IncomingPayloads["order.executed"], payloadOptions),
+  "ess.tripped": Schema.decodeUnknownEither(IncomingPayloads["ess.tripped"], payloadOptions),
+  "market.tick": Schema.decodeUnknownEither(IncomingPayloads["market.tick"], payloadOptions)
+}
+
+const isIncomingType = (type: string): type is IncomingEventType => Object.hasOwn(IncomingPayloads, type)
+
+const invalid = (eventType: string, issues: ReadonlyArray<EventIssue>): Either.Either<never, InvalidEvent> =>
+  Either.left(new InvalidEvent({ eventType, reason: describe(issues), issues }))
+
+/** An envelope's fields as they may arrive (`undefined` = absent). */
+interface EnvelopeFields {
+  readonly event_type?: unknown
+  readonly payload?: unknown
+  readonly trace_id?: unknown
+  readonly timestamp?: unknown
+  readonly source?: unknown
+  readonly correlation_id?: unknown
+}
+
 /**
  * Decodes a raw envelope (an object of strings, as read from a stream, or a parsed HTTP body)
  * into an {@link IncomingEvent}, or an {@link InvalidEvent} naming every field at fault.
+ *
+ * Well-formed envelopes and payloads take a hand-written path that accepts exactly what the
+ * schemas accept, and gives the same values; anything else is decoded with the schemas, which
+ * name the fields at fault.
  *
  * @example
  * const result = decodeEnvelope({ event_type: "market.tick", payload: '{"symbol":"BTCUSDT","price":42000}' })
@@ -95,69 +124,98 @@ export const decodeEnvelope = (
   raw: unknown,
   options: DecodeOptions = {}
 ): Either.Either<IncomingEvent, InvalidEvent> => {
-  const envelope = Schema.decodeUnknownEither(EnvelopeInput, { errors: "all" })(raw)
+  // Fast path: a plain object whose fields have the envelope's types. Own fields only, as the
+  // schema reads them: with no prototype but Object's, an inherited field is an absent one.
+  if (typeof raw === "object" && raw !== null) {
+    const proto: unknown = Object.getPrototypeOf(raw)
+    if (proto === Object.prototype || proto === null) {
+      const { event_type, payload, trace_id, timestamp, source, correlation_id } = raw as EnvelopeFields
+      if (
+        typeof event_type === "string" &&
+        (typeof payload === "string" || (typeof payload === "object" && payload !== null && !Array.isArray(payload))) &&
+        (trace_id === undefined || typeof trace_id === "string") &&
+        (timestamp === undefined || typeof timestamp === "string") &&
+        (source === undefined || typeof source === "string") &&
+        (correlation_id === undefined || typeof correlation_id === "string")
+      ) {
+        return decodeEvent(
+          event_type,
+          typeof payload === "string" ? payload : copyRecord(payload),
+          trace_id ?? "",
+          timestamp,
+          source ?? "unknown",
+          correlation_id,
+          options
+        )
+      }
+    }
+  }
+  const envelope = decodeEnvelopeInput(raw)
   if (Either.isLeft(envelope)) {
-    const issues = issuesOf(envelope.left, "")
     const claimed =
       typeof raw === "object" && raw !== null && typeof (raw as Record<string, unknown>)["event_type"] === "string"
         ? String((raw as Record<string, unknown>)["event_type"])
         : "unknown"
-    return Either.left(new InvalidEvent({ eventType: claimed, reason: describe(issues), issues }))
+    return invalid(claimed, issuesOf(envelope.left, ""))
   }
   const env = envelope.right
-  const type = env.event_type
-  if (!isIncomingType(type)) {
-    const issues = [{ path: "event_type", message: `unknown event type ${JSON.stringify(type)}` }]
-    return Either.left(new InvalidEvent({ eventType: type, reason: describe(issues), issues }))
-  }
-  let payload: unknown = env.payload
-  if (typeof env.payload === "string") {
+  return decodeEvent(env.event_type, env.payload, env.trace_id, env.timestamp, env.source, env.correlation_id, options)
+}
+
+/** A payload object as the envelope schema's `Record` gives it: its own enumerable fields. */
+const copyRecord = (payload: object): Record<string, unknown> => {
+  const copy: Record<string, unknown> = {}
+  for (const key of Object.keys(payload)) copy[key] = (payload as Record<string, unknown>)[key]
+  return copy
+}
+
+/** The rest of {@link decodeEnvelope}, once the envelope's fields are known good. */
+const decodeEvent = (
+  type: string,
+  rawPayload: string | { readonly [key: string]: unknown },
+  traceId: string,
+  timestamp: string | undefined,
+  source: string,
+  correlationId: string | undefined,
+  options: DecodeOptions
+): Either.Either<IncomingEvent, InvalidEvent> => {
+  if (!isIncomingType(type)) return invalid(type, [{ path: "event_type", message: `unknown event type ${JSON.stringify(type)}` }])
+  let payload: unknown = rawPayload
+  // JSON.parse never yields `undefined` values; an object sent as it is may hold some, which the
+  // fast path does not tell from absent fields.
+  let fast = true
+  if (typeof rawPayload === "string") {
     const max = options.maxPayloadChars ?? 1_000_000
-    if (env.payload.length > max) {
-      const issues = [{ path: "payload", message: `payload of ${env.payload.length} characters exceeds ${max}` }]
-      return Either.left(new InvalidEvent({ eventType: type, reason: describe(issues), issues }))
+    if (rawPayload.length > max) {
+      return invalid(type, [{ path: "payload", message: `payload of ${rawPayload.length} characters exceeds ${max}` }])
     }
     try {
-      payload = JSON.parse(env.payload)
+      payload = JSON.parse(rawPayload)
     } catch (e) {
-      const issues = [{ path: "payload", message: `not JSON: ${(e as Error).message}` }]
-      return Either.left(new InvalidEvent({ eventType: type, reason: describe(issues), issues }))
+      return invalid(type, [{ path: "payload", message: `not JSON: ${(e as Error).message}` }])
     }
+  } else {
+    fast = !Object.values(rawPayload).includes(undefined)
   }
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
-    const issues = [{ path: "payload", message: "must be a JSON object" }]
-    return Either.left(new InvalidEvent({ eventType: type, reason: describe(issues), issues }))
+    return invalid(type, [{ path: "payload", message: "must be a JSON object" }])
   }
-  const decoded = Schema.decodeUnknownEither(IncomingPayloads[type] as Schema.Schema<any, any, never>, {
-    errors: "all",
-    onExcessProperty: "ignore"
-  })(payload)
-  if (Either.isLeft(decoded)) {
-    const issues = issuesOf(decoded.left, "payload")
-    return Either.left(new InvalidEvent({ eventType: type, reason: describe(issues), issues }))
+  let decoded: IncomingEvent["payload"] | undefined = fast ? fastPayload[type](payload) : undefined
+  if (decoded === undefined) {
+    const bySchema = decodePayload[type](payload)
+    if (Either.isLeft(bySchema)) return invalid(type, issuesOf(bySchema.left, "payload"))
+    decoded = bySchema.right as IncomingEvent["payload"]
   }
-  const payloadTime: number | undefined = decoded.right.timestamp
-  let at = payloadTime
-  if (at === undefined && env.timestamp !== undefined && env.timestamp !== "") {
-    at = parseEventTime(env.timestamp)
+  let at = decoded.timestamp
+  if (at === undefined && timestamp !== undefined && timestamp !== "") {
+    at = parseEventTime(timestamp)
     if (at === undefined) {
-      const issues = [{ path: "timestamp", message: `must be an ISO 8601 time, got ${JSON.stringify(env.timestamp)}` }]
-      return Either.left(new InvalidEvent({ eventType: type, reason: describe(issues), issues }))
+      return invalid(type, [{ path: "timestamp", message: `must be an ISO 8601 time, got ${JSON.stringify(timestamp)}` }])
     }
   }
   at ??= options.defaultTime
-  if (at === undefined) {
-    const issues = [{ path: "payload.timestamp", message: "is missing, and the envelope has no timestamp" }]
-    return Either.left(new InvalidEvent({ eventType: type, reason: describe(issues), issues }))
-  }
-  return Either.right({
-    type,
-    payload: decoded.right,
-    at,
-    traceId: env.trace_id,
-    correlationId: env.correlation_id,
-    source: env.source
-  } as IncomingEvent)
+  if (at === undefined) return invalid(type, [{ path: "payload.timestamp", message: "is missing, and the envelope has no timestamp" }])
+  return Either.right({ type, payload: decoded, at, traceId, correlationId, source } as IncomingEvent)
 }
 
 /**

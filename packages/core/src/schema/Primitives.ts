@@ -154,6 +154,66 @@ export const parseEventTime = (input: string | number): number | undefined => {
   if (typeof input === "number") {
     return Number.isFinite(input) && input >= 0 && input <= MAX_EVENT_TIME ? Math.trunc(input) : undefined
   }
+  return parseCommonIsoTime(input) ?? parseAnyIsoTime(input)
+}
+
+const DAY_MS = 86_400_000
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`). */
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468
+}
+
+/** The value of the decimal digits of `text` from `start` to `end`, or -1 if one is not a digit. */
+const digitsAt = (text: string, start: number, end: number): number => {
+  let n = 0
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
+}
+
+/**
+ * The forms every producer writes — `YYYY-MM-DDTHH:MM:SS`, an optional fraction, an optional
+ * `Z` — read by arithmetic, without a regular expression or `Date.parse`. Anything else (offsets,
+ * spaces, dates alone, out-of-range fields) is left to {@link parseAnyIsoTime}, which gives the
+ * same answer for these forms, only slower.
+ */
+const parseCommonIsoTime = (text: string): number | undefined => {
+  const length = text.length
+  if (length < 19) return undefined
+  const last = text.charCodeAt(length - 1)
+  const end = last === 90 || last === 122 ? length - 1 : length // Z or z
+  if (
+    text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 // - - T : :
+  ) return undefined
+  const year = digitsAt(text, 0, 4)
+  const month = digitsAt(text, 5, 7)
+  const day = digitsAt(text, 8, 10)
+  const hour = digitsAt(text, 11, 13)
+  const minute = digitsAt(text, 14, 16)
+  const second = digitsAt(text, 17, 19)
+  if (year < 0 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined
+  if (!isCalendarDate(year, month, day, hour) || hour < 0) return undefined
+  let millis = 0
+  if (end > 19) {
+    // A fraction: a dot and at least one digit; digits finer than a millisecond are dropped.
+    if (text.charCodeAt(19) !== 46 || end === 20 || digitsAt(text, 20, end) < 0) return undefined
+    millis = digitsAt(text, 20, Math.min(end, 23))
+    for (let i = end; i < 23; i++) millis *= 10
+  }
+  return daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1_000 + millis
+}
+
+/** Every accepted ISO 8601 form, with `Date.parse` doing the calendar arithmetic. */
+const parseAnyIsoTime = (input: string): number | undefined => {
   const text = input.trim()
   const parts = ISO_LIKE.exec(text)
   if (parts === null) return undefined
