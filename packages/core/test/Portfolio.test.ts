@@ -83,24 +83,66 @@ describe("Portfolio (trades mode)", () => {
     expect(p.counters.overCloses).toBe(1)
   })
 
-  it("keeps the PnL of a close of an unknown trade and counts it as an orphan", () => {
+  it("parks a close of a trade that is not open yet, and applies it right after the trade's open", () => {
     const p = Portfolio.make()
-    const d = applied(Portfolio.apply(p, closed(T, { trade_id: "ghost", exit_price: 105, realized_pnl: 42.5, symbol: "SOLUSDT" })))
-    expect(d.orphan).toBe(true)
-    expect(d.changes.closes[0]).toMatchObject({ trade_id: "ghost", symbol: "SOLUSDT", realized_pnl: 42.5, orphan: true })
+    const close = closed(T + MIN, { trade_id: "late", exit_price: 110, quantity: 1 })
+    const parked = Portfolio.apply(p, close, T + MIN)
+    expect(parked._tag).toBe("Parked")
+    if (parked._tag !== "Parked") return
+    expect(parked.changes.parkCloses).toEqual([
+      { event_key: parked.key, trade_id: "late", event: JSON.stringify(close), parked_at: T + MIN }
+    ])
+    expect(Portfolio.parkedCount(p)).toBe(1)
+    expect(PnlStats.total(p.pnl)).toBe(0)
+    // The same close again is a duplicate, not a second parked close.
+    expect(Portfolio.apply(p, close, T + MIN)._tag).toBe("Duplicate")
+    // Its open releases it: open first, then the close, as if they had come in that order.
+    const steps = Portfolio.step(p, opened(T, { trade_id: "late", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 1 }), T + 2 * MIN)
+    expect(steps.map((d) => d._tag)).toEqual(["Applied", "Applied"])
+    const released = applied(steps[1]!)
+    expect(released.key).toBeUndefined()
+    expect(released.changes.releaseParked).toEqual([parked.key])
+    expect(released.changes.closes[0]).toMatchObject({ close_id: parked.key, trade_id: "late", quantity: 1, realized_pnl: 10, orphan: false })
+    expect(released.changes.deleteOpenTrades).toEqual(["late"])
+    expect(Portfolio.parkedCount(p)).toBe(0)
+    expect(p.trades.size).toBe(0)
+    expect(PnlStats.total(p.pnl)).toBe(10) // (110 − 100) × 1
+    expect(p.counters.orphanCloses).toBe(0)
+  })
+
+  it("a full close of a trade that is closed already is a duplicate, not a parked close", () => {
+    const p = Portfolio.make()
+    Portfolio.apply(p, opened(T, { trade_id: "t", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 1 }))
+    applied(Portfolio.apply(p, closed(T + MIN, { trade_id: "t", exit_price: 105 })))
+    expect(Portfolio.apply(p, closed(T + 2 * MIN, { trade_id: "t", exit_price: 90 }))._tag).toBe("Duplicate")
+    expect(Portfolio.parkedCount(p)).toBe(0)
+    expect(PnlStats.total(p.pnl)).toBe(5)
+  })
+
+  it("keeps the PnL of a parked close whose trade never opens within the grace, and counts it as an orphan", () => {
+    const p = Portfolio.make({ orphanGraceMs: 5 * MIN })
+    Portfolio.apply(p, closed(T, { trade_id: "ghost", exit_price: 105, realized_pnl: 42.5, symbol: "SOLUSDT" }), T)
+    // Without realized_pnl it is computed when the event says enough: SHORT 2 from 110 to 105 = 10.
+    Portfolio.apply(p, closed(T + MIN, { trade_id: "ghost2", exit_price: 105, quantity: 2, side: "SHORT", entry_price: 110 }), T + MIN)
+    expect(Portfolio.nextParkedDue(p)).toBe(T + 5 * MIN)
+    expect(Portfolio.expireParked(p, T + 5 * MIN - 1)).toEqual([])
+    const first = Portfolio.expireParked(p, T + 5 * MIN).map(applied)
+    expect(first).toHaveLength(1)
+    expect(first[0]!.orphan).toBe(true)
+    expect(first[0]!.changes.closes[0]).toMatchObject({ trade_id: "ghost", symbol: "SOLUSDT", realized_pnl: 42.5, orphan: true })
+    expect(first[0]!.changes.releaseParked).toEqual([first[0]!.changes.closes[0]!.close_id])
     expect(p.counters.orphanCloses).toBe(1)
     expect(PnlStats.total(p.pnl)).toBe(42.5)
-    // Without realized_pnl it is computed when the event says enough: SHORT 2 from 110 to 105 = 10.
-    applied(
-      Portfolio.apply(p, closed(T + MIN, { trade_id: "ghost2", exit_price: 105, quantity: 2, side: "SHORT", entry_price: 110 }))
-    )
+    expect(Portfolio.expireParked(p, T + 6 * MIN).map(applied)).toHaveLength(1)
     expect(PnlStats.total(p.pnl)).toBe(52.5)
     expect(p.counters.orphanCloses).toBe(2)
+    expect(Portfolio.nextParkedDue(p)).toBeUndefined()
   })
 
   it("counts an orphan close without a quantity as a closed trade, not as a fee", () => {
-    const p = Portfolio.make()
-    const d = applied(Portfolio.apply(p, closed(T, { trade_id: "ghost", exit_price: 105, realized_pnl: 42.5 })))
+    const p = Portfolio.make({ orphanGraceMs: 0 })
+    Portfolio.apply(p, closed(T, { trade_id: "ghost", exit_price: 105, realized_pnl: 42.5 }))
+    const d = applied(Portfolio.expireParked(p, T)[0]!)
     // The event says no quantity, so the record's is 0 — yet it is a trade close (a win of 42.5).
     expect(d.changes.closes[0]!.quantity).toBe(0)
     expect(Portfolio.isTradeClose(d.changes.closes[0]!)).toBe(true)

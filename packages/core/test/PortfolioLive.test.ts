@@ -1,70 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Duration, Effect, Exit, Layer, Schema, Scope, TestClock, TestServices } from "effect"
-import {
-  AccountBalance,
-  EquityHistory,
-  EventBus,
-  MemoryEquityHistory,
-  MemoryEventBus,
-  MemoryPriceFeed,
-  MemoryTradeStore,
-  OutgoingPayloads,
-  PaperBalance,
-  PortfolioConfig,
-  PortfolioLive,
-  PortfolioService,
-  PriceFeed,
-  TradeStore,
-  encodeIncoming,
-  type IncomingEventType
-} from "../src/index.js"
-
-const T0 = Date.parse("2025-03-07T09:00:00Z") // a Friday
-const iso = (ms: number) => new Date(ms).toISOString().replace("Z", "") // Python's zone-less form
-const HOUR = 3_600_000
-const DAY = 24 * HOUR
-
-/** The memory ports, built once so that two service lifetimes can share them. */
-const makePorts = Effect.gen(function* () {
-  const store = yield* MemoryTradeStore.make
-  const history = yield* MemoryEquityHistory.make
-  const { bus, inspector } = yield* MemoryEventBus.make()
-  const { control, feed } = yield* MemoryPriceFeed.make()
-  const context = Context.make(TradeStore, store).pipe(
-    Context.add(EquityHistory, history),
-    Context.add(EventBus, bus),
-    Context.add(PriceFeed, feed),
-    Context.add(AccountBalance, PaperBalance.make(10_000))
-  )
-  return { context, inspector, control, store, history }
-})
-type Ports = Effect.Effect.Success<typeof makePorts>
-
-/** Starts the service on the ports; `stop` closes its scope (graceful stop). */
-const start = (ports: Ports, settings: Partial<PortfolioConfig.PortfolioConfigShape> = {}) =>
-  Effect.gen(function* () {
-    const scope = yield* Scope.make()
-    const context = yield* Layer.buildWithScope(PortfolioLive.layer, scope).pipe(
-      Effect.provide(Layer.merge(Layer.succeedContext(ports.context), PortfolioConfig.layer(settings)))
-    )
-    return { service: Context.get(context, PortfolioService), stop: Scope.close(scope, Exit.void) }
-  })
-
-const envelope = (type: IncomingEventType, payload: Record<string, unknown>) => encodeIncoming(type, payload)
-
-const published = (ports: Ports, type: string) =>
-  Effect.map(ports.inspector.published(type), (entries) => entries.map((e) => JSON.parse(e.fields["payload"]!)))
-
-/** Lets the service's fibers run until `check` holds (bounded). */
-const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 200; i++) {
-      const a = yield* check
-      if (until(a)) return a
-      yield* TestServices.provideLive(Effect.sleep("5 millis"))
-    }
-    return yield* Effect.dieMessage("condition not reached")
-  })
+import { ConfigProvider, Context, Duration, Effect, Schema, TestClock } from "effect"
+import { AccountBalance, EventBus, OutgoingPayloads, PortfolioConfig, type IncomingEventType } from "../src/index.js"
+import { DAY, envelope, eventually, HOUR, iso, makePorts, published, start, T0 } from "./support/Service.js"
 
 describe("PortfolioLive", () => {
   it.effect("runs a session: open → ticks → partial close → close, PnL windows roll over day and week", () =>
@@ -184,10 +121,21 @@ describe("PortfolioLive", () => {
       expect(stale.reason).toContain("older")
       const health = yield* service.health
       expect(health.events.duplicates).toEqual({ "trade.opened": 1, "trade.closed": 1, "order.executed": 1, "ess.tripped": 1 })
-      // The close of an unknown trade keeps its PnL and is counted as an orphan.
-      yield* service.ingest(envelope("trade.closed", { trade_id: "ghost", symbol: "ETHUSDT", exit_price: 10, realized_pnl: 7, timestamp: iso(T0 + 5) }))
-      expect((yield* service.health).events.orphan_closes).toBe(1)
+      // The close of an unknown trade is parked; when its open never comes within the grace
+      // (5 minutes by default) it keeps its PnL and is counted as an orphan.
+      const ghost = envelope("trade.closed", { trade_id: "ghost", symbol: "ETHUSDT", exit_price: 10, realized_pnl: 7, timestamp: iso(T0 + 5) })
+      expect((yield* service.ingest(ghost)).status).toBe("parked")
+      expect((yield* service.ingest(ghost)).status).toBe("duplicate")
+      expect((yield* service.health).events.parked_closes).toBe(1)
+      expect((yield* service.pnl).realized_pnl_total).toBe(10)
+      yield* TestClock.adjust("5 minutes")
+      yield* eventually(service.health, (h) => h.events.orphan_closes === 1)
+      expect((yield* service.health).events.parked_closes).toBe(0)
       expect((yield* service.pnl).realized_pnl_total).toBe(10 + 7) // (200 − 190) × 1 + 7
+      // A full close of a trade that is closed already is a duplicate, not a second orphan.
+      yield* service.ingest(envelope("trade.closed", { trade_id: "d1", exit_price: 180, timestamp: iso(T0 + 6) }))
+      const again = yield* service.ingest(envelope("trade.closed", { trade_id: "d1", exit_price: 170, timestamp: iso(T0 + 7) }))
+      expect(again.status).toBe("duplicate")
       yield* stop
     }))
 

@@ -19,7 +19,6 @@ import type { IncomingEvent } from "../schema/EventsIn.js"
 import type { DrawdownMetrics, ExposureBreakdown, NetPosition, PnLBreakdown, PortfolioSnapshot } from "../schema/Responses.js"
 import * as Drawdown from "./Drawdown.js"
 import * as Portfolio from "./Portfolio.js"
-import * as PnlStats from "./PnlStats.js"
 import * as Valuation from "./Valuation.js"
 
 /** Options of a backtest: the portfolio's plus paper cash and the sampling interval. */
@@ -56,7 +55,7 @@ export const make = (options: Options = {}): Backtest => {
 }
 
 /** Paper cash: initial cash plus realized PnL (net of fees). */
-export const cash = (self: Backtest): number => self.initialCash + PnlStats.total(self.portfolio.pnl)
+export const cash = (self: Backtest): number => Valuation.paperCash(self.portfolio, self.initialCash)
 
 /** The portfolio marked to market at the last event time. */
 export const valuation = (self: Backtest): Valuation.Valuation =>
@@ -69,9 +68,15 @@ export const sample = (self: Backtest): void => {
   self.lastSampleAt = v.now
 }
 
-/** Applies one decoded event, sampling equity when the interval has passed. */
+/**
+ * Applies one decoded event (and the parked closes it releases), sampling equity when the
+ * interval has passed. Time is event time: parked closes whose grace (`orphanGraceMs`) has
+ * passed by this event's time apply first, as orphan closes — as the live service does on
+ * its clock. Answers the event's own decision.
+ */
 export const feed = (self: Backtest, event: IncomingEvent): Portfolio.Decision => {
-  const decision = Portfolio.apply(self.portfolio, event)
+  if (self.portfolio.parked.size > 0) Portfolio.expireParked(self.portfolio, event.at)
+  const decision = Portfolio.step(self.portfolio, event, event.at)[0]!
   if (self.portfolio.lastEventAt - self.lastSampleAt >= self.sampleIntervalMs) sample(self)
   return decision
 }

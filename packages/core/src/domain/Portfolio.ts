@@ -10,7 +10,9 @@
  * - {@link decide} reads the state and the event and answers a {@link Decision} (the records to
  *   store, the price to set, flags) without changing anything;
  * - {@link evolve} applies a decision to the state.
- * {@link apply} does both.
+ * {@link apply} does both; {@link step} does both for an event and whatever it releases (the
+ * closes that were parked waiting for a trade it opens), and {@link expireParked} applies the
+ * parked closes whose grace has passed as orphan closes.
  *
  * @example
  * const p = Portfolio.make({ timeZone: "Europe/Oslo" })
@@ -18,197 +20,37 @@
  *
  * @since 0.1.0
  */
-import type { IncomingEvent } from "../schema/EventsIn.js"
-import type { PositionSide, SymbolCategory } from "../schema/Primitives.js"
+import type { IncomingEvent, IncomingEventOf } from "../schema/EventsIn.js"
 import { formatEventTime } from "../schema/Primitives.js"
-import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, RealizedBucket } from "../schema/Records.js"
-import * as Calendar from "./Calendar.js"
-import { decideEvent } from "./internal/decide.js"
+import type { ClosedTradeRecord, NetPositionRecord, OpenTradeRecord, ParkedCloseRecord, RealizedBucket } from "../schema/Records.js"
+import { decideEvent, decideOrphanClose, decideTradeClose } from "./internal/decide.js"
 import { netPositionOf, netPositionRecordOf, openTradeOf, openTradeRecordOf } from "./internal/state.js"
 import * as KeySet from "./KeySet.js"
 import * as PnlStats from "./PnlStats.js"
+import {
+  type Changes,
+  type Decision,
+  type Options,
+  type ParkedClose,
+  type Portfolio,
+  categoryOf,
+  eventKey,
+  isTradeClose,
+  make,
+  noChanges,
+  positionKey,
+  sectorOf
+} from "./PortfolioState.js"
 
-/** Where positions come from (DESIGN.md §3). */
-export type PositionSource = "trades" | "fills"
-/** One net position per symbol (`one-way`) or independent LONG and SHORT (`hedge`). */
-export type PositionMode = "one-way" | "hedge"
-
-/** How a portfolio accounts. Every field has a default. */
-export interface Options {
-  /** `trades` (default): positions from `trade.opened`/`trade.closed`; `fills`: from `order.executed`. */
-  readonly positionSource?: PositionSource
-  /** Fills mode only: `one-way` (default) or `hedge`. */
-  readonly positionMode?: PositionMode
-  /** IANA time zone of the PnL windows (default `UTC`). */
-  readonly timeZone?: string
-  /** Symbol → sector overrides (default: `BTC` for BTC pairs, `ETH` for ETH pairs, else `ALT`). */
-  readonly sectors?: Readonly<Record<string, string>>
-  /** Symbol → category overrides (default {@link Options.defaultCategory}). */
-  readonly categories?: Readonly<Record<string, SymbolCategory>>
-  /** Category of a symbol with none given (default `CORE`). */
-  readonly defaultCategory?: SymbolCategory
-  /** How many processed-event keys to remember in memory (default: all). */
-  readonly rememberKeys?: number
-}
-
-/** {@link Options} with every default filled in. */
-export interface ResolvedOptions {
-  readonly positionSource: PositionSource
-  readonly positionMode: PositionMode
-  readonly timeZone: string
-  readonly sectors: Readonly<Record<string, string>>
-  readonly categories: Readonly<Record<string, SymbolCategory>>
-  readonly defaultCategory: SymbolCategory
-  readonly rememberKeys: number
-}
+export * from "./PortfolioState.js"
 
 /**
- * An open trade as the state holds it: its record plus what a snapshot needs and never changes,
- * worked out once — its opening time formatted and its sector — so a snapshot does no lookups
- * by symbol name beyond the price.
+ * Decides what `event` does to the state, changing nothing. `now` is the caller's clock (epoch
+ * ms; default the event's time): a close parked now waits `orphanGraceMs` from it.
  */
-export interface OpenTrade extends OpenTradeRecord {
-  readonly openedAtIso: string
-  readonly sector: string
-}
-
-/** A position built from fills as the state holds it, with the same derived fields. */
-export interface NetPositionState extends NetPositionRecord {
-  readonly openedAtIso: string
-  readonly sector: string
-  readonly category: SymbolCategory
-}
-
-/** The latest price of a symbol and when it was observed. */
-export interface Mark {
-  readonly price: number
-  readonly at: number
-}
-
-/** Counters the service reports in health. */
-export interface Counters {
-  applied: number
-  duplicates: number
-  ignored: number
-  orphanCloses: number
-  overCloses: number
-}
-
-/** The portfolio state. Mutable; owned by one writer. */
-export interface Portfolio {
-  readonly options: ResolvedOptions
-  readonly calendar: Calendar.Calendar
-  /** Open trades by `trade_id` (trades mode). */
-  readonly trades: Map<string, OpenTrade>
-  /** Positions by `symbol|side` (fills mode). */
-  readonly positions: Map<string, NetPositionState>
-  readonly marks: Map<string, Mark>
-  readonly pnl: PnlStats.PnlStats
-  readonly seen: KeySet.KeySet
-  readonly counters: Counters
-  /** The latest event time applied, epoch ms (0 before any): "now" for a backtest. */
-  lastEventAt: number
-  /** The last emergency stop, if any. */
-  ess: { readonly at: number; readonly reason: string } | undefined
-}
-
-/** The records one event changes: what a store writes in one transaction. */
-export interface Changes {
-  readonly upsertOpenTrades: ReadonlyArray<OpenTradeRecord>
-  readonly deleteOpenTrades: ReadonlyArray<string>
-  readonly closes: ReadonlyArray<ClosedTradeRecord>
-  readonly fills: ReadonlyArray<FillRecord>
-  readonly upsertNetPositions: ReadonlyArray<NetPositionRecord>
-  readonly deleteNetPositions: ReadonlyArray<{ readonly symbol: string; readonly side: PositionSide }>
-}
-
-/** No changes. */
-export const noChanges: Changes = {
-  upsertOpenTrades: [],
-  deleteOpenTrades: [],
-  closes: [],
-  fills: [],
-  upsertNetPositions: [],
-  deleteNetPositions: []
-}
-
-/** What applying an event does. */
-export type Decision =
-  | {
-      readonly _tag: "Applied"
-      readonly event: IncomingEvent
-      /** The processed-event id; `undefined` for price ticks, which need none. */
-      readonly key: string | undefined
-      readonly changes: Changes
-      /** The price this event sets, if any. */
-      readonly mark: { readonly symbol: string; readonly price: number; readonly at: number } | undefined
-      /** A trade lifecycle event (open, close, fill, emergency stop): publish a snapshot. */
-      readonly lifecycle: boolean
-      readonly orphan: boolean
-      readonly overClose: boolean
-    }
-  | { readonly _tag: "Duplicate"; readonly event: IncomingEvent; readonly key: string }
-  | { readonly _tag: "Ignored"; readonly event: IncomingEvent; readonly reason: string }
-
-/** Fills in the defaults of {@link Options}. Throws `InvalidTimeZoneError` for an unknown zone. */
-export const resolveOptions = (options: Options = {}): ResolvedOptions => ({
-  positionSource: options.positionSource ?? "trades",
-  positionMode: options.positionMode ?? "one-way",
-  timeZone: options.timeZone ?? "UTC",
-  sectors: options.sectors ?? {},
-  categories: options.categories ?? {},
-  defaultCategory: options.defaultCategory ?? "CORE",
-  rememberKeys: options.rememberKeys ?? Number.POSITIVE_INFINITY
-})
-
-/** An empty portfolio. */
-export const make = (options: Options = {}): Portfolio => {
-  const resolved = resolveOptions(options)
-  const calendar = Calendar.make(resolved.timeZone)
-  return {
-    options: resolved,
-    calendar,
-    trades: new Map(),
-    positions: new Map(),
-    marks: new Map(),
-    pnl: PnlStats.make(calendar),
-    seen: KeySet.make(resolved.rememberKeys),
-    counters: { applied: 0, duplicates: 0, ignored: 0, orphanCloses: 0, overCloses: 0 },
-    lastEventAt: 0,
-    ess: undefined
-  }
-}
-
-/** The key of a fills-mode position. */
-export const positionKey = (symbol: string, side: PositionSide): string => `${symbol}|${side}`
-
-/**
- * The processed-event id of an event, or `undefined` for events that need none (price ticks):
- * `trade.opened:<trade_id>`, `trade.closed:<trade_id>:<close_id | order_id | time:qty:price>`,
- * `order.executed:<order_id>:<fill_id>`, `ess.tripped:<time>:<reason>`.
- */
-export const eventKey = (event: IncomingEvent): string | undefined => {
-  switch (event.type) {
-    case "market.tick":
-      return undefined
-    case "trade.opened":
-      return `trade.opened:${event.payload.trade_id}`
-    case "trade.closed": {
-      const p = event.payload
-      const which = p.close_id ?? p.order_id ?? `${event.at}:${p.quantity ?? "all"}:${p.exit_price}`
-      return `trade.closed:${p.trade_id}:${which}`
-    }
-    case "order.executed":
-      return `order.executed:${event.payload.order_id}:${event.payload.fill_id ?? ""}`
-    case "ess.tripped":
-      return `ess.tripped:${event.at}:${event.payload.reason}`
-  }
-}
-
-/** Decides what `event` does to the state, changing nothing. */
-export const decide = (self: Portfolio, event: IncomingEvent): Decision =>
+export const decide = (self: Portfolio, event: IncomingEvent, now: number = event.at): Decision =>
   // Price ticks are most of the traffic and have no key: skip the key's construction.
-  decideEvent(self, event, event.type === "market.tick" ? undefined : eventKey(event))
+  decideEvent(self, event, event.type === "market.tick" ? undefined : eventKey(event), now)
 
 /** Applies a decision made by {@link decide} on this state. */
 export const evolve = (self: Portfolio, decision: Decision): void => {
@@ -220,6 +62,12 @@ export const evolve = (self: Portfolio, decision: Decision): void => {
     case "Ignored":
       self.counters.ignored++
       return
+    case "Parked": {
+      self.counters.parkedCloses++
+      KeySet.add(self.seen, decision.key)
+      applyChanges(self, decision.changes)
+      return
+    }
     case "Applied":
       break
   }
@@ -254,6 +102,8 @@ const applyChanges = (self: Portfolio, changes: Changes): void => {
     const category = known !== undefined ? known.category : categoryOf(self, position.symbol)
     self.positions.set(key, netPositionOf(position, openedAtIso, sector, category))
   }
+  for (const key of changes.releaseParked) unpark(self, key)
+  for (const record of changes.parkCloses) park(self, parkedOf(record))
   for (const close of changes.closes) {
     PnlStats.record(self.pnl, {
       at: close.closed_at,
@@ -265,18 +115,97 @@ const applyChanges = (self: Portfolio, changes: Changes): void => {
   }
 }
 
-/**
- * Whether a close record is the close of a trade (what `portfolio.pnl_updated` reports and the
- * win rate counts) rather than a fee charged outside a close. Fee records have quantity 0; so
- * does the close of an unknown trade whose event gave no quantity, which is still a close.
- */
-export const isTradeClose = (close: ClosedTradeRecord): boolean => close.quantity > 0 || close.orphan
+const park = (self: Portfolio, parked: ParkedClose): void => {
+  const tradeId = parked.event.payload.trade_id
+  const waiting = self.parked.get(tradeId)
+  if (waiting === undefined) self.parked.set(tradeId, [parked])
+  else if (!waiting.some((p) => p.key === parked.key)) waiting.push(parked)
+}
+
+const unpark = (self: Portfolio, key: string): void => {
+  for (const [tradeId, waiting] of self.parked) {
+    const i = waiting.findIndex((p) => p.key === key)
+    if (i < 0) continue
+    waiting.splice(i, 1)
+    if (waiting.length === 0) self.parked.delete(tradeId)
+    return
+  }
+}
+
+/** The stored form of a parked close. */
+export const parkedRecordOf = (parked: ParkedClose): ParkedCloseRecord => ({
+  event_key: parked.key,
+  trade_id: parked.event.payload.trade_id,
+  event: JSON.stringify(parked.event),
+  parked_at: parked.parkedAt
+})
+
+/** A parked close from its stored form. */
+export const parkedOf = (record: ParkedCloseRecord): ParkedClose => ({
+  key: record.event_key,
+  event: JSON.parse(record.event) as IncomingEventOf<"trade.closed">,
+  parkedAt: record.parked_at
+})
 
 /** Decides and applies an event; answers the decision. */
-export const apply = (self: Portfolio, event: IncomingEvent): Decision => {
-  const decision = decide(self, event)
+export const apply = (self: Portfolio, event: IncomingEvent, now: number = event.at): Decision => {
+  const decision = decide(self, event, now)
   evolve(self, decision)
   return decision
+}
+
+/**
+ * Decides and applies an event, then the closes it releases: when it opens a trade that has
+ * parked closes, they apply right after it, in the order they arrived. Answers every decision
+ * in order (the event's first). A released close's decision has no key (its key was stored
+ * when it was parked) and lists it in `changes.releaseParked`.
+ */
+export const step = (self: Portfolio, event: IncomingEvent, now: number = event.at): Array<Decision> => {
+  const first = apply(self, event, now)
+  if (first._tag !== "Applied" || event.type !== "trade.opened") return [first]
+  const waiting = self.parked.get(event.payload.trade_id)
+  if (waiting === undefined) return [first]
+  const decisions: Array<Decision> = [first]
+  for (const parked of [...waiting]) {
+    const decision = decideTradeClose(self, parked.event, parked.key)
+    evolve(self, decision)
+    decisions.push(decision)
+  }
+  return decisions
+}
+
+/** How many closes are parked. */
+export const parkedCount = (self: Portfolio): number => {
+  let n = 0
+  for (const waiting of self.parked.values()) n += waiting.length
+  return n
+}
+
+/** When the oldest parked close's grace ends (epoch ms, on the clock it was parked by); `undefined` when none is parked. */
+export const nextParkedDue = (self: Portfolio): number | undefined => {
+  let first: number | undefined
+  for (const waiting of self.parked.values()) {
+    for (const parked of waiting) if (first === undefined || parked.parkedAt < first) first = parked.parkedAt
+  }
+  return first === undefined ? undefined : first + self.options.orphanGraceMs
+}
+
+/**
+ * Applies every parked close whose grace (`orphanGraceMs`) has passed at `now` as an orphan
+ * close (its PnL counts; it is counted among the orphans); answers their decisions, oldest
+ * first. `now` is the clock {@link decide} was given.
+ */
+export const expireParked = (self: Portfolio, now: number): Array<Decision> => {
+  const due: Array<ParkedClose> = []
+  for (const waiting of self.parked.values()) {
+    for (const parked of waiting) if (now - parked.parkedAt >= self.options.orphanGraceMs) due.push(parked)
+  }
+  due.sort((a, b) => a.parkedAt - b.parkedAt || a.event.at - b.event.at)
+  return due.map((parked) => {
+    const decision = decideOrphanClose(self, parked.event, parked.key)
+    evolve(self, decision)
+    return decision
+  })
 }
 
 /** What a portfolio is rebuilt from after a restart: the store's records. */
@@ -287,6 +216,8 @@ export interface Restore {
   /** The closes summed per bucket (what a store answers at start), instead of or beside `closes`. */
   readonly realizedBuckets?: Iterable<RealizedBucket>
   readonly marks?: Iterable<{ readonly symbol: string; readonly price: number; readonly at: number }>
+  /** Closes parked waiting for their trade's open. */
+  readonly parked?: Iterable<ParkedCloseRecord>
   readonly lastEventAt?: number
 }
 
@@ -307,7 +238,8 @@ export const restore = (options: Options, records: Restore): Portfolio => {
     ...noChanges,
     upsertOpenTrades: [...(records.openTrades ?? [])],
     upsertNetPositions: [...(records.netPositions ?? [])],
-    closes
+    closes,
+    parkCloses: [...(records.parked ?? [])]
   })
   for (const bucket of records.realizedBuckets ?? []) {
     PnlStats.recordBucket(self.pnl, bucket)
@@ -338,15 +270,8 @@ export const clone = (self: Portfolio): Portfolio => ({
   marks: new Map(self.marks),
   pnl: PnlStats.clone(self.pnl),
   seen: KeySet.clone(self.seen),
+  parked: new Map([...self.parked].map(([id, waiting]) => [id, [...waiting]])),
   counters: { ...self.counters },
   lastEventAt: self.lastEventAt,
   ess: self.ess
 })
-
-/** The sector of a symbol: the configured one, else `BTC`/`ETH` for their pairs, else `ALT`. */
-export const sectorOf = (self: Portfolio, symbol: string): string =>
-  self.options.sectors[symbol] ?? (symbol.startsWith("BTC") ? "BTC" : symbol.startsWith("ETH") ? "ETH" : "ALT")
-
-/** The category of a symbol: the configured one, else the default. */
-export const categoryOf = (self: Portfolio, symbol: string): SymbolCategory =>
-  self.options.categories[symbol] ?? self.options.defaultCategory

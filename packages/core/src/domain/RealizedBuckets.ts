@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { REALIZED_BUCKET_MS, type ClosedTradeRecord, type RealizedBucket } from "../schema/Records.js"
-import { isTradeClose } from "./Portfolio.js"
+import { isTradeClose } from "./PortfolioState.js"
 import * as Sum from "./Sum.js"
 
 /** The start of the bucket of an instant. */

@@ -126,6 +126,12 @@ class MarkedPortfolio implements Valuation {
 }
 
 /**
+ * Paper cash (DESIGN.md §3): the initial cash plus every realized PnL, net of fees
+ * `= initial + Σ realized`. What a paper account and a backtest hold.
+ */
+export const paperCash = (self: Portfolio, initialCash: number): number => initialCash + PnlStats.total(self.pnl)
+
+/**
  * Marks every open position at the latest price of its symbol and sums the results with
  * compensated summation.
  */

@@ -1,7 +1,9 @@
 /**
  * The in-process event bus: the embedded default when no Redis is configured, and the bus of
  * core tests. It keeps the semantics of the Redis bus (DESIGN.md §5) for one consumer group:
- * each entry goes to one subscriber of its type; an entry neither acknowledged nor
+ * each entry goes to one subscriber of its type; a subscription receives the entries of all
+ * its types in the order they were published, in chunks of what was waiting (batches of at
+ * most `batchSize`); an entry neither acknowledged nor
  * dead-lettered when its subscriber's stream ends is delivered again to the next subscriber
  * with a higher `deliveryCount`; dead-lettered entries are kept with `error`, `failed_at` and
  * `original_id`. Like a trimmed Redis stream, each type keeps at most `retention` entries
@@ -16,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Effect, Layer, Queue, Stream } from "effect"
+import { Chunk, Clock, Context, Deferred, Effect, FiberId, Layer, Stream } from "effect"
 import { EventBus, type Delivery, type EventBusService } from "../ports/EventBus.js"
 import type { Envelope } from "../schema/Envelope.js"
 import { formatEventTime } from "../schema/Primitives.js"
@@ -68,17 +70,22 @@ export const counters: Effect.Effect<Readonly<Record<string, Counters>>, never, 
 export interface Options {
   /** Entries kept per event type, like a stream's `MAXLEN` (default 10 000). */
   readonly retention?: number
+  /** Most entries in one delivered chunk (default 1 000). */
+  readonly batchSize?: number
 }
 
 interface Pending {
   readonly entry: Entry
+  /** Publication order across every type. */
+  readonly seq: number
   deliveries: number
   settled: boolean
   holder: Map<string, Pending> | undefined
 }
 
 interface Topic {
-  readonly waiting: Queue.Queue<Pending>
+  /** Entries waiting for a subscriber, in publication order. */
+  readonly waiting: Array<Pending>
   readonly published: Array<Entry>
   readonly deadLetters: Array<Entry>
   readonly counters: { -readonly [K in keyof Counters]: Counters[K] }
@@ -111,22 +118,38 @@ export const make = (
     const topics = new Map<string, Topic>()
     let sequence = 0
 
-    const topicOf = (eventType: string): Effect.Effect<Topic> =>
-      Effect.suspend(() => {
-        const existing = topics.get(eventType)
-        if (existing !== undefined) return Effect.succeed(existing)
-        return Effect.map(Queue.sliding<Pending>(retention), (waiting) => {
-          // Another fiber may have made the topic meanwhile: the first one made wins.
-          const topic = topics.get(eventType) ?? {
-            waiting,
-            published: [],
-            deadLetters: [],
-            counters: { published: 0, delivered: 0, redelivered: 0, acked: 0, deadLettered: 0 }
-          }
-          topics.set(eventType, topic)
-          return topic
-        })
-      })
+    const batchSize = options.batchSize ?? 1_000
+    // Woken (and replaced) whenever an entry becomes available to subscribers.
+    let available = Deferred.unsafeMake<void>(FiberId.none)
+    const signal = () => {
+      const woken = available
+      available = Deferred.unsafeMake<void>(FiberId.none)
+      Deferred.unsafeDone(woken, Effect.void)
+    }
+
+    const topicOf = (eventType: string): Topic => {
+      let topic = topics.get(eventType)
+      if (topic === undefined) {
+        topic = {
+          waiting: [],
+          published: [],
+          deadLetters: [],
+          counters: { published: 0, delivered: 0, redelivered: 0, acked: 0, deadLettered: 0 }
+        }
+        topics.set(eventType, topic)
+      }
+      return topic
+    }
+
+    /** Puts an entry (back) among the waiting ones of its type, in publication order. */
+    const enqueue = (topic: Topic, pending: Pending) => {
+      const { waiting } = topic
+      let i = waiting.length
+      while (i > 0 && waiting[i - 1]!.seq > pending.seq) i--
+      waiting.splice(i, 0, pending)
+      // Like a stream trimmed to its MAXLEN: past the bound, the oldest waiting entries are lost.
+      if (waiting.length > retention) waiting.splice(0, waiting.length - retention)
+    }
 
     /** Settles an entry once, wherever it is: later acks of it (or of a redelivery) do nothing. */
     const settle = (pending: Pending): boolean => {
@@ -162,16 +185,16 @@ export const make = (
     })
 
     const publish = (envelope: Envelope) =>
-      Effect.zip(Clock.currentTimeMillis, topicOf(envelope.event_type)).pipe(
-        Effect.flatMap(([now, topic]) => {
-          const entry: Entry = { id: String(++sequence), eventType: envelope.event_type, fields: fieldsOf(envelope, now) }
-          topic.published.push(entry)
-          trim(topic.published, retention)
-          topic.counters.published++
-          return Queue.offer(topic.waiting, { entry, deliveries: 0, settled: false, holder: undefined })
-        }),
-        Effect.asVoid
-      )
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const topic = topicOf(envelope.event_type)
+        const seq = ++sequence
+        const entry: Entry = { id: String(seq), eventType: envelope.event_type, fields: fieldsOf(envelope, now) }
+        topic.published.push(entry)
+        trim(topic.published, retention)
+        topic.counters.published++
+        enqueue(topic, { entry, seq, deliveries: 0, settled: false, holder: undefined })
+        signal()
+      })
 
     const subscribe = (eventTypes: ReadonlyArray<string>): Stream.Stream<Delivery> =>
       Stream.unwrapScoped(
@@ -183,36 +206,46 @@ export const make = (
               closed = true
               const unsettled = [...inFlight.values()]
               inFlight.clear()
-              return Effect.forEach(
-                unsettled,
-                (pending) => {
-                  pending.holder = undefined
-                  return Effect.flatMap(topicOf(pending.entry.eventType), (topic) => Queue.offer(topic.waiting, pending))
-                },
-                { discard: true }
-              )
+              for (const pending of unsettled) {
+                pending.holder = undefined
+                enqueue(topicOf(pending.entry.eventType), pending)
+              }
+              if (unsettled.length > 0) signal()
+              return Effect.void
             })
           )
-          // Taking an entry and recording it as in flight happen together, so an entry is never
-          // lost between the queue and the subscriber: the finalizer puts back what is in flight.
-          const takeFrom = (topic: Topic): Effect.Effect<Delivery> =>
-            Effect.uninterruptibleMask((restore) =>
-              Effect.flatMap(restore(Queue.take(topic.waiting)), (pending): Effect.Effect<Delivery> => {
-                if (pending.settled) return restore(takeFrom(topic))
-                if (closed) return Effect.zipRight(Queue.offer(topic.waiting, pending), restore(Effect.never))
-                pending.deliveries++
-                pending.holder = inFlight
-                inFlight.set(pending.entry.id, pending)
-                topic.counters.delivered++
-                if (pending.deliveries > 1) topic.counters.redelivered++
-                return Effect.succeed(deliveryOf(pending, topic))
-              })
-            )
-          const subscribed = yield* Effect.forEach(new Set(eventTypes), topicOf)
-          return Stream.mergeAll(
-            subscribed.map((topic) => Stream.repeatEffect(takeFrom(topic))),
-            { concurrency: "unbounded" }
-          )
+          const subscribed = [...new Set(eventTypes)].map(topicOf)
+          /** Takes what waits on the subscribed types, oldest first across them, as one batch. */
+          const takeBatch = (): Array<Delivery> => {
+            const batch: Array<Delivery> = []
+            while (batch.length < batchSize) {
+              let next: Topic | undefined
+              for (const topic of subscribed) {
+                const head = topic.waiting[0]
+                if (head !== undefined && (next === undefined || head.seq < next.waiting[0]!.seq)) next = topic
+              }
+              if (next === undefined) break
+              const pending = next.waiting.shift()!
+              if (pending.settled) continue
+              pending.deliveries++
+              pending.holder = inFlight
+              inFlight.set(pending.entry.id, pending)
+              next.counters.delivered++
+              if (pending.deliveries > 1) next.counters.redelivered++
+              batch.push(deliveryOf(pending, next))
+            }
+            return batch
+          }
+          // Taking entries and recording them as in flight happen together (synchronously), so
+          // an entry is never lost between the bus and the subscriber: the finalizer puts back
+          // what is in flight.
+          const pull: Effect.Effect<Chunk.Chunk<Delivery>> = Effect.suspend(() => {
+            if (closed) return Effect.never
+            const wake = available
+            const batch = takeBatch()
+            return batch.length > 0 ? Effect.succeed(Chunk.unsafeFromArray(batch)) : Effect.zipRight(Deferred.await(wake), pull)
+          })
+          return Stream.repeatEffectChunk(pull)
         })
       )
 
@@ -229,6 +262,7 @@ export const make = (
     const bus: EventBusService = {
       publish,
       subscribe,
+      ackAll: (deliveries) => Effect.forEach(deliveries, (d) => d.ack, { discard: true }),
       health: Effect.map(counters, (perType) => ({
         status: "ok" as const,
         required: true,

@@ -43,12 +43,18 @@ export interface Delivery {
  * The event bus port.
  *
  * - `publish` appends an envelope to the stream of its `event_type`.
- * - `subscribe` yields deliveries of the given event types for this service's consumer group;
- *   the stream ends when its scope closes.
+ * - `subscribe` yields deliveries of the given event types for this service's consumer group,
+ *   **in one order across all the types** (DESIGN.md §5: merged by entry id, so a close is
+ *   never delivered before an open written earlier on another stream). Each chunk of the
+ *   stream is a batch, as the bus had it: handle a chunk in order, then settle it with
+ *   {@link EventBusService.ackAll}. The stream ends when its scope closes.
+ * - `ackAll` acknowledges many deliveries in one round trip (one `XACK` per stream).
  */
 export interface EventBusService {
   readonly publish: (envelope: Envelope) => Effect.Effect<void, BusError>
   readonly subscribe: (eventTypes: ReadonlyArray<string>) => Stream.Stream<Delivery, BusError>
+  /** Acknowledges these deliveries (of any types) at once; the same as calling each `ack`. */
+  readonly ackAll: (deliveries: ReadonlyArray<Delivery>) => Effect.Effect<void, BusError>
   readonly health: Effect.Effect<ComponentHealth>
 }
 

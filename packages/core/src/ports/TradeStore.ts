@@ -8,6 +8,7 @@ import type { Changes } from "../domain/Portfolio.js"
 import type {
   ClosedTradeRecord,
   FillRecord,
+  ParkedCloseRecord,
   MarkRecord,
   NetPositionRecord,
   OpenTradeRecord,
@@ -31,8 +32,11 @@ export class StoreError extends Data.TaggedError("StoreError")<{
  * with the event's key, so a crash leaves either all of it or none of it.
  */
 export interface StoreBatch extends Changes {
-  /** The processed-event id (see `Portfolio.eventKey`). */
-  readonly eventKey: string
+  /**
+   * The processed-event id (see `Portfolio.eventKey`), inserted in the same transaction;
+   * `undefined` when the event's id was stored before (a parked close released later).
+   */
+  readonly eventKey: string | undefined
   readonly eventType: string
   /** Event time, epoch ms. */
   readonly at: number
@@ -59,7 +63,17 @@ export type CommitResult = "committed" | "duplicate"
  */
 export interface TradeStoreService {
   readonly commit: (batch: StoreBatch) => Effect.Effect<CommitResult, StoreError>
+  /**
+   * Writes many batches in **one** transaction, in order; each answers as {@link commit} would
+   * (a batch whose `eventKey` was already committed writes nothing and answers `"duplicate"`).
+   * All or nothing: when it fails, none of them is written.
+   */
+  readonly commitMany: (batches: ReadonlyArray<StoreBatch>) => Effect.Effect<ReadonlyArray<CommitResult>, StoreError>
   readonly isProcessed: (eventKey: string) => Effect.Effect<boolean, StoreError>
+  /** Which of these processed-event ids were committed already: one query for a batch. */
+  readonly processedAmong: (eventKeys: ReadonlyArray<string>) => Effect.Effect<ReadonlySet<string>, StoreError>
+  /** The parked closes (closes waiting for their trade's open), oldest first. */
+  readonly parkedCloses: Effect.Effect<ReadonlyArray<ParkedCloseRecord>, StoreError>
   readonly openTrades: Effect.Effect<ReadonlyArray<OpenTradeRecord>, StoreError>
   readonly netPositions: Effect.Effect<ReadonlyArray<NetPositionRecord>, StoreError>
   readonly closedTrades: (range?: TimeRange) => Effect.Effect<ReadonlyArray<ClosedTradeRecord>, StoreError>
@@ -74,7 +88,7 @@ export interface TradeStoreService {
   /** The saved last prices, by symbol. */
   readonly marks: Effect.Effect<ReadonlyArray<MarkRecord>, StoreError>
   /** Number of rows of each kind: for health and benchmarks. */
-  readonly counts: Effect.Effect<{ readonly openTrades: number; readonly closes: number; readonly fills: number; readonly events: number }, StoreError>
+  readonly counts: Effect.Effect<{ readonly openTrades: number; readonly closes: number; readonly fills: number; readonly events: number; readonly parked: number }, StoreError>
   /** A cheap round trip that fails when the store is unusable: for health. */
   readonly ping: Effect.Effect<void, StoreError>
 }

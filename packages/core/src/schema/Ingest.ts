@@ -17,10 +17,12 @@ export const IngestIssue = Schema.Struct({
  * - `applied`: persisted and applied;
  * - `duplicate`: already processed (by its id), nothing changed;
  * - `ignored`: valid but without effect (e.g. a price older than the last one), with the reason;
+ * - `parked`: a `trade.closed` whose trade is not open yet: kept durably until its
+ *   `trade.opened` arrives, or applied as an orphan close after `PORTFOLIO_ORPHAN_GRACE`;
  * - `rejected`: invalid, counted and parked with the reason; nothing changed.
  */
 export const IngestResult = Schema.Struct({
-  status: Schema.Literal("applied", "duplicate", "ignored", "rejected"),
+  status: Schema.Literal("applied", "duplicate", "ignored", "parked", "rejected"),
   event_type: Schema.String,
   event_id: Schema.NullOr(Schema.String),
   reason: Schema.NullOr(Schema.String),

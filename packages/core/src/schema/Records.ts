@@ -140,3 +140,21 @@ export const MarkRecord = Schema.Struct({
 }).annotations({ identifier: "MarkRecord" })
 /** @since 0.1.0 */
 export type MarkRecord = typeof MarkRecord.Type
+
+/**
+ * A `trade.closed` whose trade is not open yet, kept durably until its `trade.opened` arrives
+ * (then both apply, in order) or until the orphan grace passes (then it applies as an orphan
+ * close) — DESIGN.md §3. `event` is the decoded event as JSON (`type`, `payload`, `at`,
+ * `traceId`, `correlationId`, `source`), so a restart resumes exactly where it was.
+ */
+export const ParkedCloseRecord = Schema.Struct({
+  /** The close's processed-event id (stored as processed when parked: a redelivery is a duplicate). */
+  event_key: Schema.String,
+  trade_id: Schema.String,
+  /** The decoded `trade.closed` event, JSON. */
+  event: Schema.String,
+  /** Service clock (epoch ms) when it was parked: the grace runs from here. */
+  parked_at: Num
+}).annotations({ identifier: "ParkedCloseRecord" })
+/** @since 0.2.0 */
+export type ParkedCloseRecord = typeof ParkedCloseRecord.Type

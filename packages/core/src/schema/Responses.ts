@@ -144,8 +144,12 @@ export const EventCounters = Schema.Struct({
   processed: Schema.Record({ key: Schema.String, value: Int }),
   duplicates: Schema.Record({ key: Schema.String, value: Int }),
   rejected: Schema.Record({ key: Schema.String, value: Int }),
+  /** Valid events that could not be applied after every retry (the store kept failing), dead-lettered. */
+  failed: Schema.Record({ key: Schema.String, value: Int }),
   orphan_closes: Int,
-  over_closes: Int
+  over_closes: Int,
+  /** Closes waiting for their trade's open right now (DESIGN.md §3). */
+  parked_closes: Int
 }).annotations({ identifier: "EventCounters" })
 /** @since 0.1.0 */
 export type EventCounters = typeof EventCounters.Type

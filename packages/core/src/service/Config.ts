@@ -17,6 +17,10 @@
  * | `PORTFOLIO_CATEGORIES` | — | `SYMBOL=CORE\|EXPANSION\|MONITORING\|TOXIC` pairs |
  * | `PORTFOLIO_DEFAULT_CATEGORY` | `CORE` | category of unlisted symbols |
  * | `PORTFOLIO_REMEMBER_EVENT_IDS` | `100000` | processed ids kept in memory (the store keeps all) |
+ * | `PORTFOLIO_ORPHAN_GRACE` | `300` | seconds a close waits parked for its trade's open (or a duration: `5 minutes`) |
+ * | `PORTFOLIO_INGEST_MAX_ATTEMPTS` | `8` | attempts to commit an event before it is dead-lettered (transient store failures) |
+ * | `PORTFOLIO_INGEST_RETRY_BASE_MS` | `50` | first retry delay; doubles each attempt (jittered), at most `PORTFOLIO_INGEST_RETRY_CAP_MS` |
+ * | `PORTFOLIO_INGEST_RETRY_CAP_MS` | `2000` | longest retry delay |
  *
  * @since 0.1.0
  */
@@ -33,6 +37,12 @@ export interface PortfolioConfigShape {
   readonly lifecycleSnapshotThrottle: Duration.Duration
   readonly drawdownAlertPct: number
   readonly drawdownHysteresisPct: number
+  /** Attempts to commit an event (transient store failures) before it is dead-lettered. */
+  readonly ingestMaxAttempts: number
+  /** First retry delay of a failed commit; doubles each attempt (jittered). */
+  readonly ingestRetryBase: Duration.Duration
+  /** Longest retry delay of a failed commit. */
+  readonly ingestRetryCap: Duration.Duration
   readonly portfolio: Options
 }
 
@@ -66,21 +76,30 @@ const category = (name: string) =>
     )
   )
 
-const interval = Config.string("PORTFOLIO_SNAPSHOT_INTERVAL").pipe(
-  Config.withDefault("10"),
-  Config.mapOrFail((raw) => {
-    const seconds = Number(raw)
-    if (raw.trim() !== "" && Number.isFinite(seconds)) {
-      return seconds > 0
-        ? Either.right(Duration.millis(Math.round(seconds * 1000)))
-        : Either.left(ConfigError.InvalidData(["PORTFOLIO_SNAPSHOT_INTERVAL"], `must be positive, got ${raw}`))
-    }
-    const d = Duration.decodeUnknown(raw)
-    return d._tag === "Some" && Duration.toMillis(d.value) > 0
-      ? Either.right(d.value)
-      : Either.left(ConfigError.InvalidData(["PORTFOLIO_SNAPSHOT_INTERVAL"], `expected seconds or a duration such as "500 millis", got ${JSON.stringify(raw)}`))
-  })
-)
+/** A positive duration: seconds (`10`, `0.5`) or an effect duration (`500 millis`, `5 minutes`). */
+const seconds = (name: string, fallback: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(fallback),
+    Config.mapOrFail((raw) => {
+      const n = Number(raw)
+      if (raw.trim() !== "" && Number.isFinite(n)) {
+        return n > 0
+          ? Either.right(Duration.millis(Math.round(n * 1000)))
+          : Either.left(ConfigError.InvalidData([name], `must be positive, got ${raw}`))
+      }
+      const d = Duration.decodeUnknown(raw)
+      return d._tag === "Some" && Duration.toMillis(d.value) > 0
+        ? Either.right(d.value)
+        : Either.left(ConfigError.InvalidData([name], `expected seconds or a duration such as "500 millis", got ${JSON.stringify(raw)}`))
+    })
+  )
+
+const millis = (name: string, fallback: number) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `${name} must be 1 or more`, validation: (n) => n >= 1 }),
+    Config.map(Duration.millis)
+  )
 
 const percent = (name: string, fallback: number) =>
   Config.number(name).pipe(
@@ -91,7 +110,14 @@ const percent = (name: string, fallback: number) =>
 /** Reads and validates the configuration from the environment. */
 export const config: Config.Config<PortfolioConfigShape> = Config.all({
   serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault("portfolio_intelligence")),
-  snapshotInterval: interval,
+  snapshotInterval: seconds("PORTFOLIO_SNAPSHOT_INTERVAL", "10"),
+  orphanGrace: seconds("PORTFOLIO_ORPHAN_GRACE", "300"),
+  ingestMaxAttempts: Config.integer("PORTFOLIO_INGEST_MAX_ATTEMPTS").pipe(
+    Config.withDefault(8),
+    Config.validate({ message: "PORTFOLIO_INGEST_MAX_ATTEMPTS must be 1 or more", validation: (n) => n >= 1 })
+  ),
+  ingestRetryBase: millis("PORTFOLIO_INGEST_RETRY_BASE_MS", 50),
+  ingestRetryCap: millis("PORTFOLIO_INGEST_RETRY_CAP_MS", 2_000),
   lifecycleSnapshotThrottle: Config.integer("PORTFOLIO_SNAPSHOT_THROTTLE_MS").pipe(
     Config.withDefault(100),
     Config.validate({ message: "PORTFOLIO_SNAPSHOT_THROTTLE_MS must be 0 or more", validation: (n) => n >= 0 }),
@@ -129,7 +155,11 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
     lifecycleSnapshotThrottle: c.lifecycleSnapshotThrottle,
     drawdownAlertPct: c.drawdownAlertPct,
     drawdownHysteresisPct: c.drawdownHysteresisPct,
+    ingestMaxAttempts: c.ingestMaxAttempts,
+    ingestRetryBase: c.ingestRetryBase,
+    ingestRetryCap: c.ingestRetryCap,
     portfolio: {
+      orphanGraceMs: Duration.toMillis(c.orphanGrace),
       timeZone: c.timeZone,
       positionSource: c.positionSource,
       positionMode: c.positionMode,
@@ -152,5 +182,8 @@ export const layer = (settings: Partial<PortfolioConfigShape> = {}): Layer.Layer
     lifecycleSnapshotThrottle: settings.lifecycleSnapshotThrottle ?? Duration.millis(100),
     drawdownAlertPct: settings.drawdownAlertPct ?? 5,
     drawdownHysteresisPct: settings.drawdownHysteresisPct ?? 1,
+    ingestMaxAttempts: settings.ingestMaxAttempts ?? 8,
+    ingestRetryBase: settings.ingestRetryBase ?? Duration.millis(50),
+    ingestRetryCap: settings.ingestRetryCap ?? Duration.seconds(2),
     portfolio: settings.portfolio ?? {}
   })

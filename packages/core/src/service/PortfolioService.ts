@@ -34,6 +34,12 @@ export interface PortfolioServiceShape {
   readonly health: Effect.Effect<ServiceHealth>
   readonly rejections: Effect.Effect<ReadonlyArray<RejectedEvent>>
   readonly ingest: (envelope: unknown) => Effect.Effect<IngestResult, StoreError>
+  /**
+   * Ingests many envelopes (a JSON array posted to `/api/events`): they join the next batch
+   * (group commit: concurrent callers share one store transaction) and are answered one result
+   * each, in order, once their batch is durable.
+   */
+  readonly ingestMany: (envelopes: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<IngestResult>, StoreError>
   /** Builds a snapshot, records an equity sample and publishes it now (what the timer does). */
   readonly publishSnapshot: Effect.Effect<void>
 }

@@ -5,8 +5,8 @@ import type { IncomingEvent, IncomingEventOf } from "../../schema/EventsIn.js"
 import type { PositionSide } from "../../schema/Primitives.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../../schema/Records.js"
 import * as KeySet from "../KeySet.js"
-import type { Changes, Decision, Portfolio } from "../Portfolio.js"
-import { categoryOf, noChanges, positionKey } from "../Portfolio.js"
+import type { Changes, Decision, Portfolio } from "../PortfolioState.js"
+import { categoryOf, noChanges, openedKey, positionKey } from "../PortfolioState.js"
 import * as Position from "../Position.js"
 
 type Applied = Extract<Decision, { _tag: "Applied" }>
@@ -86,33 +86,71 @@ const tradeOpened = (self: Portfolio, event: IncomingEventOf<"trade.opened">, ke
   })
 }
 
-const tradeClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision => {
+/**
+ * A close of a trade that is not open: a duplicate when the trade was opened before (it is
+ * closed already: a full close of a closed trade is the same close again), else parked until
+ * its open arrives (DESIGN.md §3).
+ */
+const parkOrDuplicate = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string, now: number): Decision => {
+  if (KeySet.has(self.seen, openedKey(event.payload.trade_id))) return { _tag: "Duplicate", event, key }
+  return {
+    _tag: "Parked",
+    event,
+    key,
+    changes: {
+      ...noChanges,
+      parkCloses: [{ event_key: key, trade_id: event.payload.trade_id, event: JSON.stringify(event), parked_at: now }]
+    }
+  }
+}
+
+/**
+ * A parked close whose trade never opened within the grace: kept in the closed-trade history
+ * (its PnL counts: `realized_pnl` when given, else computed when entry price and quantity are
+ * known, less fees) and counted as an orphan. Its key was stored when it was parked.
+ */
+export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision => {
+  const p = event.payload
+  const fees = p.fees ?? 0
+  const side = p.side ?? "LONG"
+  const computed = p.entry_price !== undefined && p.quantity !== undefined
+    ? Position.realizedOnClose(side, p.entry_price, p.exit_price, p.quantity) - fees
+    : 0 - fees
+  const close: ClosedTradeRecord = {
+    close_id: key,
+    trade_id: p.trade_id,
+    symbol: p.symbol ?? "UNKNOWN",
+    side,
+    entry_price: p.entry_price ?? null,
+    exit_price: p.exit_price,
+    quantity: p.quantity ?? 0,
+    realized_pnl: p.realized_pnl ?? computed,
+    fees,
+    opened_at: null,
+    closed_at: event.at,
+    remaining_size: 0,
+    orphan: true,
+    over_close: false
+  }
+  return applied(event, undefined, {
+    changes: { ...noChanges, closes: [close], releaseParked: [key] },
+    lifecycle: true,
+    orphan: true
+  })
+}
+
+/** A parked close released by its trade's open: applied as a close now, its key stored before. */
+export const decideTradeClose = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision => {
+  const decision = self.trades.has(event.payload.trade_id) ? tradeClosed(self, event, key, event.at) : decideOrphanClose(self, event, key)
+  if (decision._tag !== "Applied" || decision.key === undefined) return decision
+  return { ...decision, key: undefined, changes: { ...decision.changes, releaseParked: [key] } }
+}
+
+const tradeClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string, now: number): Decision => {
   const p = event.payload
   const fees = p.fees ?? 0
   const trade = self.trades.get(p.trade_id)
-  if (trade === undefined) {
-    const side = p.side ?? "LONG"
-    const computed = p.entry_price !== undefined && p.quantity !== undefined
-      ? Position.realizedOnClose(side, p.entry_price, p.exit_price, p.quantity) - fees
-      : 0 - fees
-    const close: ClosedTradeRecord = {
-      close_id: key,
-      trade_id: p.trade_id,
-      symbol: p.symbol ?? "UNKNOWN",
-      side,
-      entry_price: p.entry_price ?? null,
-      exit_price: p.exit_price,
-      quantity: p.quantity ?? 0,
-      realized_pnl: p.realized_pnl ?? computed,
-      fees,
-      opened_at: null,
-      closed_at: event.at,
-      remaining_size: 0,
-      orphan: true,
-      over_close: false
-    }
-    return applied(event, key, { changes: { ...noChanges, closes: [close] }, lifecycle: true, orphan: true })
-  }
+  if (trade === undefined) return parkOrDuplicate(self, event, key, now)
   const requested = p.quantity ?? trade.size
   const closedQuantity = Math.min(requested, trade.size)
   const overClose = requested > trade.size * (1 + Position.DUST)
@@ -250,7 +288,7 @@ const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">
 }
 
 /** The decision for one event; `key` is its processed-event id (see `Portfolio.eventKey`). */
-export const decideEvent = (self: Portfolio, event: IncomingEvent, key: string | undefined): Decision => {
+export const decideEvent = (self: Portfolio, event: IncomingEvent, key: string | undefined, now: number): Decision => {
   if (event.type === "market.tick") {
     const price = event.payload.mark_price ?? event.payload.price
     const mark = markOf(self, event.payload.symbol, price, event.at)
@@ -267,7 +305,7 @@ export const decideEvent = (self: Portfolio, event: IncomingEvent, key: string |
         : ignored(event, "positions come from fills (PORTFOLIO_POSITION_SOURCE=fills): trade events are not applied")
     case "trade.closed":
       return self.options.positionSource === "trades"
-        ? tradeClosed(self, event, key)
+        ? tradeClosed(self, event, key, now)
         : ignored(event, "positions come from fills (PORTFOLIO_POSITION_SOURCE=fills): trade events are not applied")
     case "order.executed":
       return orderExecuted(self, event, key)

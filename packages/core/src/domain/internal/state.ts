@@ -7,7 +7,7 @@
  */
 import type { SymbolCategory } from "../../schema/Primitives.js"
 import type { NetPositionRecord, OpenTradeRecord } from "../../schema/Records.js"
-import type { NetPositionState, OpenTrade } from "../Portfolio.js"
+import type { NetPositionState, OpenTrade } from "../PortfolioState.js"
 
 export const openTradeOf = (r: OpenTradeRecord, openedAtIso: string, sector: string): OpenTrade => ({
   trade_id: r.trade_id,

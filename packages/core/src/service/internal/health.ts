@@ -3,7 +3,7 @@
  * required one is down, `degraded` when any is not ok.
  */
 import { Clock, Effect, Either } from "effect"
-import type { Portfolio } from "../../domain/Portfolio.js"
+import * as Portfolio from "../../domain/Portfolio.js"
 import * as Reconciliation from "../../domain/Reconciliation.js"
 import * as Valuation from "../../domain/Valuation.js"
 import type { AccountBalanceService } from "../../ports/AccountBalance.js"
@@ -20,7 +20,8 @@ interface Deps {
   readonly balance: AccountBalanceService
   readonly prices: PriceFeedService
   readonly tally: Tally
-  readonly state: Portfolio
+  /** The current state (replaced whole when a failed batch reloads it). */
+  readonly state: () => Portfolio.Portfolio
   readonly startedAt: number
   readonly version: string
   readonly serviceName: string
@@ -71,8 +72,10 @@ export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
         processed: toRecord(deps.tally.processed),
         duplicates: toRecord(deps.tally.duplicates),
         rejected: toRecord(deps.tally.rejected),
-        orphan_closes: deps.state.counters.orphanCloses,
-        over_closes: deps.state.counters.overCloses
+        failed: toRecord(deps.tally.failed),
+        orphan_closes: deps.state().counters.orphanCloses,
+        over_closes: deps.state().counters.overCloses,
+        parked_closes: Portfolio.parkedCount(deps.state())
       },
       last_snapshot_at: last === null ? null : formatEventTime(last),
       timestamp: formatEventTime(now)
@@ -92,7 +95,7 @@ const reconcile = (deps: Deps, now: number): Effect.Effect<ComponentHealth | und
     if (Either.isLeft(theirs)) {
       return { status: "degraded" as const, required: false, message: `exchange positions unavailable: ${theirs.left.reason}` }
     }
-    const ours = Valuation.netPositions(Valuation.value(deps.state, 0, now))
+    const ours = Valuation.netPositions(Valuation.value(deps.state(), 0, now))
     const report = Reconciliation.reconcile(ours, theirs.right)
     const differences = report.differences.map(Reconciliation.describe)
     return report.matched

@@ -14,9 +14,11 @@ export interface Tally {
   readonly duplicates: Map<string, number>
   readonly ignored: Map<string, number>
   readonly rejected: Map<string, number>
+  /** Valid events dead-lettered because the store kept failing. */
+  readonly failed: Map<string, number>
   readonly rejections: Array<RejectedEvent>
   publishFailures: number
-  readonly count: (map: Map<string, number>, type: string) => void
+  readonly count: (map: Map<string, number>, type: string, n?: number) => void
   readonly reject: (error: InvalidEvent, raw: unknown, origin: "bus" | "http", busId: string | null, at: number) => void
 }
 
@@ -37,10 +39,11 @@ export const makeTally = (): Tally => {
     duplicates: new Map(),
     ignored: new Map(),
     rejected: new Map(),
+    failed: new Map(),
     rejections: [],
     publishFailures: 0,
-    count: (map, type) => {
-      map.set(type, (map.get(type) ?? 0) + 1)
+    count: (map, type, n = 1) => {
+      map.set(type, (map.get(type) ?? 0) + n)
     },
     reject: (error, raw, origin, busId, at) => {
       self.count(self.rejected, error.eventType)

@@ -1,0 +1,208 @@
+/**
+ * The publisher: everything the service tells the bus, sent by fibers of its own so that a
+ * slow or unreachable bus never holds up ingestion (nothing is published while the state is
+ * locked).
+ *
+ * - Snapshots on lifecycle events go through a sliding queue of one: the first is published at
+ *   once, then at most one per `lifecycleSnapshotThrottle`, the requests in between coalesced
+ *   into the latest (so a burst of n opens costs O(n), not O(n²)).
+ * - Every published snapshot, lifecycle or periodic, records an equity sample (peaks, drawdown
+ *   and the alert see every published swing; DESIGN.md §4) and evaluates the drawdown alert.
+ * - Other events (`portfolio.pnl_updated`, `portfolio.drawdown_updated` on an emergency stop)
+ *   go through a bounded queue, in order; past its bound they are dropped and counted.
+ */
+import { Clock, Duration, Effect, Either, Queue, Schedule, type Scope } from "effect"
+import * as Drawdown from "../../domain/Drawdown.js"
+import type * as Portfolio from "../../domain/Portfolio.js"
+import * as Valuation from "../../domain/Valuation.js"
+import type { AccountBalanceService } from "../../ports/AccountBalance.js"
+import type { EquityHistoryService } from "../../ports/EquityHistory.js"
+import type { EventBusService } from "../../ports/EventBus.js"
+import type { TradeStoreService } from "../../ports/TradeStore.js"
+import { encodeOutgoing } from "../../schema/Envelope.js"
+import type { IncomingEvent } from "../../schema/EventsIn.js"
+import type { DrawdownReason, OutgoingEvent } from "../../schema/EventsOut.js"
+import { formatEventTime } from "../../schema/Primitives.js"
+import type { MarkRecord } from "../../schema/Records.js"
+import type { PortfolioConfigShape } from "../Config.js"
+import * as DrawdownAlert from "../DrawdownAlert.js"
+import type { Tally } from "./tally.js"
+
+/** Where the current state is: replaced whole when a failed batch makes the service reload it. */
+export interface StateHolder {
+  current: Portfolio.Portfolio
+  readonly drawdown: Drawdown.Drawdown
+}
+
+/** Values the portfolio: cash from the balance port (the last known when it fails). */
+export interface Valuer {
+  readonly valueNow: Effect.Effect<Valuation.Valuation>
+}
+
+/** A {@link Valuer} over the state in `holder`. */
+export const makeValuer = (holder: StateHolder, balance: AccountBalanceService): Valuer => {
+  let lastCash: number | undefined
+  const cash = Effect.gen(function* () {
+    const reading = yield* Effect.either(balance.balance)
+    if (Either.isRight(reading)) {
+      const b = reading.right
+      lastCash = b.source === "paper" ? Valuation.paperCash(holder.current, b.initialCash) : b.walletBalance
+    } else if (lastCash === undefined) {
+      yield* Effect.logWarning("no cash balance yet; equity uses 0 cash").pipe(Effect.annotateLogs({ reason: reading.left.reason }))
+    }
+    return lastCash ?? 0
+  })
+  return {
+    valueNow: Effect.gen(function* () {
+      const c = yield* cash
+      const now = yield* Clock.currentTimeMillis
+      return Valuation.value(holder.current, c, now)
+    })
+  }
+}
+
+/** What the publisher needs. */
+export interface Deps {
+  readonly config: PortfolioConfigShape
+  readonly bus: EventBusService
+  readonly history: EquityHistoryService
+  readonly store: TradeStoreService
+  readonly holder: StateHolder
+  readonly valuer: Valuer
+  readonly tally: Tally
+  /** Marks saved to the store, by symbol → their time. */
+  readonly savedMarks: Map<string, number>
+}
+
+/** The running publisher. */
+export interface Publisher {
+  /** Asks for a snapshot after a lifecycle event (throttled and coalesced). */
+  readonly requestSnapshot: (trace?: IncomingEvent) => Effect.Effect<void>
+  /** Queues an event to publish, in order. */
+  readonly enqueue: (event: OutgoingEvent) => Effect.Effect<void>
+  /** The periodic work, now: snapshot (with its equity sample and alert), exposure, last prices. */
+  readonly periodic: Effect.Effect<void>
+  /** The `portfolio.drawdown_updated` payload of an event at this valuation. */
+  readonly drawdownEvent: (v: Valuation.Valuation, reason: DrawdownReason, essReason: string | null, trace?: IncomingEvent) => OutgoingEvent
+  readonly lastSnapshotAt: () => number | null
+}
+
+/** The most outgoing events waiting to be published; past it they are dropped and counted. */
+const maxQueued = 10_000
+
+/** Starts the publisher's fibers in the scope. */
+export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { config, bus, history, store, holder, valuer, tally, savedMarks } = deps
+    let alertActive = false
+    let lastSnapshotAt: number | null = null
+
+    const publish = (event: OutgoingEvent) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis
+        yield* bus.publish(encodeOutgoing(event, now, config.serviceName))
+      }).pipe(
+        Effect.catchAll((e) => {
+          tally.publishFailures++
+          return Effect.logWarning(`publish ${event.type} failed`).pipe(Effect.annotateLogs({ reason: e.reason }))
+        })
+      )
+
+    const drawdownEvent = (v: Valuation.Valuation, reason: DrawdownReason, essReason: string | null, trace?: IncomingEvent): OutgoingEvent => ({
+      type: "portfolio.drawdown_updated",
+      payload: {
+        ...Valuation.drawdown(holder.drawdown, v),
+        reason,
+        threshold_pct: config.drawdownAlertPct,
+        ess_reason: essReason,
+        alert_active: alertActive,
+        triggered_at: formatEventTime(v.now)
+      },
+      traceId: trace?.traceId,
+      correlationId: trace?.correlationId
+    })
+
+    /** Values the portfolio, records the equity sample, publishes the snapshot, evaluates the alert. */
+    const snapshot = (trace?: IncomingEvent) =>
+      Effect.gen(function* () {
+        const v = yield* valuer.valueNow
+        Drawdown.record(holder.drawdown, { at: v.now, equity: v.equity })
+        const payload = Valuation.snapshot(holder.current, v, holder.drawdown)
+        lastSnapshotAt = v.now
+        yield* history
+          .append({ at: v.now, equity: v.equity, cash: v.cash, unrealized_pnl: v.unrealizedPnl })
+          .pipe(Effect.catchAll((e) => Effect.logWarning("equity sample not stored").pipe(Effect.annotateLogs({ reason: e.reason }))))
+        yield* publish({ type: "portfolio.snapshot_updated", payload, traceId: trace?.traceId, correlationId: trace?.correlationId })
+        const daily = Drawdown.metrics(holder.drawdown, v.now, v.equity).dailyDrawdownPct
+        const r = DrawdownAlert.evaluate(alertActive, daily, config.drawdownAlertPct, config.drawdownHysteresisPct)
+        alertActive = r.active
+        if (r.transition !== undefined) yield* publish(drawdownEvent(v, r.transition, null))
+        return v
+      })
+
+    /** Saves the prices that changed since the last save, so a restart marks positions as they were. */
+    const saveMarks = Effect.suspend(() => {
+      const changed: Array<MarkRecord> = []
+      for (const [symbol, mark] of holder.current.marks) {
+        const saved = savedMarks.get(symbol)
+        if (saved === undefined || saved < mark.at) changed.push({ symbol, price: mark.price, at: mark.at })
+      }
+      if (changed.length === 0) return Effect.void
+      return store.saveMarks(changed).pipe(
+        Effect.tap(() => Effect.sync(() => changed.forEach((m) => savedMarks.set(m.symbol, m.at)))),
+        Effect.catchAll((e) => Effect.logWarning("last prices not stored").pipe(Effect.annotateLogs({ reason: e.reason })))
+      )
+    })
+
+    // One fiber publishes snapshots, so a lifecycle snapshot and a periodic one never interleave.
+    const snapshots = yield* Effect.makeSemaphore(1)
+
+    const periodic = snapshots.withPermits(1)(
+      Effect.gen(function* () {
+        const v = yield* snapshot()
+        yield* saveMarks
+        yield* publish({ type: "portfolio.exposure_updated", payload: Valuation.exposure(v) })
+      })
+    )
+
+    const requests = yield* Queue.sliding<{ readonly trace: IncomingEvent | undefined }>(1)
+    const throttle = config.lifecycleSnapshotThrottle
+    yield* Queue.take(requests).pipe(
+      Effect.flatMap(({ trace }) => snapshots.withPermits(1)(snapshot(trace))),
+      Effect.zipRight(Duration.toMillis(throttle) > 0 ? Effect.sleep(throttle) : Effect.void),
+      Effect.forever,
+      Effect.forkScoped
+    )
+
+    const outgoing = yield* Queue.dropping<OutgoingEvent>(maxQueued)
+    yield* Queue.takeBetween(outgoing, 1, 100).pipe(
+      Effect.flatMap((events) => Effect.forEach(events, publish, { discard: true })),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    // What is still queued when the service stops is sent (within the stop's time limit).
+    yield* Effect.addFinalizer(() =>
+      Queue.takeAll(outgoing).pipe(
+        Effect.flatMap((events) => Effect.forEach(events, publish, { discard: true })),
+        Effect.timeout("2 seconds"),
+        Effect.ignore
+      )
+    )
+
+    yield* periodic.pipe(Effect.repeat(Schedule.spaced(config.snapshotInterval)), Effect.forkScoped)
+
+    return {
+      requestSnapshot: (trace) => Effect.asVoid(Queue.offer(requests, { trace })),
+      enqueue: (event) =>
+        Effect.flatMap(Queue.offer(outgoing, event), (accepted) =>
+          accepted
+            ? Effect.void
+            : Effect.sync(() => {
+                tally.publishFailures++
+              }).pipe(Effect.zipRight(Effect.logWarning(`publish ${event.type} dropped: ${maxQueued} events already waiting`)))
+        ),
+      periodic,
+      drawdownEvent,
+      lastSnapshotAt: () => lastSnapshotAt
+    }
+  })
