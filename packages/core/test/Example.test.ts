@@ -106,6 +106,6 @@ describe("example replay", () => {
     }
     // The flip is one position closed and another opened, whether told as trades or as a fill.
     expect(trades.backtest.portfolio.trades.get("T4")).toMatchObject({ side: "SHORT", size: 0.15, entry_price: 79_000 })
-    expect(fills.backtest.portfolio.positions.get("BTCUSDT|SHORT")).toMatchObject({ size: 0.15, entry_price: 79_000 })
+    expect(fills.backtest.portfolio.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 0.15, entry_price: 79_000 })
   })
 })

@@ -300,13 +300,13 @@ describe("Portfolio (fills mode)", () => {
     Portfolio.apply(p, buy(T, "o1", 1, 100))
     Portfolio.apply(p, buy(T + MIN, "o2", 1, 110))
     // (1 × 100 + 1 × 110) / 2 = 105.
-    expect(p.positions.get("BTCUSDT|LONG")).toMatchObject({ size: 2, entry_price: 105 })
+    expect(p.positions.get("BTCUSDT:LONG")).toMatchObject({ size: 2, entry_price: 105 })
     const d = applied(Portfolio.apply(p, sell(T + 2 * MIN, "o3", 3, 120, { fee: 0.5 })))
     // Close 2: (120 − 105) × 2 − 0.5 = 29.5; the remaining 1 opens SHORT at 120.
     expect(d.changes.closes[0]).toMatchObject({ side: "LONG", quantity: 2, realized_pnl: 29.5, remaining_size: 0 })
     expect(d.changes.deleteNetPositions).toEqual([{ symbol: "BTCUSDT", side: "LONG" }])
-    expect(p.positions.has("BTCUSDT|LONG")).toBe(false)
-    expect(p.positions.get("BTCUSDT|SHORT")).toMatchObject({ size: 1, entry_price: 120, opened_at: T + 2 * MIN, realized_pnl: 0 })
+    expect(p.positions.has("BTCUSDT:LONG")).toBe(false)
+    expect(p.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 1, entry_price: 120, opened_at: T + 2 * MIN, realized_pnl: 0 })
     expect(PnlStats.total(p.pnl)).toBe(29.5)
     // The snapshot shows one position, with a synthetic trade id.
     expect(view(p).snapshot.positions.map((x) => [x.trade_id, x.side, x.size])).toEqual([["BTCUSDT:SHORT", "SHORT", 1]])
@@ -317,21 +317,21 @@ describe("Portfolio (fills mode)", () => {
     Portfolio.apply(p, sell(T, "o1", 2, 3_000))
     Portfolio.apply(p, buy(T + MIN, "o2", 0.5, 2_900))
     // SHORT (3 000 − 2 900) × 0.5 = 50.
-    expect(p.positions.get("BTCUSDT|SHORT")).toMatchObject({ size: 1.5, entry_price: 3_000, realized_pnl: 50 })
+    expect(p.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 1.5, entry_price: 3_000, realized_pnl: 50 })
   })
 
   it("hedge: LONG and SHORT are independent; excess past zero is flagged and ignored", () => {
     const p = Portfolio.make({ positionSource: "fills", positionMode: "hedge" })
     Portfolio.apply(p, buy(T, "o1", 1, 100, { position_side: "LONG" }))
     Portfolio.apply(p, sell(T, "o2", 2, 100, { position_side: "SHORT" }))
-    expect(p.positions.get("BTCUSDT|LONG")).toMatchObject({ size: 1 })
-    expect(p.positions.get("BTCUSDT|SHORT")).toMatchObject({ size: 2 })
+    expect(p.positions.get("BTCUSDT:LONG")).toMatchObject({ size: 1 })
+    expect(p.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 2 })
     // Sell 1.5 on the LONG side: close 1 → (110 − 100) × 1 = 10; 0.5 excess, no flip.
     const d = applied(Portfolio.apply(p, sell(T + MIN, "o3", 1.5, 110, { position_side: "LONG" })))
     expect(d.overClose).toBe(true)
     expect(d.changes.closes[0]).toMatchObject({ quantity: 1, realized_pnl: 10, over_close: true })
-    expect(p.positions.has("BTCUSDT|LONG")).toBe(false)
-    expect(p.positions.get("BTCUSDT|SHORT")).toMatchObject({ size: 2, entry_price: 100 })
+    expect(p.positions.has("BTCUSDT:LONG")).toBe(false)
+    expect(p.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 2, entry_price: 100 })
     // A fill without position_side cannot be placed in hedge mode.
     expect(Portfolio.apply(p, buy(T + 2 * MIN, "o4", 1, 100))._tag).toBe("Ignored")
   })
@@ -341,7 +341,7 @@ describe("Portfolio (fills mode)", () => {
     Portfolio.apply(p, buy(T, "o1", 1, 100, { position_side: "LONG" }))
     Portfolio.apply(p, sell(T + MIN, "o2", 1, 90, { position_side: "LONG" }))
     Portfolio.apply(p, sell(T + MIN, "o3", 2, 90, { position_side: "SHORT" }))
-    expect([...p.positions.keys()]).toEqual(["BTCUSDT|SHORT"])
+    expect([...p.positions.keys()]).toEqual(["BTCUSDT:SHORT"])
     expect(PnlStats.total(p.pnl)).toBe(-10) // (90 − 100) × 1
   })
 
@@ -366,7 +366,7 @@ describe("Portfolio (fills mode)", () => {
     const second = fill(T, { order_id: "o1", fill_id: "2", symbol: "BTCUSDT", side: "BUY", quantity: 0.6, price: 101 })
     applyAll(p, [first, second, first, second])
     // (0.4 × 100 + 0.6 × 101) / 1 = 100.6.
-    expect(p.positions.get("BTCUSDT|LONG")).toMatchObject({ size: 1, entry_price: 100.6 })
+    expect(p.positions.get("BTCUSDT:LONG")).toMatchObject({ size: 1, entry_price: 100.6 })
     expect(p.counters.duplicates).toBe(2)
   })
 

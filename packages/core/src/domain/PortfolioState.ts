@@ -104,7 +104,7 @@ export interface Portfolio {
   readonly calendar: Calendar.Calendar
   /** Open trades by `trade_id` (trades mode). */
   readonly trades: Map<string, OpenTrade>
-  /** Positions by `symbol|side` (fills mode). */
+  /** Positions by {@link positionKey} (fills mode). */
   readonly positions: Map<string, NetPositionState>
   readonly marks: Map<string, Mark>
   readonly pnl: PnlStats.PnlStats
@@ -203,8 +203,11 @@ export const make = (options: Options = {}): Portfolio => {
 /** The processed-event id of a trade's open: known when the trade was opened, even if closed since. */
 export const openedKey = (tradeId: string): string => `trade.opened:${tradeId}`
 
-/** The key of a fills-mode position. */
-export const positionKey = (symbol: string, side: PositionSide): string => `${symbol}|${side}`
+/**
+ * The id of a fills-mode position, `<symbol>:<side>` (`BTCUSDT:LONG`): its key in the state,
+ * its `trade_id` in the snapshot and in its close records. One format everywhere.
+ */
+export const positionKey = (symbol: string, side: PositionSide): string => `${symbol}:${side}`
 
 /**
  * The processed-event id of an event, or `undefined` for events that need none (price ticks):

@@ -16,7 +16,7 @@ import type { PositionSide } from "../schema/Primitives.js"
 import * as Drawdown from "./Drawdown.js"
 import * as PnlStats from "./PnlStats.js"
 import type { Portfolio } from "./Portfolio.js"
-import { categoryOf } from "./Portfolio.js"
+import { categoryOf, positionKey } from "./Portfolio.js"
 import * as Position from "./Position.js"
 import * as Sum from "./Sum.js"
 
@@ -142,8 +142,7 @@ export const value = (self: Portfolio, cash: number, now: number): Valuation => 
     markPosition(self, acc, t.trade_id, t.symbol, t.side, t.size, t.entry_price, t.leverage, t.openedAtIso, t.realized_pnl, category, t.sector)
   }
   for (const p of self.positions.values()) {
-    const id = `${p.symbol}:${p.side}`
-    markPosition(self, acc, id, p.symbol, p.side, p.size, p.entry_price, p.leverage, p.openedAtIso, p.realized_pnl, p.category, p.sector)
+    markPosition(self, acc, positionKey(p.symbol, p.side), p.symbol, p.side, p.size, p.entry_price, p.leverage, p.openedAtIso, p.realized_pnl, p.category, p.sector)
   }
   const u = Sum.value(acc.unrealized)
   const l = Sum.value(acc.long)

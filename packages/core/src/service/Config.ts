@@ -46,6 +46,19 @@ export interface PortfolioConfigShape {
   readonly portfolio: Options
 }
 
+/** The defaults of the service's own settings (the portfolio's are `Portfolio.resolveOptions`'). */
+export const defaults = {
+  serviceName: "portfolio_intelligence",
+  snapshotInterval: Duration.seconds(10),
+  lifecycleSnapshotThrottle: Duration.millis(100),
+  drawdownAlertPct: 5,
+  drawdownHysteresisPct: 1,
+  ingestMaxAttempts: 8,
+  ingestRetryBase: Duration.millis(50),
+  ingestRetryCap: Duration.seconds(2),
+  orphanGrace: Duration.minutes(5)
+} as const
+
 /** The service's settings as a context entry. */
 export class PortfolioConfig extends Context.Tag("@portfolio/core/PortfolioConfig")<PortfolioConfig, PortfolioConfigShape>() {}
 
@@ -77,9 +90,9 @@ const category = (name: string) =>
   )
 
 /** A positive duration: seconds (`10`, `0.5`) or an effect duration (`500 millis`, `5 minutes`). */
-const seconds = (name: string, fallback: string) =>
+const seconds = (name: string, fallback: Duration.Duration) =>
   Config.string(name).pipe(
-    Config.withDefault(fallback),
+    Config.withDefault(String(Duration.toSeconds(fallback))),
     Config.mapOrFail((raw) => {
       const n = Number(raw)
       if (raw.trim() !== "" && Number.isFinite(n)) {
@@ -94,9 +107,9 @@ const seconds = (name: string, fallback: string) =>
     })
   )
 
-const millis = (name: string, fallback: number) =>
+const millis = (name: string, fallback: Duration.Duration) =>
   Config.integer(name).pipe(
-    Config.withDefault(fallback),
+    Config.withDefault(Duration.toMillis(fallback)),
     Config.validate({ message: `${name} must be 1 or more`, validation: (n) => n >= 1 }),
     Config.map(Duration.millis)
   )
@@ -109,22 +122,22 @@ const percent = (name: string, fallback: number) =>
 
 /** Reads and validates the configuration from the environment. */
 export const config: Config.Config<PortfolioConfigShape> = Config.all({
-  serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault("portfolio_intelligence")),
-  snapshotInterval: seconds("PORTFOLIO_SNAPSHOT_INTERVAL", "10"),
-  orphanGrace: seconds("PORTFOLIO_ORPHAN_GRACE", "300"),
+  serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault(defaults.serviceName)),
+  snapshotInterval: seconds("PORTFOLIO_SNAPSHOT_INTERVAL", defaults.snapshotInterval),
+  orphanGrace: seconds("PORTFOLIO_ORPHAN_GRACE", defaults.orphanGrace),
   ingestMaxAttempts: Config.integer("PORTFOLIO_INGEST_MAX_ATTEMPTS").pipe(
-    Config.withDefault(8),
+    Config.withDefault(defaults.ingestMaxAttempts),
     Config.validate({ message: "PORTFOLIO_INGEST_MAX_ATTEMPTS must be 1 or more", validation: (n) => n >= 1 })
   ),
-  ingestRetryBase: millis("PORTFOLIO_INGEST_RETRY_BASE_MS", 50),
-  ingestRetryCap: millis("PORTFOLIO_INGEST_RETRY_CAP_MS", 2_000),
+  ingestRetryBase: millis("PORTFOLIO_INGEST_RETRY_BASE_MS", defaults.ingestRetryBase),
+  ingestRetryCap: millis("PORTFOLIO_INGEST_RETRY_CAP_MS", defaults.ingestRetryCap),
   lifecycleSnapshotThrottle: Config.integer("PORTFOLIO_SNAPSHOT_THROTTLE_MS").pipe(
-    Config.withDefault(100),
+    Config.withDefault(Duration.toMillis(defaults.lifecycleSnapshotThrottle)),
     Config.validate({ message: "PORTFOLIO_SNAPSHOT_THROTTLE_MS must be 0 or more", validation: (n) => n >= 0 }),
     Config.map(Duration.millis)
   ),
-  drawdownAlertPct: percent("PORTFOLIO_DRAWDOWN_ALERT_PCT", 5),
-  drawdownHysteresisPct: percent("PORTFOLIO_DRAWDOWN_HYSTERESIS_PCT", 1),
+  drawdownAlertPct: percent("PORTFOLIO_DRAWDOWN_ALERT_PCT", defaults.drawdownAlertPct),
+  drawdownHysteresisPct: percent("PORTFOLIO_DRAWDOWN_HYSTERESIS_PCT", defaults.drawdownHysteresisPct),
   timeZone: Config.string("PORTFOLIO_TIMEZONE").pipe(
     Config.withDefault("UTC"),
     Config.validate({ message: "PORTFOLIO_TIMEZONE must be an IANA time zone such as UTC or Europe/Oslo", validation: Calendar.isValidTimeZone })
@@ -177,13 +190,13 @@ export const layerConfig: Layer.Layer<PortfolioConfig, ConfigError.ConfigError> 
 /** A configuration given in code; unspecified fields take the defaults. */
 export const layer = (settings: Partial<PortfolioConfigShape> = {}): Layer.Layer<PortfolioConfig> =>
   Layer.succeed(PortfolioConfig, {
-    serviceName: settings.serviceName ?? "portfolio_intelligence",
-    snapshotInterval: settings.snapshotInterval ?? Duration.seconds(10),
-    lifecycleSnapshotThrottle: settings.lifecycleSnapshotThrottle ?? Duration.millis(100),
-    drawdownAlertPct: settings.drawdownAlertPct ?? 5,
-    drawdownHysteresisPct: settings.drawdownHysteresisPct ?? 1,
-    ingestMaxAttempts: settings.ingestMaxAttempts ?? 8,
-    ingestRetryBase: settings.ingestRetryBase ?? Duration.millis(50),
-    ingestRetryCap: settings.ingestRetryCap ?? Duration.seconds(2),
+    serviceName: settings.serviceName ?? defaults.serviceName,
+    snapshotInterval: settings.snapshotInterval ?? defaults.snapshotInterval,
+    lifecycleSnapshotThrottle: settings.lifecycleSnapshotThrottle ?? defaults.lifecycleSnapshotThrottle,
+    drawdownAlertPct: settings.drawdownAlertPct ?? defaults.drawdownAlertPct,
+    drawdownHysteresisPct: settings.drawdownHysteresisPct ?? defaults.drawdownHysteresisPct,
+    ingestMaxAttempts: settings.ingestMaxAttempts ?? defaults.ingestMaxAttempts,
+    ingestRetryBase: settings.ingestRetryBase ?? defaults.ingestRetryBase,
+    ingestRetryCap: settings.ingestRetryCap ?? defaults.ingestRetryCap,
     portfolio: settings.portfolio ?? {}
   })
