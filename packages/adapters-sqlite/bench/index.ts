@@ -141,7 +141,9 @@ const bareWriter = (sqlite: BetterSqlite3.Database) => {
 
 /**
  * Events per second of `commitMany` in batches of `batchSize`, and of the bare ceiling, each on
- * its own file; rounds alternate between the two so the machine's noise hits both alike.
+ * its own file; rounds alternate between the two so the machine's noise hits both alike. Also
+ * the process CPU time per event (user + system), which a loaded machine disturbs less than the
+ * wall clock (fsync waits are not CPU time).
  */
 const batchThroughput = (batchSize: number) =>
   withStores({ path: join(dir, `batches-${batchSize}-store.db`) }, ({ store }) =>
@@ -151,22 +153,28 @@ const batchThroughput = (batchSize: number) =>
         const rounds = 5
         const roundMs = batchSize === 1 ? 600 : 1000
         const rates = { store: [] as Array<number>, bare: [] as Array<number> }
+        const cpu = { store: [] as Array<number>, bare: [] as Array<number> }
         let next = { store: 0, bare: 0 }
         const batchAt = (from: number) => Array.from({ length: batchSize }, (_, k) => mixedEvent(from + k))
         for (let round = 0; round < rounds; round++) {
           for (const side of ["store", "bare"] as const) {
             let events = 0
             let elapsed = 0
+            let cpuMicros = 0
             while (elapsed < roundMs) {
               const batch = batchAt(next[side])
               next = { ...next, [side]: next[side] + batchSize }
+              const cpuStart = process.cpuUsage()
               const start = performance.now()
               if (side === "store") yield* store.commitMany(batch)
               else bare.immediate(batch)
               elapsed += performance.now() - start
+              const used = process.cpuUsage(cpuStart)
+              cpuMicros += used.user + used.system
               events += batchSize
             }
             rates[side].push(events / (elapsed / 1000))
+            cpu[side].push(cpuMicros / events)
           }
         }
         const storeRate = median(rates.store)
@@ -174,6 +182,12 @@ const batchThroughput = (batchSize: number) =>
         record(
           `commitMany, batches of ${batchSize}, synchronous=FULL: events/s (store / bare better-sqlite3 = ratio)`,
           `${storeRate.toFixed(0)} / ${bareRate.toFixed(0)} = ${(storeRate / bareRate).toFixed(2)}`
+        )
+        const storeCpu = median(cpu.store)
+        const bareCpu = median(cpu.bare)
+        record(
+          `commitMany, batches of ${batchSize}: CPU µs per event (store / bare = ratio)`,
+          `${storeCpu.toFixed(1)} / ${bareCpu.toFixed(1)} = ${(storeCpu / bareCpu).toFixed(2)}`
         )
       })))
 
