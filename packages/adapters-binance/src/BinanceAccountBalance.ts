@@ -18,14 +18,14 @@ import { AccountBalance, type AccountBalanceService, BalanceError, type CashBala
 import { Clock, type ConfigError, Config, Deferred, Duration, Effect, Layer, type Redacted, type Scope } from "effect"
 import * as BinanceConfig from "./BinanceConfig.js"
 import * as BinanceError from "./BinanceError.js"
-import * as RestClient from "./internal/restClient.js"
+import * as BinanceRestClient from "./BinanceRestClient.js"
 import { Balances, PositionRisks, SymbolConfigs } from "./internal/wire.js"
 
 /** How the balance adapter reads Binance. */
 export interface Options {
   readonly apiKey: Redacted.Redacted<string>
   readonly apiSecret: Redacted.Redacted<string>
-  /** Default `https://fapi.binance.com`. */
+  /** Default `https://fapi.binance.com`. Used by {@link layer}; {@link layerOnClient} takes the client's. */
   readonly restUrl?: string | undefined
   /** The wallet asset whose balance is cash. Default `USDT`. */
   readonly asset?: string | undefined
@@ -61,8 +61,8 @@ const errorFacts = (error: BinanceError.BinanceError) => ({
   message: error.message
 })
 
-/** Builds the adapter; its refresh fiber lives in the scope. */
-export const make = (options: Options): Effect.Effect<AccountBalanceService, never, Scope.Scope> =>
+/** Builds the adapter on the shared REST client; its refresh fiber lives in the scope. */
+export const make = (options: Options): Effect.Effect<AccountBalanceService, never, Scope.Scope | BinanceRestClient.BinanceRestClient> =>
   Effect.gen(function*() {
     const asset = (options.asset ?? BinanceConfig.DEFAULT_ASSET).toUpperCase()
     const refresh = Duration.decode(options.refreshInterval ?? "30 seconds")
@@ -70,14 +70,14 @@ export const make = (options: Options): Effect.Effect<AccountBalanceService, nev
     const retryMs = Math.min(refreshMs, Duration.toMillis(Duration.decode(options.retryInterval ?? "5 seconds")))
     const staleMs = options.staleAfter === undefined ? 3 * refreshMs : Duration.toMillis(Duration.decode(options.staleAfter))
     const required = options.required ?? true
-    const client = RestClient.make({
-      baseUrl: (options.restUrl ?? BinanceConfig.DEFAULT_REST_URL).replace(/\/+$/, ""),
-      credentials: { apiKey: options.apiKey, apiSecret: options.apiSecret },
+    const client = yield* BinanceRestClient.BinanceRestClient
+    const signer: BinanceRestClient.Signer = {
+      apiKey: options.apiKey,
+      apiSecret: options.apiSecret,
       recvWindow: options.recvWindow ?? 5_000,
-      requestTimeout: Duration.decode(options.requestTimeout ?? "10 seconds"),
-      timeSyncInterval: Duration.decode(options.timeSyncInterval ?? "1 hour"),
-      defaultRetryAfter: Duration.seconds(60)
-    })
+      requestTimeout: options.requestTimeout ?? "10 seconds",
+      timeSyncInterval: options.timeSyncInterval ?? "1 hour"
+    }
 
     let balance: Read<CashBalance & { readonly source: "exchange" }> | undefined
     let positions: Read<ReadonlyArray<ExchangePosition>> | undefined
@@ -86,7 +86,7 @@ export const make = (options: Options): Effect.Effect<AccountBalanceService, nev
     let leverageReadAt = Number.NEGATIVE_INFINITY
 
     const readBalance = Effect.gen(function*() {
-      const entries = yield* client.signedGet("/fapi/v3/balance", [], Balances)
+      const entries = yield* client.signedGet(signer, "/fapi/v3/balance", [], Balances)
       const entry = entries.find((e) => e.asset.toUpperCase() === asset)
       if (entry === undefined) {
         return yield* Effect.fail(
@@ -98,11 +98,11 @@ export const make = (options: Options): Effect.Effect<AccountBalanceService, nev
     })
 
     const readPositions = Effect.gen(function*() {
-      const risks = (yield* client.signedGet("/fapi/v3/positionRisk", [], PositionRisks)).filter((r) => r.positionAmt !== 0)
+      const risks = (yield* client.signedGet(signer, "/fapi/v3/positionRisk", [], PositionRisks)).filter((r) => r.positionAmt !== 0)
       const before = yield* Clock.currentTimeMillis
       // Leverage changes rarely: re-read it for a new symbol, or every 10 refreshes.
       if (risks.length > 0 && (risks.some((r) => !leverage.has(r.symbol)) || before - leverageReadAt > 10 * refreshMs)) {
-        const configs = yield* client.signedGet("/fapi/v1/symbolConfig", [], SymbolConfigs).pipe(
+        const configs = yield* client.signedGet(signer, "/fapi/v1/symbolConfig", [], SymbolConfigs).pipe(
           Effect.tapError((error) => Effect.logWarning(`Binance leverage unavailable, derived from margins: ${error.message}`)),
           Effect.orElseSucceed(() => [])
         )
@@ -206,8 +206,16 @@ export const make = (options: Options): Effect.Effect<AccountBalanceService, nev
     }
   })
 
-/** The `AccountBalance` port on Binance with the given options. */
-export const layer = (options: Options): Layer.Layer<AccountBalance> => Layer.scoped(AccountBalance, make(options))
+/** The `AccountBalance` port on Binance with the given options, on the `BinanceRestClient` in context. */
+export const layerOnClient = (options: Options): Layer.Layer<AccountBalance, never, BinanceRestClient.BinanceRestClient> => Layer.scoped(AccountBalance, make(options))
+
+/**
+ * The `AccountBalance` port on Binance with the given options, with its REST client for
+ * `restUrl` — the same client as a `BinancePriceFeed.layer` for that URL built with it (see
+ * `BinanceRestClient.layer`).
+ */
+export const layer = (options: Options): Layer.Layer<AccountBalance> =>
+  layerOnClient(options).pipe(Layer.provide(BinanceRestClient.layer({ restUrl: options.restUrl })))
 
 /**
  * The options read from the environment (see `BinanceConfig`): keys, REST URL, asset,

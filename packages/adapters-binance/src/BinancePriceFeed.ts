@@ -16,8 +16,8 @@
 import { type ComponentHealth, PriceFeed, PriceFeedError, type PriceFeedService, type PriceTick } from "@portfolio/core"
 import { Clock, Config, type ConfigError, Deferred, Duration, Effect, Layer, Option, PubSub, Queue, type Scope, Stream } from "effect"
 import * as BinanceConfig from "./BinanceConfig.js"
+import * as BinanceRestClient from "./BinanceRestClient.js"
 import { normalizeSymbol, PriceBook } from "./internal/priceBook.js"
-import * as RestClient from "./internal/restClient.js"
 import * as RestFallback from "./internal/restFallback.js"
 import type * as StreamSocket from "./internal/streamSocket.js"
 import * as StreamSupervisor from "./internal/streamSupervisor.js"
@@ -26,7 +26,7 @@ import * as StreamSupervisor from "./internal/streamSupervisor.js"
 export interface Options {
   /** Base WebSocket URL; without a path, `/market/stream` is used. Default `wss://fstream.binance.com`. */
   readonly wsUrl?: string | undefined
-  /** REST base URL of the premiumIndex fallback. Default `https://fapi.binance.com`. */
+  /** REST base URL of the premiumIndex fallback. Default `https://fapi.binance.com`. Used by {@link layer}; {@link layerOnClient} takes the client's. */
   readonly restUrl?: string | undefined
   /** A subscribed symbol without a price for this long is stale. Default 30 seconds. */
   readonly staleAfter?: Duration.DurationInput | undefined
@@ -69,8 +69,8 @@ const normalizeAll = (symbols: ReadonlyArray<string>): Effect.Effect<ReadonlyArr
     : Effect.fail(new PriceFeedError({ reason: `not a Binance symbol: ${JSON.stringify(bad)}`, retryable: false }))
 }
 
-/** Builds the feed; its connection, reader and fallback fibers live in the scope. */
-export const make = (options: Options = {}): Effect.Effect<PriceFeedService, never, Scope.Scope> =>
+/** Builds the feed on the shared REST client; its connection, reader and fallback fibers live in the scope. */
+export const make = (options: Options = {}): Effect.Effect<PriceFeedService, never, Scope.Scope | BinanceRestClient.BinanceRestClient> =>
   Effect.gen(function*() {
     const staleAfterMs = ms(options.staleAfter, "30 seconds")
     const connectTimeout = Duration.decode(options.connectTimeout ?? "10 seconds")
@@ -107,13 +107,7 @@ export const make = (options: Options = {}): Effect.Effect<PriceFeedService, nev
       pending: new Map(),
       nextId: 1
     }
-    const client = RestClient.make({
-      baseUrl: (options.restUrl ?? BinanceConfig.DEFAULT_REST_URL).replace(/\/+$/, ""),
-      recvWindow: 5_000,
-      requestTimeout: connectTimeout,
-      timeSyncInterval: Duration.hours(1),
-      defaultRetryAfter: Duration.seconds(60)
-    })
+    const client = yield* BinanceRestClient.BinanceRestClient
 
     // Registered first, so they run after the fibers below are interrupted: readers of `ticks` end.
     yield* Effect.addFinalizer(() => PubSub.shutdown(ctx.hub))
@@ -121,7 +115,7 @@ export const make = (options: Options = {}): Effect.Effect<PriceFeedService, nev
     const firstAttempt = yield* Deferred.make<void>()
     yield* Effect.forkScoped(StreamSupervisor.processInbox(ctx))
     yield* Effect.forkScoped(StreamSupervisor.supervise(ctx, firstAttempt))
-    yield* Effect.forkScoped(RestFallback.run(ctx, client, Duration.decode(options.fallbackInterval ?? "3 seconds")))
+    yield* Effect.forkScoped(RestFallback.run(ctx, client, { interval: Duration.decode(options.fallbackInterval ?? "3 seconds"), timeout: connectTimeout }))
     yield* Deferred.await(firstAttempt).pipe(Effect.timeout(options.awaitConnection ?? "5 seconds"), Effect.ignore)
 
     const subscribe = (symbols: ReadonlyArray<string>) =>
@@ -176,6 +170,7 @@ export const make = (options: Options = {}): Effect.Effect<PriceFeedService, nev
         fallback_active: status.fallbackActive,
         fallback_polls: status.fallbackPolls,
         used_weight_1m: client.state.usedWeight1m ?? null,
+        ...(client.state.blockedUntil > now ? { backoff_until: new Date(client.state.blockedUntil).toISOString(), backoff_status: client.state.blockedBy } : {}),
         ...(status.lastError === undefined ? {} : { last_error: status.lastError }),
         ...(status.fallbackError === undefined ? {} : { fallback_error: status.fallbackError })
       }
@@ -203,8 +198,17 @@ export const make = (options: Options = {}): Effect.Effect<PriceFeedService, nev
     }
   })
 
-/** The `PriceFeed` port on Binance mark prices with the given options. */
-export const layer = (options: Options = {}): Layer.Layer<PriceFeed> => Layer.scoped(PriceFeed, make(options))
+/** The `PriceFeed` port on Binance mark prices with the given options, on the `BinanceRestClient` in context. */
+export const layerOnClient = (options: Options = {}): Layer.Layer<PriceFeed, never, BinanceRestClient.BinanceRestClient> =>
+  Layer.scoped(PriceFeed, make(options))
+
+/**
+ * The `PriceFeed` port on Binance mark prices with the given options, with its REST client
+ * for `restUrl` — the same client as a `BinanceAccountBalance.layer` for that URL built with it
+ * (see `BinanceRestClient.layer`).
+ */
+export const layer = (options: Options = {}): Layer.Layer<PriceFeed> =>
+  layerOnClient(options).pipe(Layer.provide(BinanceRestClient.layer({ restUrl: options.restUrl })))
 
 /** The options read from the environment: `PORTFOLIO_BINANCE_WS_URL`, `PORTFOLIO_BINANCE_REST_URL`. */
 export const optionsConfig: Config.Config<Options> = Config.all({ wsUrl: BinanceConfig.wsUrl, restUrl: BinanceConfig.restUrl })

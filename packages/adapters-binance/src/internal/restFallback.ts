@@ -5,7 +5,7 @@
  */
 import type { PriceTick } from "@portfolio/core"
 import { Clock, Duration, Effect, PubSub } from "effect"
-import type * as RestClient from "./restClient.js"
+import type * as BinanceRestClient from "../BinanceRestClient.js"
 import type * as StreamSupervisor from "./streamSupervisor.js"
 import { PremiumIndex } from "./wire.js"
 
@@ -13,9 +13,9 @@ const PATH = "/fapi/v1/premiumIndex"
 
 type Entry = { readonly symbol: string; readonly markPrice: number; readonly time: number }
 
-const read = (client: RestClient.RestClient, symbols: ReadonlyArray<string>) =>
+const read = (client: BinanceRestClient.Service, symbols: ReadonlyArray<string>, timeout: Duration.Duration) =>
   symbols.length <= 10
-    ? Effect.forEach(symbols, (symbol) => Effect.either(client.publicGet(PATH, [["symbol", symbol]], PremiumIndex))).pipe(
+    ? Effect.forEach(symbols, (symbol) => Effect.either(client.publicGet(PATH, [["symbol", symbol]], PremiumIndex, timeout))).pipe(
       Effect.map((answers) => {
         const entries: Array<Entry> = []
         let error: string | undefined
@@ -26,13 +26,20 @@ const read = (client: RestClient.RestClient, symbols: ReadonlyArray<string>) =>
         return { entries, error }
       })
     )
-    : client.publicGet(PATH, [], PremiumIndex).pipe(
+    : client.publicGet(PATH, [], PremiumIndex, timeout).pipe(
       Effect.map((answer) => ({ entries: Array.isArray(answer) ? answer : [answer], error: undefined as string | undefined })),
       Effect.catchAll((error) => Effect.succeed({ entries: [] as ReadonlyArray<Entry>, error: error.message as string | undefined }))
     )
 
-/** Polls every `interval` while the stream has no current connection and symbols are subscribed. */
-export const run = (ctx: StreamSupervisor.Context, client: RestClient.RestClient, interval: Duration.Duration): Effect.Effect<never> =>
+/**
+ * Polls every `interval` while the stream has no current connection and symbols are
+ * subscribed. While the shared client is held back by a 429 / 418, a poll sends nothing.
+ */
+export const run = (
+  ctx: StreamSupervisor.Context,
+  client: BinanceRestClient.Service,
+  { interval, timeout }: { readonly interval: Duration.Duration; readonly timeout: Duration.Duration }
+): Effect.Effect<never> =>
   Effect.forever(
     Effect.gen(function*() {
       yield* Effect.sleep(interval)
@@ -42,7 +49,7 @@ export const run = (ctx: StreamSupervisor.Context, client: RestClient.RestClient
       }
       if (!ctx.status.fallbackActive) yield* Effect.logInfo("Binance mark-price stream down: polling premiumIndex")
       ctx.status.fallbackActive = true
-      const { entries, error } = yield* read(client, ctx.book.symbols())
+      const { entries, error } = yield* read(client, ctx.book.symbols(), timeout)
       ctx.status.fallbackPolls += 1
       ctx.status.fallbackError = error
       if (error !== undefined) yield* Effect.logDebug(`Binance premiumIndex fallback: ${error}`)

@@ -1,11 +1,12 @@
 /**
  * Keeps one combined mark-price stream alive: connects with every subscribed symbol in the
- * URL, reconnects with exponential backoff when the socket closes or goes silent, replaces it
+ * URL, reconnects with a jittered, capped exponential backoff (`Schedule`) when the socket
+ * closes, goes silent or does not open, replaces it
  * before Binance's 24-hour cut (the new connection opens before the old one closes), and
  * sends `SUBSCRIBE` / `UNSUBSCRIBE` at run time, at most one control message per spacing.
  */
 import type { PriceTick } from "@portfolio/core"
-import { Clock, Deferred, Duration, Effect, Exit, Option, PubSub, Queue, Random } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, Option, PubSub, Queue, Schedule } from "effect"
 import { type PriceBook, normalizeSymbol } from "./priceBook.js"
 import * as StreamSocket from "./streamSocket.js"
 import { markPriceStream } from "./wire.js"
@@ -120,9 +121,24 @@ export const control = (
   }).pipe(Effect.ensuring(Effect.sync(() => ctx.pending.delete(id))))
 }
 
-const backoff = (ctx: Context, attempt: number): Effect.Effect<number> =>
-  Effect.map(Random.nextRange(0.8, 1.2), (jitter) =>
-    Math.round(Math.min(ctx.settings.maxDelayMs, ctx.settings.initialDelayMs * 2 ** Math.max(0, attempt - 1)) * jitter))
+/** Why the stream needs a new connection: the last one was lost after `livedMs`, or did not open (`livedMs` 0). */
+export interface Lost {
+  readonly reason: string
+  readonly livedMs: number
+}
+
+/**
+ * When to reconnect: `initialDelay` doubling per failure up to `maxDelay`, each delay jittered
+ * ±20 %. A connection that lived longer than `maxDelay` starts the backoff over; one that
+ * flaps keeps growing it.
+ */
+export const reconnectSchedule = (settings: Pick<Settings, "initialDelayMs" | "maxDelayMs">): Schedule.Schedule<readonly [Duration.Duration, Lost], Lost> =>
+  Schedule.exponential(Duration.millis(settings.initialDelayMs)).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(settings.maxDelayMs))),
+    Schedule.jittered,
+    Schedule.intersect(Schedule.identity<Lost>()),
+    Schedule.resetWhen(([, lost]) => lost.livedMs > settings.maxDelayMs)
+  )
 
 /** Opens a connection carrying the current book, makes it current, and brings its subscriptions in line with the book. */
 const connect = (ctx: Context): Effect.Effect<StreamSocket.Session, Error> =>
@@ -176,29 +192,25 @@ const watch = (ctx: Context, session: StreamSocket.Session): Effect.Effect<Endin
   return Effect.raceFirst(Effect.map(Deferred.await(session.closed), (reason): Ending => ({ _tag: "Closed", reason })), poll)
 }
 
-/** The connection loop; completes `firstAttempt` after the first try, connected or not. */
-export const supervise = (ctx: Context, firstAttempt: Deferred.Deferred<void>): Effect.Effect<never> =>
-  Effect.gen(function*() {
-    let session: StreamSocket.Session | undefined
-    let failures = 0
+/**
+ * The connection loop; completes `firstAttempt` after the first try, connected or not. One
+ * connection is opened, watched and replaced when it ages; when it is lost (or does not open)
+ * the whole is retried on {@link reconnectSchedule}.
+ */
+export const supervise = (ctx: Context, firstAttempt: Deferred.Deferred<void>): Effect.Effect<never> => {
+  const connection: Effect.Effect<never, Lost> = Effect.gen(function*() {
+    const opened = yield* Effect.either(connect(ctx))
+    yield* Deferred.succeed(firstAttempt, undefined)
+    if (opened._tag === "Left") {
+      ctx.status.lastError = opened.left.message
+      return yield* Effect.fail<Lost>({ reason: `connect failed (${opened.left.message})`, livedMs: 0 })
+    }
+    let session = opened.right
     while (true) {
-      if (session === undefined) {
-        const opened = yield* Effect.either(connect(ctx))
-        yield* Deferred.succeed(firstAttempt, undefined)
-        if (opened._tag === "Left") {
-          failures += 1
-          ctx.status.lastError = opened.left.message
-          const delay = yield* backoff(ctx, failures)
-          yield* Effect.logWarning(`Binance mark-price stream connect failed (${opened.left.message}); retry in ${delay} ms`)
-          yield* Effect.sleep(Duration.millis(delay))
-          continue
-        }
-        session = opened.right
-      }
       const ending = yield* watch(ctx, session)
+      const now = yield* Clock.currentTimeMillis
       if (ending._tag === "Aged") {
         const next = yield* Effect.either(connect(ctx))
-        const now = yield* Clock.currentTimeMillis
         if (next._tag === "Right") {
           ctx.status.replacements += 1
           yield* Effect.logInfo("Binance mark-price stream replaced before the 24-hour cut")
@@ -206,20 +218,23 @@ export const supervise = (ctx: Context, firstAttempt: Deferred.Deferred<void>): 
           session = next.right
         } else {
           // Keep the old connection; try again shortly.
-          session.replaceAt = now + (yield* backoff(ctx, 1))
+          session.replaceAt = now + ctx.settings.initialDelayMs
         }
         continue
       }
       ctx.status.lastError = ending._tag === "Closed" ? ending.reason : `silent for ${ending.quietMs} ms`
       ctx.status.reconnects += 1
-      const now = yield* Clock.currentTimeMillis
-      // A connection that lived a while resets the backoff; one that flaps keeps growing it.
-      if (now - session.openedAt > ctx.settings.maxDelayMs) failures = 0
       yield* retire(ctx, session)
-      session = undefined
-      failures += 1
-      const delay = yield* backoff(ctx, failures)
-      yield* Effect.logWarning(`Binance mark-price stream lost (${ctx.status.lastError}); reconnecting in ${delay} ms`)
-      yield* Effect.sleep(Duration.millis(delay))
+      return yield* Effect.fail<Lost>({ reason: `lost (${ctx.status.lastError})`, livedMs: now - session.openedAt })
     }
   })
+  const schedule = reconnectSchedule(ctx.settings).pipe(
+    Schedule.tapOutput(([delay, lost]) =>
+      Effect.logWarning(
+        `Binance mark-price stream ${lost.reason}; reconnecting in about ${Duration.toMillis(Duration.min(delay, Duration.millis(ctx.settings.maxDelayMs)))} ms`
+      )
+    )
+  )
+  // The schedule never ends: the retried connection never fails.
+  return Effect.orDie(Effect.retry(connection, schedule))
+}

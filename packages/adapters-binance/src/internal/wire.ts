@@ -157,6 +157,25 @@ const PremiumIndexEntry = Schema.Struct({ symbol: Schema.String, markPrice: Deci
 /** Decodes `GET /fapi/v1/premiumIndex`, with or without `symbol`. */
 export const PremiumIndex = Schema.Union(PremiumIndexEntry, Schema.Array(PremiumIndexEntry))
 
+/**
+ * The documented request weight of a REST call, what it costs of the per-IP budget:
+ * premiumIndex 1 with `symbol`, 10 without; balance, positionRisk, symbolConfig, account 5;
+ * anything else 1.
+ */
+export const requestWeight = (path: string, params: ReadonlyArray<readonly [string, unknown]>): number => {
+  switch (path) {
+    case "/fapi/v1/premiumIndex":
+      return params.some(([name]) => name === "symbol") ? 1 : 10
+    case "/fapi/v3/balance":
+    case "/fapi/v3/positionRisk":
+    case "/fapi/v1/symbolConfig":
+    case "/fapi/v3/account":
+      return 5
+    default:
+      return 1
+  }
+}
+
 /** The `data` of a `<symbol>@markPrice[@1s]` stream event. */
 export interface MarkPriceUpdateJson {
   readonly e: "markPriceUpdate"

@@ -14,6 +14,9 @@ import { type ConnectionState, type Mark, serverTime, type State } from "./fakeS
 const ROUTES: Readonly<Record<string, string>> = { "/market/stream": "market", "/public/stream": "public", "/stream": "none" }
 
 const rejectUpgrade = (socket: Duplex, status: string): void => {
+  // The client may reset the connection as soon as it has read the status (ECONNRESET here): an
+  // upgrade socket has no error listener of the HTTP server's, so without this one it would throw.
+  socket.on("error", () => socket.destroy())
   socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
 }
 
