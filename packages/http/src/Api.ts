@@ -11,7 +11,7 @@
  * | GET | `/api/portfolio/exposure` | `ExposureBreakdown` |
  * | GET | `/api/portfolio/drawdown` | `DrawdownMetrics` |
  * | GET | `/api/portfolio/positions` | `NetPosition[]` |
- * | POST | `/api/events` | `IngestResult`, 202; 422 when the event is invalid |
+ * | POST | `/api/events` | one envelope: `IngestResult`, 202; 422 when invalid. An array: `IngestBatchResult`, 202 |
  * | GET | `/api/events/rejected` | `RejectedEvent[]`, most recent rejections |
  *
  * @since 0.1.0
@@ -41,6 +41,7 @@ import {
   UnsupportedMediaTypeWire
 } from "./ApiError.js"
 import { ApiKeyAuth } from "./ApiKey.js"
+import { EnvelopeBatch, IngestBatchResult, MAX_EVENTS } from "./EventBatch.js"
 import { dropDecodeErrors } from "./internal/openApi.js"
 
 /** `GET /health`: open to everyone, even when an API key is set. */
@@ -92,16 +93,17 @@ export class PortfolioGroup extends HttpApiGroup.make("portfolio")
 export class EventsGroup extends HttpApiGroup.make("events")
   .add(
     HttpApiEndpoint.post("ingest", "/")
-      .setPayload(EnvelopeInput)
-      .addSuccess(IngestResult.annotations({ description: "Accepted: applied, duplicate or ignored (with the reason)" }), { status: 202 })
+      .setPayload(Schema.Union(EnvelopeInput, EnvelopeBatch))
+      .addSuccess(IngestResult, { status: 202 })
+      .addSuccess(IngestBatchResult, { status: 202 })
       .addError(EventRejectedWire)
       .addError(BadRequestWire)
       .addError(PayloadTooLargeWire)
       .addError(UnsupportedMediaTypeWire)
-      .annotate(OpenApi.Summary, "Ingest one event in the bus envelope")
+      .annotate(OpenApi.Summary, "Ingest one event in the bus envelope, or an array of them")
       .annotate(
         OpenApi.Description,
-        "The body is the envelope the Python services write to Redis (`event_type`, `payload` as a JSON string or object, `trace_id`, `timestamp`, `source`, `correlation_id`), sent as application/json. It takes the same path as a bus delivery: validate, persist, apply, publish. 202 says what became of it (applied, duplicate — already processed, nothing changed — or ignored, with the reason); 422 that it was invalid, with each field at fault."
+        `The body is the envelope the Python services write to Redis (\`event_type\`, \`payload\` as a JSON string or object, \`trace_id\`, \`timestamp\`, \`source\`, \`correlation_id\`), sent as application/json, or a JSON array of up to ${MAX_EVENTS} of them. Each takes the same path as a bus delivery: validate, persist, apply, publish; an array is committed together and answered once durable. One envelope: 202 says what became of it (applied; duplicate — already processed, nothing changed; ignored, with the reason; parked — a close whose trade is not open yet, kept until it is), 422 that it was invalid, with each field at fault. An array: 202 with the count of each status and each envelope's result in order (invalid ones among them are \`rejected\` with their fields; the others are still ingested); 413 above ${MAX_EVENTS} envelopes.`
       )
   )
   .add(
@@ -125,4 +127,5 @@ export class PortfolioApi extends HttpApi.make("portfolio-intelligence")
     OpenApi.Description,
     "Real-time positions, PnL, exposure and drawdown of a trading account. Errors are JSON `{ error, message, details? }`. When PORTFOLIO_API_KEY is set, every endpoint but /health requires it (X-API-Key header or Authorization: Bearer)."
   )
+  .annotate(HttpApi.AdditionalSchemas, [IngestBatchResult])
   .annotate(OpenApi.Transform, dropDecodeErrors) {}

@@ -36,7 +36,7 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", fields) {}
 /** The path exists, but not for this method (the answer carries an `Allow` header). */
 export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("MethodNotAllowed", fields) {}
-/** The body is larger than `PORTFOLIO_HTTP_MAX_BODY_BYTES`. */
+/** The body is larger than `PORTFOLIO_HTTP_MAX_BODY_BYTES`, or an array of events longer than 10 000. */
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", fields) {}
 /** The body is not `application/json`. */
 export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", fields) {}
@@ -86,7 +86,7 @@ export const BadRequestWire = wire(BadRequest, "BadRequest", "The body is empty 
 /** `Unauthorized` on the wire: 401. */
 export const UnauthorizedWire = wire(Unauthorized, "Unauthorized", "The API key is missing or wrong (send `X-API-Key` or `Authorization: Bearer`).")
 /** `PayloadTooLarge` on the wire: 413. */
-export const PayloadTooLargeWire = wire(PayloadTooLarge, "PayloadTooLarge", "The body exceeds PORTFOLIO_HTTP_MAX_BODY_BYTES.")
+export const PayloadTooLargeWire = wire(PayloadTooLarge, "PayloadTooLarge", "The body exceeds PORTFOLIO_HTTP_MAX_BODY_BYTES, or the array holds more than 10 000 events.")
 /** `UnsupportedMediaType` on the wire: 415. */
 export const UnsupportedMediaTypeWire = wire(UnsupportedMediaType, "UnsupportedMediaType", "The body is not application/json.")
 /** `InternalError` on the wire: 500. */

@@ -55,6 +55,10 @@ export const matcher = (expected: Redacted.Redacted<string>): ((sent: Redacted.R
   }
 }
 
+/** True when an `Authorization` header uses the Bearer scheme (its name is case-insensitive). */
+const isBearer = (authorization: string | undefined): boolean =>
+  authorization !== undefined && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === "bearer "
+
 const failure = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   const sent = request.headers["x-api-key"] !== undefined || request.headers["authorization"] !== undefined
@@ -75,6 +79,12 @@ export const layer = (key: Option.Option<Redacted.Redacted<string>>): Layer.Laye
   Layer.sync(ApiKeyAuth, () => {
     if (Option.isNone(key)) return { bearer: () => Effect.void, apiKey: () => Effect.void }
     const matches = matcher(key.value)
-    const check = (sent: Redacted.Redacted<string>) => (matches(sent) ? Effect.void : failure)
-    return { bearer: check, apiKey: check }
+    const apiKey = (sent: Redacted.Redacted<string>) => (matches(sent) ? Effect.void : failure)
+    // The platform hands over `Authorization` minus its first 7 characters whatever the scheme
+    // ("Digest <key>" too): the scheme is checked here.
+    const bearer = (sent: Redacted.Redacted<string>) =>
+      Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
+        isBearer(request.headers["authorization"]) && matches(sent) ? Effect.void : failure
+      )
+    return { bearer, apiKey }
   })

@@ -8,7 +8,7 @@
  * | `PORTFOLIO_HTTP_HOST` | `0.0.0.0` | address to listen on |
  * | `PORTFOLIO_API_KEY` | — | when set (non-empty), required by every endpoint but `/health`, `/docs`, `/openapi.json` |
  * | `PORTFOLIO_CORS_ORIGINS` | — | comma-separated origins allowed by CORS, or `*`; none: no CORS |
- * | `PORTFOLIO_HTTP_MAX_BODY_BYTES` | `1048576` | largest request body (413 above) |
+ * | `PORTFOLIO_HTTP_MAX_BODY_BYTES` | `4194304` | largest request body (413 above): 4 MiB, room for 10 000 envelopes |
  * | `PORTFOLIO_HTTP_LOG_REQUESTS` | `true` | one log line per request |
  * | `PORTFOLIO_HTTP_SHUTDOWN_GRACE` | `8 seconds` | how long a stop waits for in-flight requests |
  *

@@ -1,31 +1,27 @@
 /**
- * What wraps every request before and after the API: CORS, JSON errors for what the API's
- * router does not answer (404 unknown route, 405 known route with another method, 500 for any
+ * What wraps every request before and after the API: JSON errors for what the API's router
+ * does not answer (404 unknown route, 405 known route with another method, 500 for any
  * failure — the cause goes to the log, never to the client) and one log line per request
  * with method, path, status and duration. Headers are never logged (the API key travels in
- * them).
+ * them). CORS is the platform's (`HttpApiBuilder.middlewareCors`), configured by {@link cors}.
  *
  * @since 0.1.0
  */
 import * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import { Cause, Effect, Option } from "effect"
+import { Cause, Effect, Layer, Option } from "effect"
 import { BadRequest, InternalError, MethodNotAllowed, NotFound, toResponse } from "./ApiError.js"
 
 /** Options of {@link middleware}. */
 export interface Options {
-  /** Origins allowed by CORS (`*` for any); none: no CORS headers at all. */
-  readonly corsOrigins?: ReadonlyArray<string>
   /** Log one line per request (default true). */
   readonly logRequests?: boolean
   /** Routes served beside the API (the docs), as `path → methods`. */
   readonly extraRoutes?: Readonly<Record<string, ReadonlyArray<string>>>
 }
-
-const CORS_METHODS = "GET, POST, OPTIONS"
-const CORS_HEADERS = "Content-Type, X-API-Key, Authorization"
 
 /** The methods of each path of `api`, plus `extra`: how 405 is told from 404. */
 export const routesOf = (
@@ -51,23 +47,41 @@ const pathOf = (url: string): string => {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
 }
 
-/** The CORS policy of a list of origins: the `Access-Control-Allow-Origin` for a request's origin, if allowed. */
-export const corsPolicy = (origins: ReadonlyArray<string>): ((origin: string | undefined) => string | undefined) => {
-  if (origins.length === 0) return () => undefined
-  if (origins.includes("*")) return (origin) => (origin === undefined ? undefined : "*")
+/** Whether a request's `Origin` is one of `origins` (compared without case). */
+export const allowsOrigin = (origins: ReadonlyArray<string>): ((origin: string | undefined) => boolean) => {
   const allowed = new Set(origins.map((o) => o.toLowerCase()))
-  return (origin) => (origin !== undefined && allowed.has(origin.toLowerCase()) ? origin : undefined)
+  return (origin) => typeof origin === "string" && allowed.has(origin.toLowerCase())
 }
+
+/**
+ * CORS for `origins` (`PORTFOLIO_CORS_ORIGINS`), as the platform's API middleware: `*` lets any
+ * origin read (`Access-Control-Allow-Origin: *`), listed origins are echoed back to themselves
+ * only (with `Vary: Origin`), none adds nothing. Preflights (`OPTIONS`) are answered 204 before
+ * the router and the API key; the browser may send `Content-Type`, `X-API-Key` and
+ * `Authorization`, and cache the answer for 10 minutes.
+ *
+ * @example
+ * Layer.provide(HttpEdge.cors(["https://dash.example.com"]))
+ */
+export const cors = (origins: ReadonlyArray<string>): Layer.Layer<never> =>
+  origins.length === 0
+    ? Layer.empty
+    : HttpApiBuilder.middlewareCors({
+      // An empty list is the platform's "any origin"; a predicate compares each request's.
+      allowedOrigins: origins.includes("*") ? [] : allowsOrigin(origins),
+      allowedMethods: ["GET", "POST", "OPTIONS"],
+      allowedHeaders: ["Content-Type", "X-API-Key", "Authorization"],
+      maxAge: 600
+    })
 
 /**
  * The edge middleware around the API's `HttpApp`, for `HttpApiBuilder.serve`.
  *
  * @example
- * HttpApiBuilder.serve(HttpEdge.middleware(PortfolioApi, { corsOrigins: ["https://dash.example"] }))
+ * HttpApiBuilder.serve(HttpEdge.middleware(PortfolioApi, { logRequests: false }))
  */
 export const middleware = (api: HttpApi.HttpApi.Any, options: Options = {}) => {
   const routes = routesOf(api, options.extraRoutes)
-  const allowOrigin = corsPolicy(options.corsOrigins ?? [])
   const logRequests = options.logRequests ?? true
 
   const unrouted = (request: HttpServerRequest.HttpServerRequest): HttpServerResponse.HttpServerResponse => {
@@ -99,37 +113,16 @@ export const middleware = (api: HttpApi.HttpApi.Any, options: Options = {}) => {
     )
   }
 
-  const preflight = (origin: string): HttpServerResponse.HttpServerResponse =>
-    HttpServerResponse.empty({
-      status: 204,
-      headers: {
-        "access-control-allow-origin": origin,
-        "access-control-allow-methods": CORS_METHODS,
-        "access-control-allow-headers": CORS_HEADERS,
-        "access-control-max-age": "600",
-        vary: "Origin"
-      }
-    })
-
   return <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<never, R | HttpServerRequest.HttpServerRequest> =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const started = performance.now()
-      const allowed = allowOrigin(request.headers["origin"])
-      let response: HttpServerResponse.HttpServerResponse
-      if (allowed !== undefined && request.method === "OPTIONS" && request.headers["access-control-request-method"] !== undefined) {
-        response = preflight(allowed)
-      } else {
-        response = yield* app.pipe(
-          // An interrupted-only cause holds no failure: the client left, there is no one to answer.
-          Effect.catchAllCause((cause) =>
-            Cause.isInterruptedOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : failed(request, cause)
-          )
+      const response = yield* app.pipe(
+        // An interrupted-only cause holds no failure: the client left, there is no one to answer.
+        Effect.catchAllCause((cause) =>
+          Cause.isInterruptedOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : failed(request, cause)
         )
-        if (allowed !== undefined) {
-          response = HttpServerResponse.setHeaders(response, allowed === "*" ? { "access-control-allow-origin": "*" } : { "access-control-allow-origin": allowed, vary: "Origin" })
-        }
-      }
+      )
       if (logRequests) {
         yield* Effect.logInfo("http").pipe(
           Effect.annotateLogs({

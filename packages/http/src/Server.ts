@@ -10,9 +10,10 @@
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
+import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Console, Duration, Effect, Layer } from "effect"
+import { Console, Duration, Effect, Layer, Option } from "effect"
 import { createServer, type Server as NodeServer } from "node:http"
 import { PortfolioApi } from "./Api.js"
 import * as ApiHandlers from "./ApiHandlers.js"
@@ -67,19 +68,21 @@ const lifecycle = (server: NodeServer, grace: Duration.Duration) =>
 /**
  * The API, its docs and the edge, served on the server in context. The edge wraps the API's
  * app before it is handed to the server, so that every answer — the router's 404 included —
- * passes through it.
+ * passes through it; CORS, an API middleware, adds its headers to all of them. Request bodies
+ * are limited to `settings.maxBodyBytes` (the platform's `MaxBodySize`, read by `RequestBody`).
  */
 export const serve = (settings: HttpSettings) => {
   const edge = HttpEdge.middleware(PortfolioApi, {
-    corsOrigins: settings.corsOrigins,
     logRequests: settings.logRequests,
     extraRoutes: { [DOCS_PATH]: ["GET"], [OPENAPI_PATH]: ["GET"] }
   })
-  return Layer.unwrapEffect(Effect.map(HttpApiBuilder.httpApp, (app) => HttpServer.serve(edge(app)))).pipe(
+  const maxBodySize = HttpIncomingMessage.withMaxBodySize(Option.some(settings.maxBodyBytes))
+  return Layer.unwrapEffect(Effect.map(HttpApiBuilder.httpApp, (app) => HttpServer.serve(maxBodySize(edge(app))))).pipe(
     Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),
+    Layer.provide(HttpEdge.cors(settings.corsOrigins)),
     Layer.provide(HttpApiSwagger.layer({ path: DOCS_PATH })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
-    Layer.provide(ApiHandlers.layer({ maxBodyBytes: settings.maxBodyBytes })),
+    Layer.provide(ApiHandlers.layer),
     Layer.provide(ApiKey.layer(settings.apiKey))
   )
 }

@@ -4,27 +4,15 @@
  * reference resolved — and `/docs` is a browsable page of it. The server runs in this process
  * on a free port of 127.0.0.1 (memory adapters).
  */
-import { HttpApi, HttpServer, OpenApi } from "@effect/platform"
-import { PortfolioConfig, PortfolioLive } from "@portfolio/core"
+import { HttpApi, OpenApi } from "@effect/platform"
+import { PortfolioLive } from "@portfolio/core"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
-import * as Adapters from "../src/Adapters.js"
+import { Effect } from "effect"
 import { PortfolioApi } from "../src/Api.js"
-import * as HttpConfig from "../src/HttpConfig.js"
-import * as Server from "../src/Server.js"
 import * as Http from "./support/Http.js"
+import { baseUrl, layer } from "./support/InProcess.js"
 
-const memory: Adapters.Choice = { store: { kind: "memory" }, bus: { kind: "memory" }, exchange: { kind: "paper", initialCash: 10_000 } }
-
-const ServerLive = Server.layer(HttpConfig.make({ port: 0, host: "127.0.0.1", logRequests: false })).pipe(
-  Layer.provide(PortfolioLive.layer),
-  Layer.provide(PortfolioConfig.layer()),
-  Layer.provide(Adapters.layer(memory))
-)
-
-const baseUrl = Effect.map(HttpServer.HttpServer, (server) =>
-  server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "unreachable"
-)
+const ServerLive = layer()
 
 /** Every `$ref` in `value`. */
 const refsOf = (value: unknown, out: Array<string> = []): Array<string> => {
@@ -93,8 +81,17 @@ describe("Api", () => {
       expect(paths["/health"].get.security).toEqual([])
       expect(paths["/api/portfolio/pnl"].get.security).toEqual([{ bearer: [] }, { apiKey: [] }])
       const ingest = paths["/api/events"].post
-      expect(ingest.requestBody.content["application/json"].schema).toEqual({ $ref: "#/components/schemas/EnvelopeInput" })
+      // One envelope or an array of them; answered an IngestResult or an IngestBatchResult.
+      expect(ingest.requestBody.content["application/json"].schema).toEqual({
+        anyOf: [{ $ref: "#/components/schemas/EnvelopeInput" }, { $ref: "#/components/schemas/EnvelopeBatch" }]
+      })
       expect(Object.keys(ingest.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "500"])
+      expect(ingest.responses["202"].content["application/json"].schema).toEqual({
+        anyOf: [{ $ref: "#/components/schemas/IngestResult" }, { $ref: "#/components/schemas/IngestBatchResult" }]
+      })
+      expect(spec.components.schemas.EnvelopeBatch).toMatchObject({ type: "array", maxItems: 10_000, items: { $ref: "#/components/schemas/EnvelopeInput" } })
+      expect(spec.components.schemas.IngestBatchResult.required).toEqual(["applied", "duplicate", "ignored", "parked", "rejected", "results"])
+      expect(spec.components.schemas.IngestResult.properties.status.enum).toEqual(["applied", "duplicate", "ignored", "parked", "rejected"])
       expect(spec.components.securitySchemes).toMatchObject({
         apiKey: { type: "apiKey", in: "header", name: "X-API-Key" },
         bearer: { type: "http", scheme: "bearer" }

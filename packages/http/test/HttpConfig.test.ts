@@ -13,7 +13,7 @@ describe("HttpConfig", () => {
   it.effect("has the documented defaults", () =>
     Effect.gen(function* () {
       const settings = Either.getOrThrow(yield* read({}))
-      expect(settings).toMatchObject({ port: 8004, host: "0.0.0.0", corsOrigins: [], maxBodyBytes: 1024 * 1024, logRequests: true })
+      expect(settings).toMatchObject({ port: 8004, host: "0.0.0.0", corsOrigins: [], maxBodyBytes: 4 * 1024 * 1024, logRequests: true })
       expect(Option.isNone(settings.apiKey)).toBe(true)
       expect(Duration.toMillis(settings.shutdownGrace)).toBe(8000)
     }))

@@ -39,7 +39,7 @@ describe("the session through Redis Streams", () => {
 
       // One entry at a time, each applied before the next: every event type has its own stream,
       // so only the producer's pace orders events across streams.
-      const base = Date.now()
+      const base = Session.BASE
       const events = Session.events(base)
       for (const [i, event] of events.entries()) {
         const ess = event.type === "ess.tripped"
@@ -54,7 +54,7 @@ describe("the session through Redis Streams", () => {
         yield* waitFor(processedCount(server.url), (n) => n === i + 1, `event ${i} (${event.type}) to be applied`)
       }
 
-      yield* Session.expectFigures(server.url, base)
+      yield* Session.expectFigures(server.url)
       const health = yield* Http.get(server.url, "/health")
       expect(health.status).toBe(200)
       expect(health.body.components.bus.status).toBe("ok")

@@ -17,7 +17,7 @@ describe("RequestBody", () => {
     }
   })
 
-  it("limits bodies to 1 MiB by default", () => {
-    expect(RequestBody.DEFAULT_MAX_BYTES).toBe(1_048_576)
+  it("limits bodies to 4 MiB by default", () => {
+    expect(RequestBody.DEFAULT_MAX_BYTES).toBe(4 * 1_048_576)
   })
 })

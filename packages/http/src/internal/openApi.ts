@@ -5,7 +5,9 @@
  *   parameters and reads its one body itself (answering its own `BadRequest`), so that error
  *   can never be sent: it is removed, with the schemas only it used;
  * - a schema given a status inline (`addSuccess(IngestResult, { status: 202 })`) is written
- *   out in full; where it equals a named component it becomes a `$ref` again.
+ *   out in full; where it equals a named component it becomes a `$ref` again, also as one of
+ *   several schemas of a status (`anyOf`). A schema used only there is named by declaring it
+ *   among the API's `HttpApi.AdditionalSchemas`.
  */
 import { Option, SchemaAST } from "effect"
 import { BadRequestWire } from "../ApiError.js"
@@ -42,18 +44,34 @@ const withoutDecodeError = (responses: Json): Json => {
 }
 
 const reReference = (responses: Json, byShape: Map<string, string>): Json => {
+  const nameOf = (schema: unknown): string | undefined => (schema === undefined ? undefined : byShape.get(JSON.stringify(schema)))
   const out: Json = {}
   for (const [status, response] of Object.entries(responses)) {
     const media = response?.content?.["application/json"]
-    const name = media?.schema === undefined ? undefined : byShape.get(JSON.stringify(media.schema))
-    out[status] =
-      name === undefined
-        ? response
-        : {
-          ...response,
-          description: response.description === "Success" || response.description === "Error" ? name : response.description,
-          content: { ...response.content, "application/json": { ...media, schema: { $ref: `#/components/schemas/${name}` } } }
-        }
+    const schema = media?.schema
+    const generic = response.description === "Success" || response.description === "Error"
+    const name = nameOf(schema)
+    if (name !== undefined) {
+      out[status] = {
+        ...response,
+        description: generic ? name : response.description,
+        content: { ...response.content, "application/json": { ...media, schema: { $ref: `#/components/schemas/${name}` } } }
+      }
+      continue
+    }
+    // Several schemas for one status (one envelope or an array): each named one by reference.
+    const members: Array<unknown> | undefined = Array.isArray(schema?.anyOf) ? schema.anyOf : undefined
+    const names = members?.map(nameOf)
+    if (members !== undefined && names !== undefined && names.every((n) => n !== undefined)) {
+      const descriptions = members.map((m) => (m as Json)["description"])
+      out[status] = {
+        ...response,
+        description: generic || descriptions.includes(response.description) ? names.join(" or ") : response.description,
+        content: { ...response.content, "application/json": { ...media, schema: { ...schema, anyOf: names.map((n) => ({ $ref: `#/components/schemas/${n}` })) } } }
+      }
+      continue
+    }
+    out[status] = response
   }
   return out
 }

@@ -27,8 +27,9 @@ export const isPlain = (ast: SchemaAST.AST): boolean => {
 }
 
 /**
- * The answer for a value of `schema`: written as JSON directly when the schema is plain,
- * otherwise handed back for the API to encode with the schema.
+ * The answer for a value of `schema`: written as JSON directly (with `status`) when the schema
+ * is plain, otherwise handed back for the API to encode with the schema (and the status it
+ * declares).
  */
-export const answer = <A, I>(schema: Schema.Schema<A, I>): ((value: A) => A | HttpServerResponse.HttpServerResponse) =>
-  isPlain(schema.ast) ? (value) => HttpServerResponse.unsafeJson(value) : (value) => value
+export const answer = <A, I>(schema: Schema.Schema<A, I>, status = 200): ((value: A) => A | HttpServerResponse.HttpServerResponse) =>
+  isPlain(schema.ast) ? (value) => HttpServerResponse.unsafeJson(value, { status }) : (value) => value

@@ -9,7 +9,8 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Duration, Effect, Schedule, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
+import { waitFor } from "./WaitFor.js"
 
 const packageDir = new URL("../..", import.meta.url).pathname
 
@@ -88,15 +89,16 @@ export const start = (
     )
     let exited: Exit | undefined
     void exit.then((e) => (exited = e))
-    const seen = yield* poll(
-      () => LISTENING.exec(output()) ?? exited,
-      within,
-      () => `the service did not listen within ${Duration.format(within)}:\n${output()}`
+    yield* waitFor(
+      Effect.sync(() => output()),
+      (text) => LISTENING.test(text) || exited !== undefined,
+      "the service to listen",
+      within
     )
-    if (!Array.isArray(seen)) {
-      return yield* Effect.fail(new ProcessError(`the service exited (${JSON.stringify(seen)}) before listening:\n${output()}`))
+    const match = LISTENING.exec(output())
+    if (match === null) {
+      return yield* Effect.fail(new ProcessError(`the service exited (${JSON.stringify(exited)}) before listening:\n${output()}`))
     }
-    const match = seen
     const port = Number(match[2])
     return {
       url: `http://127.0.0.1:${port}`,
@@ -124,21 +126,9 @@ export const runToExit = (env: Record<string, string>, within: Duration.Duration
     return { ...result, output: output() }
   })
 
-/** Polls `check` every 20 ms until it gives a value, for at most `within`. */
-export const poll = <A>(check: () => A | undefined | null, within: Duration.DurationInput, describe: () => string): Effect.Effect<A, ProcessError> =>
-  Effect.suspend(() => {
-    const a = check()
-    return a === undefined || a === null ? Effect.fail("not yet") : Effect.succeed(a)
-  }).pipe(
-    // Retried until it succeeds: the failure never escapes, the timeout ends the wait.
-    Effect.retry(Schedule.spaced("20 millis")),
-    Effect.orDie,
-    Effect.timeoutFail({ duration: within, onTimeout: () => new ProcessError(describe()) })
-  )
-
 /** Waits, polling, until the output matches `pattern` (at most `within`). */
 export const waitForOutput = (server: ServerProcess, pattern: RegExp, within: Duration.DurationInput = "20 seconds") =>
-  poll(() => (pattern.test(server.output()) ? true : undefined), within, () => `no output matching ${pattern} within ${Duration.format(within)}:\n${server.output()}`)
+  waitFor(Effect.sync(() => server.output()), (text) => pattern.test(text), `output matching ${pattern}`, within)
 
 /** A fresh temporary directory for the life of the scope. */
 export const tempDir = Effect.acquireRelease(

@@ -16,8 +16,21 @@
  * T1 uPnL = (43 000 − 40 000) × 0.3 = 900, T4 uPnL = (43 000 − 44 000) × 0.1 = −100,
  * unrealized = 800; equity = 9 586; exposure = 0.4 × 43 000 = 17 200 (all long, BTC);
  * net BTCUSDT LONG: size 0.4, entry (0.3 × 40 000 + 0.1 × 44 000) / 0.4 = 41 000.
- * Drawdown against the only equity sample, 10 000 at start:
- * (10 000 − 9 586) / 10 000 × 100 = 4.14 %.
+ * Trade statistics count round trips when they end: T2 (+390, a win) and T3 (−2 004, a loss);
+ * T1's partial close is in the realized sums now, in the statistics when T1 ends. Win rate 1 / 2,
+ * profit factor 390 / 2 004, best +390, worst −2 004.
+ *
+ * Drawdown: the service samples equity at start and with every trade lifecycle snapshot (run
+ * with `PORTFOLIO_SNAPSHOT_THROTTLE_MS=0`, one per event, so the samples do not depend on
+ * timing). Ticks and fills take no sample. The peak is after step 4: 10 000 + 400 + 390 +
+ * T1 (42 000 − 40 000) × 0.3 = 11 390; the trough after step 5: 8 786 + 600 = 9 386.
+ * Drawdown now (daily, weekly): (11 390 − 9 586) / 11 390 × 100 = 15.84 %; the deepest:
+ * (11 390 − 9 386) / 11 390 × 100 = 17.59 %; recovery (9 586 − 9 386) / (11 390 − 9 386) = 9.98 %.
+ *
+ * The events carry times of a fixed day in the past ({@link BASE}), so the figures do not depend
+ * on the date the tests run: the PnL of today, this week and this month is 0 whatever it is.
+ * Only the daily drawdown follows the service's clock (its samples are today's): it is checked
+ * against the day the service started, as the service itself reports.
  */
 import { expect } from "@effect/vitest"
 import { DrawdownMetrics, ExposureBreakdown, NetPosition, PnLBreakdown, PortfolioSnapshot } from "@portfolio/core"
@@ -32,6 +45,9 @@ export interface SessionEvent {
 
 /** Python's `datetime.utcnow().isoformat()`: microseconds, no zone. */
 export const pythonTime = (ms: number): string => new Date(ms).toISOString().replace("Z", "000")
+
+/** When the session happened: 2024-03-05 12:00 UTC, a Tuesday. */
+export const BASE = Date.UTC(2024, 2, 5, 12, 0, 0)
 
 /** The session's events, timed from `base` (epoch ms) on. */
 export const events = (base: number): ReadonlyArray<SessionEvent> => {
@@ -63,41 +79,50 @@ export const expected = {
   t1: { size: 0.3, entry: 40_000, mark: 43_000, upnl: 900, upnlPct: (900 / (40_000 * 0.3)) * 100, roe: ((900 / (40_000 * 0.3)) * 100) * 5, realized: 400 },
   t4: { size: 0.1, entry: 44_000, mark: 43_000, upnl: -100, upnlPct: (-100 / (44_000 * 0.1)) * 100, roe: ((-100 / (44_000 * 0.1)) * 100) * 2 },
   net: { size: 0.4, entry: (0.3 * 40_000 + 0.1 * 44_000) / 0.4, upnl: 800, exposure: 0.4 * 43_000 },
-  closes: 3,
-  wins: 2,
+  closes: 2,
+  wins: 1,
   losses: 1,
-  grossProfit: 400 + 390,
+  grossProfit: 390,
   grossLoss: 2_004,
   fees: 4,
-  best: 400,
+  best: 390,
   worst: -2_004,
-  drawdownPct: ((10_000 - (10_000 - 1_214 + 800)) / 10_000) * 100
+  peak: 10_000 + 400 + 390 + 600,
+  trough: 10_000 - 1_214 + 600,
+  drawdownPct: ((11_390 - 9_586) / 11_390) * 100,
+  maxDrawdownPct: ((11_390 - 9_386) / 11_390) * 100,
+  recoveryPct: ((9_586 - 9_386) / (11_390 - 9_386)) * 100
 } as const
 
-/** True when two epoch-ms times fall on the same UTC day. */
-export const sameUtcDay = (a: number, b: number): boolean => new Date(a).toISOString().slice(0, 10) === new Date(b).toISOString().slice(0, 10)
+const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10)
+
+/** When the service at `url` started, by its own clock (`/health`: timestamp − uptime). */
+export const startedAt = (url: string) =>
+  Effect.map(Http.get(url, "/health"), (h) => Date.parse(h.body.timestamp) - h.body.uptime_seconds * 1000)
 
 const close = (actual: number, wanted: number) => expect(actual).toBeCloseTo(wanted, 9)
 
 /**
  * Checks every endpoint of the service at `url` against the hand-computed figures of the
- * session fed from `base` on; answers the snapshot and the PnL it read.
+ * session (fed from {@link BASE}); answers the snapshot and the PnL it read.
  */
-export const expectFigures = (url: string, base: number) =>
+export const expectFigures = (url: string) =>
   Effect.gen(function* () {
-    const today = sameUtcDay(base, Date.now())
     const x = expected
+    const started = yield* startedAt(url)
 
     const snapshot = (yield* Http.get(url, "/api/portfolio/snapshot")).body
+    // Today's peak is the start sample, unless the service's day has turned since.
+    const sameDay = utcDay(started) === utcDay(Date.parse(snapshot.timestamp))
     close(snapshot.cash_balance, x.cash)
     close(snapshot.unrealized_pnl, x.unrealized)
     close(snapshot.total_equity, x.equity)
     close(snapshot.total_exposure, x.exposure)
     close(snapshot.realized_pnl_total, x.realized)
-    close(snapshot.realized_pnl_today, today ? x.realized : 0)
-    close(snapshot.daily_pnl, (today ? x.realized : 0) + x.unrealized)
+    close(snapshot.realized_pnl_today, 0)
+    close(snapshot.daily_pnl, x.unrealized)
     close(snapshot.exposure_pct_of_equity, (x.exposure / x.equity) * 100)
-    close(snapshot.daily_drawdown_pct, today ? x.drawdownPct : 0)
+    close(snapshot.daily_drawdown_pct, sameDay ? x.drawdownPct : 0)
     expect(snapshot.num_positions).toBe(2)
     const byId = Object.fromEntries(snapshot.positions.map((p: { trade_id: string }) => [p.trade_id, p]))
     expect(Object.keys(byId).sort()).toEqual(["T1", "T4"])
@@ -116,9 +141,9 @@ export const expectFigures = (url: string, base: number) =>
 
     const pnl = (yield* Http.get(url, "/api/portfolio/pnl")).body
     close(pnl.realized_pnl_total, x.realized)
-    close(pnl.realized_pnl_today, today ? x.realized : 0)
+    for (const window of ["realized_pnl_today", "realized_pnl_week", "realized_pnl_month"]) close(pnl[window], 0)
     close(pnl.unrealized_pnl, x.unrealized)
-    close(pnl.total_pnl, (today ? x.realized : 0) + x.unrealized)
+    close(pnl.total_pnl, x.unrealized)
     close(pnl.win_rate, x.wins / x.closes)
     close(pnl.profit_factor, x.grossProfit / x.grossLoss)
     close(pnl.gross_profit, x.grossProfit)
@@ -139,12 +164,12 @@ export const expectFigures = (url: string, base: number) =>
     close(exposure.exposure_by_sector.BTC, x.exposure)
 
     const drawdown = (yield* Http.get(url, "/api/portfolio/drawdown")).body
-    close(drawdown.peak_equity, x.initialCash)
+    close(drawdown.peak_equity, x.peak)
     close(drawdown.current_equity, x.equity)
-    close(drawdown.trough_equity, x.equity)
-    close(drawdown.max_drawdown_pct, x.drawdownPct)
+    close(drawdown.trough_equity, x.trough)
+    close(drawdown.max_drawdown_pct, x.maxDrawdownPct)
     close(drawdown.weekly_drawdown_pct, x.drawdownPct)
-    close(drawdown.recovery_progress_pct, 0)
+    close(drawdown.recovery_progress_pct, x.recoveryPct)
 
     const positions = (yield* Http.get(url, "/api/portfolio/positions")).body
     expect(positions).toHaveLength(1)

@@ -1,16 +1,28 @@
 /**
- * Polls an effect until its value satisfies `done`, every 25 ms, for at most 20 s; fails with
- * the last value seen and what was awaited.
+ * The one polling helper of the tests: runs an effect every 20 ms until its value satisfies
+ * `done`, for at most `within` (20 s by default); fails with what was awaited and the last
+ * value seen.
  */
-import { Effect } from "effect"
+import { Duration, Effect } from "effect"
 
-export const waitFor = <A>(effect: Effect.Effect<A, Error>, done: (a: A) => boolean, what: string) =>
+/** What `waitFor` fails with. */
+export class TimedOut extends Error {}
+
+export const waitFor = <A, E>(
+  effect: Effect.Effect<A, E>,
+  done: (a: A) => boolean,
+  what: string,
+  within: Duration.DurationInput = "20 seconds"
+): Effect.Effect<A, E | TimedOut> =>
   Effect.gen(function* () {
-    const deadline = Date.now() + 20_000
+    const deadline = Date.now() + Duration.toMillis(within)
     for (;;) {
       const a = yield* effect
       if (done(a)) return a
-      if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out waiting for ${what}; last: ${JSON.stringify(a)}`))
-      yield* Effect.sleep("25 millis")
+      if (Date.now() > deadline) {
+        const last = typeof a === "string" ? a : JSON.stringify(a)
+        return yield* Effect.fail(new TimedOut(`timed out after ${Duration.format(within)} waiting for ${what}; last: ${last}`))
+      }
+      yield* Effect.sleep("20 millis")
     }
   })
