@@ -61,7 +61,8 @@ describe("Drawdown", () => {
     expect(m.maxDrawdownPct).toBeCloseTo(20, 12)
     expect(m.peakEquity).toBe(12_000)
     expect(m.troughEquity).toBe(9_600)
-    expect(m.daysSincePeak).toBe(2.5)
+    expect(m.daysSincePeak).toBe(2) // whole days (the original's model has an integer): 2.5 → 2
+    expect(m.peakAt).toBe(T + 2 * HOUR)
     // (10 800 − 9 600) / (12 000 − 9 600) × 100 = 50 %.
     expect(m.recoveryProgressPct).toBeCloseTo(50, 12)
     // A new high is a peak: 0 days since it, recovery 100, no current drawdown.
@@ -90,6 +91,7 @@ describe("Drawdown", () => {
       troughEquity: 10_000,
       peakEquityToday: 10_000,
       daysSincePeak: 0,
+      peakAt: T,
       recoveryProgressPct: 100
     })
   })

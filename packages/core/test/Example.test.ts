@@ -13,15 +13,15 @@
  *              last tick BTC 80 000
  *
  * Realized: −3.20 − 1.20 + 198.36 − 1.30 − 101.58 − 2.37 − 301.26 + 598.58 = 386.03
- *   (in fills mode the flip's whole fee 3.95 goes to its close: −100 − 3.95 = −103.95, and the
- *   opening fees are charged on the fills: the same 386.03).
+ *   (in fills mode the flip's fee 3.95 is split pro rata: 0.1 of 0.25 closes, 1.58; 0.15 opens,
+ *   2.37 — the same figures as the trade events; opening fees are charged on the fills).
  * Today (Monday) = week (from Monday) = −301.26 + 598.58 = 297.32; March = 386.03.
  * Open: BTC SHORT 0.15 @ 79 000 marked 80 000 → (79 000 − 80 000) × 0.15 = −150; exposure 12 000.
  * Cash 10 386.03; equity 10 386.03 − 150 = 10 236.03.
- * Trade closes: +198.36, −101.58 (−103.95 from fills), −301.26, +598.58 → win rate 2 / 4 = 0.5.
- * Gross profit 198.36 + 598.58 = 796.94; gross loss 101.58 + 301.26 + the fees charged outside
- *   closes 3.20 + 1.20 + 1.30 + 2.37 = 410.91 (fills: 103.95 + 301.26 + 3.20 + 1.20 + 1.30, the
- *   same); profit factor 796.94 / 410.91 = 1.93945…
+ * Round trips (the statistics count them, each with its opening fee; T4 is still open):
+ *   T1 −3.20 + 198.36 − 101.58 = 93.58; T2 −1.20 − 301.26 = −302.46; T3 −1.30 + 598.58 = 597.28
+ *   → 3 round trips, 2 wins, 1 loss, win rate 2 / 3; best 597.28, worst −302.46.
+ * Gross profit 93.58 + 597.28 = 690.86; gross loss 302.46; profit factor 690.86 / 302.46 = 2.28414…
  * Fees 3.20 + 1.20 + 1.64 + 1.30 + 1.58 + 2.37 + 1.26 + 1.42 = 13.97 (fills: 3.95 for the flip).
  * Equity curve: highest 10 543.96 on Sat 18:00:00.25 (after the partial close, BTC marked at
  *   82 000: cash 10 193.96 + BTC 200 + ETH 150); lowest after it 9 938.71 on Sun 20:00
@@ -31,7 +31,7 @@
  * Weekly drawdown (10 543.96 − 10 236.03) / 10 543.96 × 100 = 2.92044…%
  * Max drawdown    (10 543.96 − 9 938.71) / 10 543.96 × 100 = 5.74025…%
  * Recovery (10 236.03 − 9 938.71) / (10 543.96 − 9 938.71) × 100 = 297.32 / 605.25 × 100 = 49.12…%
- * Days since peak: Sat 18:00:00.250 → Mon 16:00:00 = 46 h − 0.25 s = 165 599.75 s / 86 400.
+ * Days since peak: Sat 18:00:00.250 → Mon 16:00:00 = 46 h − 0.25 s: 1 whole day.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { readSession, replay } from "../examples/replay.js"
@@ -71,13 +71,13 @@ describe("example replay", () => {
     expect(p.realized_pnl_week).toBeCloseTo(297.32, 9)
     expect(p.realized_pnl_month).toBeCloseTo(386.03, 9)
     expect(p.realized_pnl_total).toBeCloseTo(386.03, 9)
-    expect([p.num_closed_trades, p.num_winning_trades, p.num_losing_trades, p.win_rate]).toEqual([4, 2, 2, 0.5])
-    expect(p.gross_profit).toBeCloseTo(796.94, 9)
-    expect(p.gross_loss).toBeCloseTo(410.91, 9)
-    expect(p.profit_factor).toBeCloseTo(796.94 / 410.91, 9)
+    expect([p.num_closed_trades, p.num_winning_trades, p.num_losing_trades, p.num_breakeven_trades, p.win_rate]).toEqual([3, 2, 1, 0, 2 / 3])
+    expect(p.gross_profit).toBeCloseTo(690.86, 9)
+    expect(p.gross_loss).toBeCloseTo(302.46, 9)
+    expect(p.profit_factor).toBeCloseTo(690.86 / 302.46, 9)
     expect(p.fees_total).toBeCloseTo(13.97, 9)
-    expect(p.best_trade_pnl).toBeCloseTo(598.58, 9)
-    expect(p.worst_trade_pnl).toBeCloseTo(-301.26, 9)
+    expect(p.best_trade_pnl).toBeCloseTo(597.28, 9)
+    expect(p.worst_trade_pnl).toBeCloseTo(-302.46, 9)
   })
 
   it.each(runs)("%s: ends with the hand-checked drawdown", (_, r) => {
@@ -90,7 +90,8 @@ describe("example replay", () => {
     expect(d.weekly_drawdown_pct).toBeCloseTo((307.93 / 10_543.96) * 100, 9)
     expect(d.max_drawdown_pct).toBeCloseTo((605.25 / 10_543.96) * 100, 9)
     expect(d.recovery_progress_pct).toBeCloseTo((297.32 / 605.25) * 100, 9)
-    expect(d.days_since_peak).toBeCloseTo(165_599.75 / 86_400, 12)
+    expect(d.days_since_peak).toBe(1)
+    expect(d.peak_at).toBe("2025-03-08T18:00:00.250Z")
   })
 
   it("agrees between the two ways of building positions, figure by figure", () => {

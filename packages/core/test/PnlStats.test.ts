@@ -6,7 +6,7 @@ import { ms } from "./arbitraries.js"
 
 const statsIn = (timeZone: string, closes: ReadonlyArray<readonly [string, number]>) => {
   const s = PnlStats.make(Calendar.make(timeZone))
-  for (const [iso, pnl] of closes) PnlStats.record(s, { at: ms(iso), realizedPnl: pnl, fees: 0, quantity: 1 })
+  for (const [iso, pnl] of closes) PnlStats.record(s, { at: ms(iso), realizedPnl: pnl, fees: 0, roundTripPnl: pnl })
   return s
 }
 const windows = (s: PnlStats.PnlStats, nowIso: string) => {
@@ -81,17 +81,30 @@ describe("PnlStats", () => {
   })
 
   describe("trade statistics", () => {
-    const record = (s: PnlStats.PnlStats, pnl: number, quantity = 1, fees = 0) =>
-      PnlStats.record(s, { at: ms("2025-01-02T10:00:00"), realizedPnl: pnl, fees, quantity })
+    /** A realization that ends a round trip of that PnL (or, with `trip: null`, one that does not). */
+    const record = (s: PnlStats.PnlStats, pnl: number, trip: number | null = pnl, fees = 0) =>
+      PnlStats.record(s, { at: ms("2025-01-02T10:00:00"), realizedPnl: pnl, fees, roundTripPnl: trip })
 
-    it("computes win rate, profit factor, best and worst", () => {
+    it("computes win rate, profit factor, best and worst over round trips; a break-even is counted apart", () => {
       const s = PnlStats.make(Calendar.make("UTC"))
       for (const pnl of [200, -50, 100, 0, -30]) record(s, pnl)
-      // Wins 200, 100 (0 is not a win); losses −50, −30. Win rate 2 / 5 = 0.4.
+      // Wins 200, 100 (0 is a break-even, neither); losses −50, −30. Win rate 2 / 5 = 0.4.
       // Profit factor (200 + 100) / (50 + 30) = 3.75.
       expect(PnlStats.winRate(s)).toBe(0.4)
       expect(PnlStats.profitFactor(s)).toBe(3.75)
-      expect([s.closes, s.wins, s.losses, s.best, s.worst]).toEqual([5, 2, 2, 200, -50])
+      expect([s.closes, s.wins, s.losses, s.breakevens, s.best, s.worst]).toEqual([5, 2, 2, 1, 200, -50])
+    })
+
+    it("counts a round trip once, when it ends: partial closes count in the sums at once, in the statistics with it", () => {
+      const s = PnlStats.make(Calendar.make("UTC"))
+      record(s, -1, null, 1) // opening fee of 1
+      record(s, 30, null) // a partial close: +30
+      expect([s.closes, PnlStats.total(s)]).toEqual([0, 29])
+      record(s, -40, -11) // the last close: −40; the round trip −1 + 30 − 40 = −11, a loss
+      expect([s.closes, s.wins, s.losses, s.best, s.worst]).toEqual([1, 0, 1, -11, -11])
+      expect(PnlStats.total(s)).toBe(-11)
+      // The profit factor is over round trips too: one loss of 11, no profit.
+      expect(PnlStats.profitFactor(s)).toBe(0)
     })
 
     it("reports the no-loss sentinel, 0 without profit, and caps the factor", () => {
@@ -112,9 +125,9 @@ describe("PnlStats", () => {
 
     it("counts a fee outside a close in the sums but not as a trade", () => {
       const s = PnlStats.make(Calendar.make("UTC"))
-      record(s, -1.5, 0, 1.5) // opening fee
-      record(s, 20, 1, 0.5)
-      expect([s.closes, s.wins, s.losses, s.best, s.worst]).toEqual([1, 1, 0, 20, 20])
+      record(s, -1.5, null, 1.5) // opening fee
+      record(s, 20, 18.5, 0.5) // the close, ending a round trip of −1.5 + 20
+      expect([s.closes, s.wins, s.losses, s.best, s.worst]).toEqual([1, 1, 0, 18.5, 18.5])
       expect(PnlStats.total(s)).toBe(18.5)
       expect(Sum.value(s.fees)).toBe(2)
     })

@@ -301,13 +301,22 @@ describe("Portfolio (fills mode)", () => {
     Portfolio.apply(p, buy(T + MIN, "o2", 1, 110))
     // (1 × 100 + 1 × 110) / 2 = 105.
     expect(p.positions.get("BTCUSDT:LONG")).toMatchObject({ size: 2, entry_price: 105 })
-    const d = applied(Portfolio.apply(p, sell(T + 2 * MIN, "o3", 3, 120, { fee: 0.5 })))
-    // Close 2: (120 − 105) × 2 − 0.5 = 29.5; the remaining 1 opens SHORT at 120.
-    expect(d.changes.closes[0]).toMatchObject({ side: "LONG", quantity: 2, realized_pnl: 29.5, remaining_size: 0 })
+    const d = applied(Portfolio.apply(p, sell(T + 2 * MIN, "o3", 3, 120, { fee: 0.6 })))
+    // The fee splits pro rata: 2 of 3 closes (0.4), 1 of 3 opens (0.2).
+    // Close 2: (120 − 105) × 2 − 0.4 = 29.6, ending the LONG round trip; the remaining 1 opens
+    // SHORT at 120, charged its 0.2 as an opening fee.
+    expect(d.changes.closes[0]).toMatchObject({ side: "LONG", quantity: 2, remaining_size: 0 })
+    expect(d.changes.closes[0]!.realized_pnl).toBeCloseTo(29.6, 12)
+    expect(d.changes.closes[0]!.fees).toBeCloseTo(0.4, 12)
+    expect(d.changes.closes[0]!.round_trip_pnl).toBeCloseTo(29.6, 12)
+    expect(d.changes.closes[1]).toMatchObject({ side: "SHORT", quantity: 0, round_trip_pnl: null })
+    expect(d.changes.closes[1]!.fees).toBeCloseTo(0.2, 12)
     expect(d.changes.deleteNetPositions).toEqual([{ symbol: "BTCUSDT", side: "LONG" }])
     expect(p.positions.has("BTCUSDT:LONG")).toBe(false)
-    expect(p.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 1, entry_price: 120, opened_at: T + 2 * MIN, realized_pnl: 0 })
-    expect(PnlStats.total(p.pnl)).toBe(29.5)
+    expect(p.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 1, entry_price: 120, opened_at: T + 2 * MIN })
+    expect(p.positions.get("BTCUSDT:SHORT")!.fees).toBeCloseTo(0.2, 12)
+    expect(PnlStats.total(p.pnl)).toBeCloseTo(29.4, 12) // (120 − 105) × 2 − 0.6
+    expect([p.pnl.closes, p.pnl.wins]).toEqual([1, 1])
     // The snapshot shows one position, with a synthetic trade id.
     expect(view(p).snapshot.positions.map((x) => [x.trade_id, x.side, x.size])).toEqual([["BTCUSDT:SHORT", "SHORT", 1]])
   })

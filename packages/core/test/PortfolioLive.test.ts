@@ -36,8 +36,9 @@ describe("PortfolioLive", () => {
       pnl = yield* service.pnl
       expect(pnl.realized_pnl_today).toBe(-300)
       expect(pnl.realized_pnl_week).toBe(100)
-      expect(pnl.win_rate).toBe(0.5)
-      expect(pnl.profit_factor).toBeCloseTo(400 / 300, 12)
+      // One round trip (t1, +400 − 300 = +100), a win: no loss yet, so the sentinel profit factor.
+      expect([pnl.num_closed_trades, pnl.num_winning_trades, pnl.win_rate]).toEqual([1, 1, 1])
+      expect(pnl.profit_factor).toBe(1_000_000)
       expect((yield* service.snapshot).num_positions).toBe(0)
 
       // Monday: a new week and day; the month (March) still holds both closes

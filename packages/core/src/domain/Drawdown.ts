@@ -100,7 +100,10 @@ export interface Metrics {
   readonly currentEquity: number
   readonly troughEquity: number
   readonly peakEquityToday: number
+  /** Whole days since the peak (an integer, as the original's model has it). */
   readonly daysSincePeak: number
+  /** When the peak was observed (epoch ms). */
+  readonly peakAt: number
   readonly recoveryProgressPct: number
 }
 
@@ -131,7 +134,8 @@ export const metrics = (self: Drawdown, now: number, equity: number): Metrics =>
     currentEquity: equity,
     troughEquity: trough,
     peakEquityToday: peakToday,
-    daysSincePeak: Math.max(0, (now - peak.at) / Calendar.DAY),
+    daysSincePeak: Math.max(0, Math.floor((now - peak.at) / Calendar.DAY)),
+    peakAt: peak.at,
     recoveryProgressPct: Math.min(100, Math.max(0, recovery))
   }
 }

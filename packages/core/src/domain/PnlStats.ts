@@ -4,13 +4,14 @@
  * profit factor, best and worst trade, fees. Each close costs O(1); each query O(1).
  *
  * Rules (DESIGN.md §3):
- * - a close is placed in the windows by its event time;
- * - `win_rate = wins / closed trades` (PnL > 0 wins; 0 when there are none);
- * - `profit_factor = gross profit / |gross loss|`; 0 when there is no profit; when there are
- *   profits and no losses it is {@link PROFIT_FACTOR_NO_LOSSES}, and every value is capped there,
- *   so no `Infinity` reaches the wire;
- * - a realization that is not a trade close (a fee charged outside a close) counts in the PnL
- *   sums and in fees but is not a trade for win rate, best or worst.
+ * - every realization (a close, partial or whole; a fee charged outside a close) is placed in
+ *   the windows and the total by its event time, at once;
+ * - the statistics count **round trips**, each once, when it ends (`roundTripPnl` on the
+ *   realization that ends it): `win_rate = wins / round trips` (PnL > 0 wins, < 0 loses, = 0 is
+ *   a break-even counted apart; 0 when there are none), best and worst;
+ * - `profit_factor = gross profit / |gross loss|` over round trips; 0 when there is no profit;
+ *   when there are profits and no losses it is {@link PROFIT_FACTOR_NO_LOSSES}, and every value
+ *   is capped there, so no `Infinity` reaches the wire.
  *
  * @since 0.1.0
  */
@@ -28,10 +29,8 @@ export interface Realization {
   /** Realized PnL, net of fees. */
   readonly realizedPnl: number
   readonly fees: number
-  /** Quantity closed; 0 for a fee charged outside a close (or a close that did not say). */
-  readonly quantity: number
-  /** Whether this is a trade close, for win rate, best and worst (default: `quantity > 0`). */
-  readonly trade?: boolean
+  /** The PnL of the round trip this realization ends, if it ends one (see `roundTripPnl`). */
+  readonly roundTripPnl?: number | null | undefined
 }
 
 /** The running statistics. Mutable, owned by one writer (see `Portfolio`). */
@@ -44,9 +43,11 @@ export interface PnlStats {
   readonly byDay: Map<number, Sum.Sum>
   readonly byWeek: Map<number, Sum.Sum>
   readonly byMonth: Map<number, Sum.Sum>
+  /** Round trips ended. */
   closes: number
   wins: number
   losses: number
+  breakevens: number
   best: number
   worst: number
 }
@@ -64,6 +65,7 @@ export const make = (calendar: Calendar.Calendar): PnlStats => ({
   closes: 0,
   wins: 0,
   losses: 0,
+  breakevens: 0,
   best: 0,
   worst: 0
 })
@@ -82,19 +84,24 @@ export const record = (self: PnlStats, r: Realization): void => {
   addTo(self.byDay, Calendar.dayKey(self.calendar, r.at), pnl)
   addTo(self.byWeek, Calendar.weekKey(self.calendar, r.at), pnl)
   addTo(self.byMonth, Calendar.monthKey(self.calendar, r.at), pnl)
-  if (pnl > 0) Sum.add(self.grossProfit, pnl)
-  else if (pnl < 0) Sum.add(self.grossLoss, -pnl)
-  if (r.trade ?? r.quantity > 0) {
-    if (self.closes === 0) {
-      self.best = pnl
-      self.worst = pnl
-    } else {
-      if (pnl > self.best) self.best = pnl
-      if (pnl < self.worst) self.worst = pnl
-    }
-    self.closes++
-    if (pnl > 0) self.wins++
-    else if (pnl < 0) self.losses++
+  const trip = r.roundTripPnl
+  if (trip === undefined || trip === null) return
+  if (self.closes === 0) {
+    self.best = trip
+    self.worst = trip
+  } else {
+    if (trip > self.best) self.best = trip
+    if (trip < self.worst) self.worst = trip
+  }
+  self.closes++
+  if (trip > 0) {
+    self.wins++
+    Sum.add(self.grossProfit, trip)
+  } else if (trip < 0) {
+    self.losses++
+    Sum.add(self.grossLoss, -trip)
+  } else {
+    self.breakevens++
   }
 }
 
@@ -111,7 +118,7 @@ export const recordBucket = (self: PnlStats, bucket: RealizedBucket): void => {
   addTo(self.byMonth, Calendar.monthKey(self.calendar, at), bucket.realized_pnl)
   if (bucket.gross_profit !== 0) Sum.add(self.grossProfit, bucket.gross_profit)
   if (bucket.gross_loss !== 0) Sum.add(self.grossLoss, bucket.gross_loss)
-  if (bucket.trade_closes > 0 && bucket.best !== null && bucket.worst !== null) {
+  if (bucket.round_trips > 0 && bucket.best !== null && bucket.worst !== null) {
     if (self.closes === 0) {
       self.best = bucket.best
       self.worst = bucket.worst
@@ -119,9 +126,10 @@ export const recordBucket = (self: PnlStats, bucket: RealizedBucket): void => {
       if (bucket.best > self.best) self.best = bucket.best
       if (bucket.worst < self.worst) self.worst = bucket.worst
     }
-    self.closes += bucket.trade_closes
+    self.closes += bucket.round_trips
     self.wins += bucket.wins
     self.losses += bucket.losses
+    self.breakevens += bucket.breakevens
   }
 }
 
@@ -139,7 +147,7 @@ export const month = (self: PnlStats, now: number): number => windowValue(self.b
 /** Realized PnL of all time. */
 export const total = (self: PnlStats): number => Sum.value(self.total)
 
-/** `wins / closed trades`, 0 when there are none. */
+/** `wins / round trips`, 0 when there are none. */
 export const winRate = (self: PnlStats): number => (self.closes === 0 ? 0 : self.wins / self.closes)
 
 /** `gross profit / |gross loss|` with the documented sentinel and cap. */
@@ -166,6 +174,7 @@ export const clone = (self: PnlStats): PnlStats => {
     closes: self.closes,
     wins: self.wins,
     losses: self.losses,
+    breakevens: self.breakevens,
     best: self.best,
     worst: self.worst
   }

@@ -35,7 +35,6 @@ import {
   type Portfolio,
   categoryOf,
   eventKey,
-  isTradeClose,
   make,
   noChanges,
   positionKey,
@@ -105,13 +104,7 @@ const applyChanges = (self: Portfolio, changes: Changes): void => {
   for (const key of changes.releaseParked) unpark(self, key)
   for (const record of changes.parkCloses) park(self, parkedOf(record))
   for (const close of changes.closes) {
-    PnlStats.record(self.pnl, {
-      at: close.closed_at,
-      realizedPnl: close.realized_pnl,
-      fees: close.fees,
-      quantity: close.quantity,
-      trade: isTradeClose(close)
-    })
+    PnlStats.record(self.pnl, { at: close.closed_at, realizedPnl: close.realized_pnl, fees: close.fees, roundTripPnl: close.round_trip_pnl })
   }
 }
 

@@ -239,6 +239,16 @@ export const eventKey = (event: IncomingEvent): string | undefined => {
  */
 export const isTradeClose = (close: ClosedTradeRecord): boolean => close.quantity > 0 || close.orphan
 
+/** Whether a close ends a round trip (the statistics count round trips, DESIGN.md §3). */
+export const endsRoundTrip = (close: ClosedTradeRecord): boolean => close.round_trip_pnl !== null
+
+/**
+ * A round trip's PnL, snapped to exactly 0 when it is within dust (1e-9 × its entry notional)
+ * of 0: a break-even, never a win or loss of rounding noise (DESIGN.md §3, "Dust").
+ */
+export const roundTripPnl = (pnl: number, entryNotional: number): number =>
+  Math.abs(pnl) <= 1e-9 * Math.abs(entryNotional) ? 0 : pnl
+
 /** The sector of a symbol: the configured one, else `BTC`/`ETH` for their pairs, else `ALT`. */
 export const sectorOf = (self: Portfolio, symbol: string): string =>
   self.options.sectors[symbol] ?? (symbol.startsWith("BTC") ? "BTC" : symbol.startsWith("ETH") ? "ETH" : "ALT")

@@ -10,7 +10,9 @@
  *
  * @since 0.1.0
  */
+import type { PnlUpdated } from "../schema/EventsOut.js"
 import { formatEventTime } from "../schema/Primitives.js"
+import type { ClosedTradeRecord } from "../schema/Records.js"
 import type { DrawdownMetrics, ExposureBreakdown, NetPosition, PnLBreakdown, PortfolioSnapshot, PositionInfo } from "../schema/Responses.js"
 import type { PositionSide } from "../schema/Primitives.js"
 import * as Drawdown from "./Drawdown.js"
@@ -188,12 +190,32 @@ export const pnl = (self: Portfolio, v: Valuation): PnLBreakdown => {
     num_closed_trades: s.closes,
     num_winning_trades: s.wins,
     num_losing_trades: s.losses,
+    num_breakeven_trades: s.breakevens,
     gross_profit: Sum.value(s.grossProfit),
     gross_loss: Sum.value(s.grossLoss),
     fees_total: Sum.value(s.fees),
     best_trade_pnl: s.best,
     worst_trade_pnl: s.worst,
     timestamp: formatEventTime(v.now)
+  }
+}
+
+/**
+ * The `portfolio.pnl_updated` payload for closes that just happened: the breakdown, the
+ * original model's `daily_pnl` / `weekly_pnl` / `monthly_pnl` (realized in the window +
+ * unrealized), and the closes' trade and realized PnL.
+ */
+export const pnlUpdated = (self: Portfolio, v: Valuation, closes: ReadonlyArray<ClosedTradeRecord>): PnlUpdated => {
+  const breakdown = pnl(self, v)
+  const last = closes[closes.length - 1]
+  return {
+    ...breakdown,
+    daily_pnl: breakdown.realized_pnl_today + v.unrealizedPnl,
+    weekly_pnl: breakdown.realized_pnl_week + v.unrealizedPnl,
+    monthly_pnl: breakdown.realized_pnl_month + v.unrealizedPnl,
+    trade_id: last?.trade_id ?? null,
+    symbol: last?.symbol ?? null,
+    trade_realized_pnl: closes.reduce((sum, c) => sum + c.realized_pnl, 0)
   }
 }
 
@@ -221,6 +243,7 @@ export const drawdown = (d: Drawdown.Drawdown, v: Valuation): DrawdownMetrics =>
     trough_equity: m.troughEquity,
     peak_equity_today: m.peakEquityToday,
     days_since_peak: m.daysSincePeak,
+    peak_at: formatEventTime(m.peakAt),
     recovery_progress_pct: m.recoveryProgressPct,
     timestamp: formatEventTime(v.now)
   }

@@ -13,9 +13,16 @@ export const SnapshotUpdated = PortfolioSnapshot.annotations({ identifier: "Snap
 /** @since 0.1.0 */
 export type SnapshotUpdated = typeof SnapshotUpdated.Type
 
-/** `portfolio.pnl_updated`: on every close, with the close that caused it. */
+/**
+ * `portfolio.pnl_updated`: on every close, with the close that caused it. Besides our
+ * breakdown it carries the original model's `daily_pnl`, `weekly_pnl` and `monthly_pnl`
+ * (realized in the window plus the current unrealized PnL, as the original's `daily_pnl`).
+ */
 export const PnlUpdated = Schema.Struct({
   ...PnLBreakdown.fields,
+  daily_pnl: Schema.Number,
+  weekly_pnl: Schema.Number,
+  monthly_pnl: Schema.Number,
   trade_id: Schema.NullOr(Schema.String),
   symbol: Schema.NullOr(Schema.String),
   trade_realized_pnl: Schema.Number

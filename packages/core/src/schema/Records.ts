@@ -46,7 +46,11 @@ export const ClosedTradeRecord = Schema.Struct({
   closed_at: Num,
   remaining_size: Num,
   orphan: Schema.Boolean.annotations({ description: "the trade_id was not open" }),
-  over_close: Schema.Boolean.annotations({ description: "more was closed than remained" })
+  over_close: Schema.Boolean.annotations({ description: "more was closed than remained" }),
+  round_trip_pnl: Schema.NullOr(Num).annotations({
+    description:
+      "on the close that ends a round trip (the trade fully closed; a fills-mode position flat or flipped; an orphan close): the round trip's PnL, Σ its closes' net PnL − its opening fees (0 when within dust of 0: a break-even); null otherwise"
+  })
 }).annotations({ identifier: "ClosedTradeRecord" })
 /** @since 0.1.0 */
 export type ClosedTradeRecord = typeof ClosedTradeRecord.Type
@@ -114,8 +118,10 @@ export const REALIZED_BUCKET_MS = 15 * 60_000
  * The closes of one 15-minute UTC bucket, summed: what the PnL windows and trade statistics are
  * rebuilt from at start, without reading every close. Every time zone's day starts on a
  * 15-minute boundary of UTC, so a bucket never straddles a local day. `start` is the bucket's
- * first millisecond. Trade closes (what win rate, best and worst count) are the closes with a
- * quantity, and closes of unknown trades; fee records are not.
+ * first millisecond. `realized_pnl` and `fees` sum every realization (the windows); the rest
+ * are statistics of the **round trips** that ended in the bucket (closes with a
+ * `round_trip_pnl`): their count, wins (> 0), losses (< 0), break-evens (= 0), best, worst,
+ * gross profit and gross loss (for the profit factor).
  */
 export const RealizedBucket = Schema.Struct({
   start: Num,
@@ -123,9 +129,10 @@ export const RealizedBucket = Schema.Struct({
   fees: Num,
   gross_profit: Num,
   gross_loss: Num,
-  trade_closes: Schema.Int,
+  round_trips: Schema.Int,
   wins: Schema.Int,
   losses: Schema.Int,
+  breakevens: Schema.Int,
   best: Schema.NullOr(Num),
   worst: Schema.NullOr(Num)
 }).annotations({ identifier: "RealizedBucket" })

@@ -81,14 +81,15 @@ export const PnLBreakdown = Schema.Struct({
     description:
       "gross profit / |gross loss|; 0 when there is no profit; 1e6 (the documented sentinel PROFIT_FACTOR_NO_LOSSES) when there are profits and no losses, and the value is capped there"
   }),
-  num_closed_trades: Int,
-  num_winning_trades: Int,
-  num_losing_trades: Int,
-  gross_profit: Num,
-  gross_loss: Num,
-  fees_total: Num,
-  best_trade_pnl: Num,
-  worst_trade_pnl: Num,
+  num_closed_trades: Int.annotations({ description: "round trips ended: a trade from open to fully closed (fills mode: a position from flat to flat); an orphan close is one of its own" }),
+  num_winning_trades: Int.annotations({ description: "round trips with PnL > 0" }),
+  num_losing_trades: Int.annotations({ description: "round trips with PnL < 0" }),
+  num_breakeven_trades: Int.annotations({ description: "round trips with PnL 0 (within 1e-9 of their entry notional)" }),
+  gross_profit: Num.annotations({ description: "Σ PnL of the winning round trips" }),
+  gross_loss: Num.annotations({ description: "Σ |PnL| of the losing round trips" }),
+  fees_total: Num.annotations({ description: "every fee realized, opening and closing" }),
+  best_trade_pnl: Num.annotations({ description: "PnL of the best round trip (0 when none)" }),
+  worst_trade_pnl: Num.annotations({ description: "PnL of the worst round trip (0 when none)" }),
   timestamp: IsoTime
 }).annotations({ identifier: "PnLBreakdown" })
 /** @since 0.1.0 */
@@ -117,7 +118,8 @@ export const DrawdownMetrics = Schema.Struct({
   current_equity: Num,
   trough_equity: Num,
   peak_equity_today: Num,
-  days_since_peak: Num,
+  days_since_peak: Int.annotations({ description: "whole days since the peak (an integer, as the original's model)" }),
+  peak_at: IsoTime.annotations({ description: "when the all-time peak was observed" }),
   recovery_progress_pct: Num,
   timestamp: IsoTime
 }).annotations({ identifier: "DrawdownMetrics" })

@@ -6,7 +6,7 @@ import type { PositionSide } from "../../schema/Primitives.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../../schema/Records.js"
 import * as KeySet from "../KeySet.js"
 import type { Changes, Decision, Portfolio } from "../PortfolioState.js"
-import { categoryOf, noChanges, openedKey, positionKey } from "../PortfolioState.js"
+import { categoryOf, noChanges, openedKey, positionKey, roundTripPnl } from "../PortfolioState.js"
 import * as Position from "../Position.js"
 
 type Applied = Extract<Decision, { _tag: "Applied" }>
@@ -58,7 +58,8 @@ const feeRecord = (
   closed_at: at,
   remaining_size: remaining,
   orphan: false,
-  over_close: false
+  over_close: false,
+  round_trip_pnl: null
 })
 
 const tradeOpened = (self: Portfolio, event: IncomingEventOf<"trade.opened">, key: string): Decision => {
@@ -130,7 +131,9 @@ export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trad
     closed_at: event.at,
     remaining_size: 0,
     orphan: true,
-    over_close: false
+    over_close: false,
+    // An orphan close is a round trip of its own.
+    round_trip_pnl: roundTripPnl(p.realized_pnl ?? computed, (p.entry_price ?? 0) * (p.quantity ?? 0))
   }
   return applied(event, undefined, {
     changes: { ...noChanges, closes: [close], releaseParked: [key] },
@@ -171,7 +174,9 @@ const tradeClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, ke
     closed_at: event.at,
     remaining_size: flat ? 0 : remaining,
     orphan: false,
-    over_close: overClose
+    over_close: overClose,
+    // The trade's realized PnL so far already carries its opening fees and earlier partial closes.
+    round_trip_pnl: flat ? roundTripPnl(trade.realized_pnl + realized, trade.entry_price * trade.original_size) : null
   }
   const changes: Changes = flat
     ? { ...noChanges, deleteOpenTrades: [trade.trade_id], closes: [close] }
@@ -236,8 +241,12 @@ const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">
   }
   const before = position === undefined ? undefined : { side: position.side, size: position.size, entryPrice: position.entry_price }
   const outcome = Position.applyFill(before, { direction, quantity: p.quantity, price: p.price }, hedgeSide)
-  const realized = outcome.realizedPnl - fee
   const after = outcome.position
+  // A flip's fee is split between its closing and its opening part in proportion to their
+  // quantities (DESIGN.md §3, as NautilusTrader does); otherwise the whole fee is the fill's.
+  const closeFee = outcome.flipped ? (fee * outcome.closedQuantity) / p.quantity : fee
+  const openFee = fee - closeFee
+  const realized = outcome.realizedPnl - closeFee
   const sameSide = after !== undefined && position !== undefined && after.side === position.side
   const upsert: Array<NetPositionRecord> = []
   const remove: Array<{ symbol: string; side: PositionSide }> = []
@@ -250,14 +259,17 @@ const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">
       entry_price: after.entryPrice,
       leverage: p.leverage ?? position?.leverage ?? 1,
       opened_at: sameSide ? position!.opened_at : event.at,
-      realized_pnl: (sameSide ? position!.realized_pnl : 0) + (outcome.flipped ? 0 : realized),
-      fees: (sameSide ? position!.fees : 0) + (outcome.flipped ? 0 : fee),
+      // The position's realized PnL so far: its opening fees and partial closes (a new one
+      // after a flip starts with the opening part's fee).
+      realized_pnl: sameSide ? position!.realized_pnl + realized : 0 - (outcome.flipped ? openFee : fee),
+      fees: sameSide ? position!.fees + fee : outcome.flipped ? openFee : fee,
       updated_at: event.at
     })
   }
   const closedSide = position?.side ?? hedgeSide ?? direction
   const closes: Array<ClosedTradeRecord> = []
   if (outcome.closedQuantity > 0) {
+    const ended = !sameSide // flat, or flipped to the other side
     closes.push({
       close_id: `${key}:close`,
       trade_id: positionKey(p.symbol, closedSide),
@@ -267,18 +279,22 @@ const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">
       exit_price: p.price,
       quantity: outcome.closedQuantity,
       realized_pnl: realized,
-      fees: fee,
+      fees: closeFee,
       opened_at: position!.opened_at,
       closed_at: event.at,
       remaining_size: after !== undefined && sameSide ? after.size : 0,
       orphan: false,
-      over_close: outcome.excessQuantity > 0
+      over_close: outcome.excessQuantity > 0,
+      round_trip_pnl: ended ? roundTripPnl(position!.realized_pnl + realized, position!.entry_price * position!.size) : null
     })
+    if (outcome.flipped && openFee > 0) {
+      closes.push(feeRecord(`${key}:fee`, positionKey(p.symbol, after!.side), p.symbol, after!.side, p.price, openFee, event.at, after!.size))
+    }
   } else if (fee > 0) {
     closes.push(feeRecord(`${key}:fee`, positionKey(p.symbol, after?.side ?? closedSide), p.symbol, after?.side ?? closedSide, p.price, fee, event.at, after?.size ?? 0))
   }
   const positionSide = after?.side ?? closedSide
-  const fill: FillRecord = { ...baseFill, position_side: positionSide, realized_pnl: realized }
+  const fill: FillRecord = { ...baseFill, position_side: positionSide, realized_pnl: outcome.realizedPnl - fee }
   return applied(event, key, {
     changes: { ...noChanges, fills: [fill], closes, upsertNetPositions: upsert, deleteNetPositions: remove },
     mark,

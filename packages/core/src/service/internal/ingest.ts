@@ -243,12 +243,10 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         yield* publisher.requestSnapshot(lifecycle)
         if (realizing.length === 0 && ess.length === 0) return
         const v = yield* valuer.valueNow
-        const pnl = Valuation.pnl(holder.current, v)
         for (const { closes, event } of realizing) {
-          const last = closes[closes.length - 1]!
           yield* publisher.enqueue({
             type: "portfolio.pnl_updated",
-            payload: { ...pnl, trade_id: last.trade_id, symbol: last.symbol, trade_realized_pnl: closes.reduce((s, c) => s + c.realized_pnl, 0) },
+            payload: Valuation.pnlUpdated(holder.current, v, closes),
             traceId: event.traceId,
             correlationId: event.correlationId
           })
