@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Either, FastCheck, Schema } from "effect"
 import * as Backtest from "../src/domain/Backtest.js"
+import * as Valuation from "../src/domain/Valuation.js"
 import { decodeEnvelope, encodeIncoming, encodeOutgoing, type InvalidEvent } from "../src/schema/Envelope.js"
 import { IncomingPayloads, type IncomingEvent, type IncomingEventType } from "../src/schema/EventsIn.js"
 import { OutgoingPayloads, type OutgoingEvent } from "../src/schema/EventsOut.js"
 import { formatEventTime, parseEventTime } from "../src/schema/Primitives.js"
+import type { ClosedTradeRecord } from "../src/schema/Records.js"
 import { ms, pythonTime } from "./arbitraries.js"
 
 const WHEN = "2025-03-07T12:34:56.789012" // as Python's datetime.utcnow().isoformat() writes it
@@ -290,18 +292,20 @@ describe("outgoing events", () => {
 
   const bt = Backtest.make({ initialCash: 10_000, sampleIntervalMs: 0 })
   const T = ms("2025-03-07T12:00:00")
+  let closes: ReadonlyArray<ClosedTradeRecord> = []
   for (const envelope of [
     encodeIncoming("trade.opened", { trade_id: "a", symbol: "BTCUSDT", side: "BUY", entry_price: 40_000, quantity: 0.5, timestamp: pythonTime(T) }),
     encodeIncoming("trade.opened", { trade_id: "b", symbol: "ETHUSDT", side: "SELL", entry_price: 3_000, quantity: 2, timestamp: pythonTime(T + 1) }),
     encodeIncoming("market.tick", { symbol: "BTCUSDT", price: 39_000, timestamp: pythonTime(T + 2) }),
     encodeIncoming("trade.closed", { trade_id: "a", exit_price: 41_000, quantity: 0.25, timestamp: pythonTime(T + 3) })
   ]) {
-    Backtest.feedEnvelope(bt, envelope)
+    const decision = Backtest.feedEnvelope(bt, envelope)
+    if (decision._tag === "Applied" && decision.changes.closes.length > 0) closes = decision.changes.closes
   }
   const drawdown = Backtest.drawdown(bt)
   const events: Array<OutgoingEvent> = [
     { type: "portfolio.snapshot_updated", payload: Backtest.snapshot(bt) },
-    { type: "portfolio.pnl_updated", payload: { ...Backtest.pnl(bt), trade_id: "a", symbol: "BTCUSDT", trade_realized_pnl: 250 } },
+    { type: "portfolio.pnl_updated", payload: Valuation.pnlUpdated(bt.portfolio, Backtest.valuation(bt), closes) },
     { type: "portfolio.exposure_updated", payload: Backtest.exposure(bt) },
     {
       type: "portfolio.drawdown_updated",

@@ -12,7 +12,7 @@ import {
   type IncomingEventType
 } from "./EventsIn.js"
 import type { OutgoingEvent } from "./EventsOut.js"
-import { fastPayload } from "./internal/fastPath.js"
+import { fastPayloadOf } from "./internal/fastPath.js"
 import { formatEventTime, parseEventTime } from "./Primitives.js"
 
 /**
@@ -93,8 +93,6 @@ const decodePayload: { readonly [T in IncomingEventType]: (u: unknown) => Either
   "ess.tripped": Schema.decodeUnknownEither(IncomingPayloads["ess.tripped"], payloadOptions),
   "market.tick": Schema.decodeUnknownEither(IncomingPayloads["market.tick"], payloadOptions)
 }
-
-const isIncomingType = (type: string): type is IncomingEventType => Object.hasOwn(IncomingPayloads, type)
 
 const invalid = (eventType: string, issues: ReadonlyArray<EventIssue>): Either.Either<never, InvalidEvent> =>
   Either.left(new InvalidEvent({ eventType, reason: describe(issues), issues }))
@@ -179,7 +177,8 @@ const decodeEvent = (
   correlationId: string | undefined,
   options: DecodeOptions
 ): Either.Either<IncomingEvent, InvalidEvent> => {
-  if (!isIncomingType(type)) return invalid(type, [{ path: "event_type", message: `unknown event type ${JSON.stringify(type)}` }])
+  const decodeFast = fastPayloadOf(type)
+  if (decodeFast === undefined) return invalid(type, [{ path: "event_type", message: `unknown event type ${JSON.stringify(type)}` }])
   let payload: unknown = rawPayload
   // JSON.parse never yields `undefined` values; an object sent as it is may hold some, which the
   // fast path does not tell from absent fields.
@@ -200,9 +199,9 @@ const decodeEvent = (
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
     return invalid(type, [{ path: "payload", message: "must be a JSON object" }])
   }
-  let decoded: IncomingEvent["payload"] | undefined = fast ? fastPayload[type](payload) : undefined
+  let decoded: IncomingEvent["payload"] | undefined = fast ? decodeFast(payload) : undefined
   if (decoded === undefined) {
-    const bySchema = decodePayload[type](payload)
+    const bySchema = decodePayload[type as IncomingEventType](payload)
     if (Either.isLeft(bySchema)) return invalid(type, issuesOf(bySchema.left, "payload"))
     decoded = bySchema.right as IncomingEvent["payload"]
   }

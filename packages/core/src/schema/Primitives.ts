@@ -168,15 +168,10 @@ const daysFromCivil = (year: number, month: number, day: number): number => {
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468
 }
 
-/** The value of the decimal digits of `text` from `start` to `end`, or -1 if one is not a digit. */
-const digitsAt = (text: string, start: number, end: number): number => {
-  let n = 0
-  for (let i = start; i < end; i++) {
-    const d = text.charCodeAt(i) - 48
-    if (d < 0 || d > 9) return -1
-    n = n * 10 + d
-  }
-  return n
+/** The digit at `text[i]`, or NaN (which fails every comparison after) when it is not one. */
+const digit = (text: string, i: number): number => {
+  const d = text.charCodeAt(i) - 48
+  return d >= 0 && d <= 9 ? d : Number.NaN
 }
 
 /**
@@ -187,27 +182,29 @@ const digitsAt = (text: string, start: number, end: number): number => {
  */
 const parseCommonIsoTime = (text: string): number | undefined => {
   const length = text.length
-  if (length < 19) return undefined
-  const last = text.charCodeAt(length - 1)
-  const end = last === 90 || last === 122 ? length - 1 : length // Z or z
   if (
-    text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
+    length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84 ||
     text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58 // - - T : :
   ) return undefined
-  const year = digitsAt(text, 0, 4)
-  const month = digitsAt(text, 5, 7)
-  const day = digitsAt(text, 8, 10)
-  const hour = digitsAt(text, 11, 13)
-  const minute = digitsAt(text, 14, 16)
-  const second = digitsAt(text, 17, 19)
-  if (year < 0 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined
-  if (!isCalendarDate(year, month, day, hour) || hour < 0) return undefined
+  const year = digit(text, 0) * 1000 + digit(text, 1) * 100 + digit(text, 2) * 10 + digit(text, 3)
+  const month = digit(text, 5) * 10 + digit(text, 6)
+  const day = digit(text, 8) * 10 + digit(text, 9)
+  const hour = digit(text, 11) * 10 + digit(text, 12)
+  const minute = digit(text, 14) * 10 + digit(text, 15)
+  const second = digit(text, 17) * 10 + digit(text, 18)
+  if (!(year >= 0 && hour >= 0 && minute <= 59 && second <= 59 && isCalendarDate(year, month, day, hour))) return undefined
   let millis = 0
+  const last = text.charCodeAt(length - 1)
+  const end = last === 90 || last === 122 ? length - 1 : length // Z or z
   if (end > 19) {
     // A fraction: a dot and at least one digit; digits finer than a millisecond are dropped.
-    if (text.charCodeAt(19) !== 46 || end === 20 || digitsAt(text, 20, end) < 0) return undefined
-    millis = digitsAt(text, 20, Math.min(end, 23))
-    for (let i = end; i < 23; i++) millis *= 10
+    if (text.charCodeAt(19) !== 46 || end === 20) return undefined
+    for (let i = 20; i < end; i++) {
+      const d = text.charCodeAt(i) - 48
+      if (d < 0 || d > 9) return undefined
+      if (i < 23) millis = millis * 10 + d
+    }
+    if (end < 23) millis *= end === 21 ? 100 : 10
   }
   return daysFromCivil(year, month, day) * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1_000 + millis
 }

@@ -10,7 +10,7 @@
  * schema). `test/Decode.test.ts` checks the agreement with the schemas, with fast-check.
  * Internal: see `decodeEnvelope`.
  */
-import type { EssTripped, IncomingEventType, IncomingPayloads, MarketTick, OrderExecuted, TradeClosed, TradeOpened } from "../EventsIn.js"
+import type { EssTripped, IncomingEvent, IncomingEventType, IncomingPayloads, MarketTick, OrderExecuted, TradeClosed, TradeOpened } from "../EventsIn.js"
 import { MAX_MAGNITUDE, parseEventTime } from "../Primitives.js"
 
 /** What a field reader returns for a value it does not decode: the whole payload is declined. */
@@ -289,4 +289,22 @@ export const fastPayload: { readonly [T in IncomingEventType]: (payload: object)
   "order.executed": orderExecuted,
   "ess.tripped": essTripped,
   "market.tick": marketTick
+}
+
+/** The fast decoder of an event type, `undefined` when the type is not an incoming one. */
+export const fastPayloadOf = (type: string): ((payload: object) => IncomingEvent["payload"] | undefined) | undefined => {
+  switch (type) {
+    case "market.tick":
+      return marketTick
+    case "trade.opened":
+      return tradeOpened
+    case "trade.closed":
+      return tradeClosed
+    case "order.executed":
+      return orderExecuted
+    case "ess.tripped":
+      return essTripped
+    default:
+      return undefined
+  }
 }
