@@ -9,7 +9,7 @@
  *              flip: T1 rest 0.1 @ 79 000, fee 1.58 → (79 000 − 80 000) × 0.1 − 1.58 = −101.58
  *                    T4 BTC SHORT 0.15 @ 79 000 (fee 2.37); one fill SELL 0.25 @ 79 000, fee 3.95
  *   Mon 10 Mar T2 closed @ 2 100, fee 1.26          → (2 000 − 2 100) × 3 − 1.26 = −301.26
- *              T3 closed @ 142, realized_pnl 598.58 (= (142 − 130) × 50 − 1.42, the exchange's)
+ *              T3 closed @ 142, realized_pnl 600 (the exchange's, before the fee 1.42) → 598.58
  *              last tick BTC 80 000
  *
  * Realized: −3.20 − 1.20 + 198.36 − 1.30 − 101.58 − 2.37 − 301.26 + 598.58 = 386.03

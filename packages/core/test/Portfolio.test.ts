@@ -341,8 +341,12 @@ describe("Portfolio (fills mode)", () => {
     expect(d.changes.closes[0]).toMatchObject({ quantity: 1, realized_pnl: 10, over_close: true })
     expect(p.positions.has("BTCUSDT:LONG")).toBe(false)
     expect(p.positions.get("BTCUSDT:SHORT")).toMatchObject({ size: 2, entry_price: 100 })
-    // A fill without position_side cannot be placed in hedge mode.
-    expect(Portfolio.apply(p, buy(T + 2 * MIN, "o4", 1, 100))._tag).toBe("Ignored")
+    // A fill without position_side cannot be placed in hedge mode: rejected, naming the field.
+    const before = Portfolio.clone(p)
+    const rejected = Portfolio.apply(p, buy(T + 2 * MIN, "o4", 1, 100))
+    expect(rejected).toMatchObject({ _tag: "Rejected", path: "payload.position_side" })
+    expect(p.positions).toEqual(before.positions)
+    expect(p.counters).toEqual(before.counters)
   })
 
   it("hedge: a flip needs two fills, one closing each side", () => {

@@ -126,6 +126,26 @@ describe("ingest", () => {
       yield* stop
     }))
 
+  it.effect("a hedge-mode fill without position_side is rejected with the field named and dead-lettered, not ignored", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const bus = Context.get(ports.context, EventBus)
+      const { service, stop } = yield* start(ports, { portfolio: { positionSource: "fills", positionMode: "hedge" } })
+      const fill = (id: string, extra: Record<string, unknown>) =>
+        envelope("order.executed", { order_id: id, symbol: "BTCUSDT", side: "BUY", quantity: 1, price: 100, timestamp: iso(T0), ...extra })
+      const result = yield* service.ingest(fill("h1", {}))
+      expect(result).toMatchObject({ status: "rejected", issues: [{ path: "payload.position_side" }] })
+      yield* bus.publish(fill("h2", {}))
+      yield* bus.publish(fill("h3", { position_side: "LONG" }))
+      const dead = yield* eventually(ports.inspector.deadLetters("order.executed"), (d) => d.length === 1)
+      expect(dead[0]!.fields["error"]).toContain("position_side")
+      const positions = yield* eventually(service.netPositions, (p) => p.length === 1)
+      expect(positions[0]).toMatchObject({ side: "LONG", size: 1 })
+      expect((yield* service.health).events.rejected).toEqual({ "order.executed": 2 })
+      yield* stop
+    }))
+
   it.effect("every published snapshot records an equity sample, lifecycle ones included", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)

@@ -77,6 +77,7 @@ export const sample = (self: Backtest): void => {
 export const feed = (self: Backtest, event: IncomingEvent): Portfolio.Decision => {
   if (self.portfolio.parked.size > 0) Portfolio.expireParked(self.portfolio, event.at)
   const decision = Portfolio.step(self.portfolio, event, event.at)[0]!
+  if (decision._tag === "Rejected") self.rejected++
   if (self.portfolio.lastEventAt - self.lastSampleAt >= self.sampleIntervalMs) sample(self)
   return decision
 }

@@ -61,6 +61,8 @@ export const evolve = (self: Portfolio, decision: Decision): void => {
     case "Ignored":
       self.counters.ignored++
       return
+    case "Rejected":
+      return
     case "Parked": {
       self.counters.parkedCloses++
       KeySet.add(self.seen, decision.key)

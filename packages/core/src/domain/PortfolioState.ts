@@ -167,6 +167,17 @@ export type Decision =
       readonly changes: Changes
     }
   | { readonly _tag: "Duplicate"; readonly event: IncomingEvent; readonly key: string }
+  | {
+      /**
+       * Valid by its schema but not under this portfolio's settings (a hedge-mode fill without
+       * `position_side`): rejected with the field at fault, as an invalid event is — never
+       * silently ignored. Nothing changes.
+       */
+      readonly _tag: "Rejected"
+      readonly event: IncomingEvent
+      readonly path: string
+      readonly reason: string
+    }
   | { readonly _tag: "Ignored"; readonly event: IncomingEvent; readonly reason: string }
 
 /** Fills in the defaults of {@link Options}. Throws `InvalidTimeZoneError` for an unknown zone. */

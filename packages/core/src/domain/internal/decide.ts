@@ -108,15 +108,17 @@ const parkOrDuplicate = (self: Portfolio, event: IncomingEventOf<"trade.closed">
 /**
  * A parked close whose trade never opened within the grace: kept in the closed-trade history
  * (its PnL counts: `realized_pnl` when given, else computed when entry price and quantity are
- * known, less fees) and counted as an orphan. Its key was stored when it was parked.
+ * known; less the event's fees) and counted as an orphan. Its key was stored when it was parked.
  */
 export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision => {
   const p = event.payload
   const fees = p.fees ?? 0
   const side = p.side ?? "LONG"
-  const computed = p.entry_price !== undefined && p.quantity !== undefined
-    ? Position.realizedOnClose(side, p.entry_price, p.exit_price, p.quantity) - fees
-    : 0 - fees
+  // `realized_pnl` (the exchange's figure) is before the event's fees, as is the computed one.
+  const gross = p.realized_pnl ?? (p.entry_price !== undefined && p.quantity !== undefined
+    ? Position.realizedOnClose(side, p.entry_price, p.exit_price, p.quantity)
+    : 0)
+  const net = gross - fees
   const close: ClosedTradeRecord = {
     close_id: key,
     trade_id: p.trade_id,
@@ -125,7 +127,7 @@ export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trad
     entry_price: p.entry_price ?? null,
     exit_price: p.exit_price,
     quantity: p.quantity ?? 0,
-    realized_pnl: p.realized_pnl ?? computed,
+    realized_pnl: net,
     fees,
     opened_at: null,
     closed_at: event.at,
@@ -133,7 +135,7 @@ export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trad
     orphan: true,
     over_close: false,
     // An orphan close is a round trip of its own.
-    round_trip_pnl: roundTripPnl(p.realized_pnl ?? computed, (p.entry_price ?? 0) * (p.quantity ?? 0))
+    round_trip_pnl: roundTripPnl(net, (p.entry_price ?? 0) * (p.quantity ?? 0))
   }
   return applied(event, undefined, {
     changes: { ...noChanges, closes: [close], releaseParked: [key] },
@@ -157,7 +159,9 @@ const tradeClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, ke
   const requested = p.quantity ?? trade.size
   const closedQuantity = Math.min(requested, trade.size)
   const overClose = requested > trade.size * (1 + Position.DUST)
-  const realized = p.realized_pnl ?? Position.realizedOnClose(trade.side, trade.entry_price, p.exit_price, closedQuantity) - fees
+  // `realized_pnl`, when given, is the authoritative figure for this close, before the fees the
+  // same event carries (the exchanges' convention: Binance's realizedPnl excludes commission).
+  const realized = (p.realized_pnl ?? Position.realizedOnClose(trade.side, trade.entry_price, p.exit_price, closedQuantity)) - fees
   const remaining = trade.size - closedQuantity
   const flat = remaining <= trade.original_size * Position.DUST
   const close: ClosedTradeRecord = {
@@ -232,7 +236,12 @@ const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">
   let position: NetPositionRecord | undefined
   if (hedge) {
     if (p.position_side !== "LONG" && p.position_side !== "SHORT") {
-      return ignored(event, "hedge mode needs position_side LONG or SHORT on every fill")
+      return {
+        _tag: "Rejected",
+        event,
+        path: "payload.position_side",
+        reason: "hedge mode (PORTFOLIO_POSITION_MODE=hedge) needs position_side LONG or SHORT on every fill"
+      }
     }
     hedgeSide = p.position_side
     position = self.positions.get(positionKey(p.symbol, hedgeSide))

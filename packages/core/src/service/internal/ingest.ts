@@ -20,7 +20,7 @@ import * as Portfolio from "../../domain/Portfolio.js"
 import * as Valuation from "../../domain/Valuation.js"
 import type { PriceFeedService } from "../../ports/PriceFeed.js"
 import { StoreError, type StoreBatch, type TradeStoreService } from "../../ports/TradeStore.js"
-import { decodeEnvelope, type InvalidEvent } from "../../schema/Envelope.js"
+import { decodeEnvelope, InvalidEvent } from "../../schema/Envelope.js"
 import type { IncomingEvent } from "../../schema/EventsIn.js"
 import type { IngestResult } from "../../schema/Ingest.js"
 import type { ClosedTradeRecord } from "../../schema/Records.js"
@@ -68,7 +68,7 @@ export interface Ingest {
 /** Most envelopes taken into one group commit of HTTP posts. */
 const maxGroup = 5_000
 
-const resultOf = (decision: Portfolio.Decision, key: string | undefined): IngestResult => {
+const resultOf = (decision: Exclude<Portfolio.Decision, { _tag: "Rejected" }>, key: string | undefined): IngestResult => {
   const base = { event_type: decision.event.type, event_id: key ?? null, reason: null, issues: [] }
   switch (decision._tag) {
     case "Applied":
@@ -282,8 +282,15 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         const applied: Array<ReadonlyArray<Portfolio.Decision>> = []
         const settle = (j: number, decisions: ReadonlyArray<Portfolio.Decision>) => {
           const first = decisions[0]!
-          const key = first._tag === "Applied" ? first.key : first._tag === "Ignored" ? undefined : first.key
-          outcomes[positions[j]!] = { _tag: "Done", result: resultOf(first, key ?? Portfolio.eventKey(first.event)), invalid: undefined }
+          if (first._tag === "Rejected") {
+            const issues = [{ path: first.path, message: first.reason }]
+            const invalid = new InvalidEvent({ eventType: first.event.type, reason: `${first.path}: ${first.reason}`, issues })
+            tally.reject(invalid, items[positions[j]!]!.raw, items[positions[j]!]!.origin, items[positions[j]!]!.busId, now)
+            outcomes[positions[j]!] = { _tag: "Done", result: rejectedResult(invalid), invalid }
+            return
+          }
+          const key = first._tag === "Applied" || first._tag === "Ignored" ? Portfolio.eventKey(first.event) : first.key
+          outcomes[positions[j]!] = { _tag: "Done", result: resultOf(first, key), invalid: undefined }
           applied.push(decisions)
         }
         const whole = yield* Effect.either(lock.withPermits(1)(attempt(events)))
