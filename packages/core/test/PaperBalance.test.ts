@@ -45,9 +45,23 @@ describe("PaperBalance", () => {
       }
     }))
 
-  it("make refuses a non-finite or negative initial cash", () => {
-    expect(() => PaperBalance.make(Number.NaN)).toThrow(RangeError)
-    expect(() => PaperBalance.make(-1)).toThrow(RangeError)
-    expect(PaperBalance.make(0)).toBeDefined()
+  it("make refuses a non-finite or negative initial cash, naming the value", () => {
+    for (const bad of [Number.NaN, -1, -0.01, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(() => PaperBalance.make(bad)).toThrow(RangeError)
+      expect(() => PaperBalance.make(bad)).toThrow(`got ${bad}`)
+    }
   })
+
+  it.effect("make accepts zero: a paper balance of 0, no positions, health ok", () =>
+    Effect.gen(function*() {
+      const balance = PaperBalance.make(0)
+      expect(yield* balance.balance).toEqual({ source: "paper", initialCash: 0 })
+      expect(yield* balance.positions).toEqual([])
+      expect(yield* balance.health).toEqual({
+        status: "ok",
+        required: false,
+        message: "paper cash",
+        details: { source: "paper", initial_cash: 0 }
+      })
+    }))
 })

@@ -2,15 +2,17 @@
  * Properties of the accounting core over random event sequences (see `arbitraries.ts`): the
  * identities of DESIGN.md §3, incremental state against from-scratch recomputation, idempotency,
  * commutativity of independent events, and no NaN/Infinity anywhere.
+ *
+ * The expectations are computed here, not with the functions under test: the accounting rules
+ * as plain arithmetic, sums exactly (BigInt over a common power of two, {@link exactSum}), and
+ * calendar windows from `Intl` local dates.
  */
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
 import * as Backtest from "../src/domain/Backtest.js"
-import * as Calendar from "../src/domain/Calendar.js"
 import * as Portfolio from "../src/domain/Portfolio.js"
 import * as PnlStats from "../src/domain/PnlStats.js"
 import * as RealizedBuckets from "../src/domain/RealizedBuckets.js"
-import * as Position from "../src/domain/Position.js"
 import * as Sum from "../src/domain/Sum.js"
 import * as Valuation from "../src/domain/Valuation.js"
 import { encodeOutgoing } from "../src/schema/Envelope.js"
@@ -51,6 +53,75 @@ const expectFinite = (value: unknown, path = "$"): void => {
   else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) expectFinite(v, `${path}.${k}`)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Oracles, independent of the code under test
+
+/** `x` as n × 2^−k exactly, k ≥ 0 (doubling a float64 is exact until it is an integer). */
+const dyadic = (x: number): readonly [bigint, number] => {
+  if (!Number.isFinite(x)) throw new Error(`exactSum: ${x} is not a finite number`)
+  let y = x
+  let k = 0
+  while (!Number.isInteger(y)) {
+    y *= 2
+    k++
+  }
+  return [BigInt(y), k]
+}
+
+/** Σ terms computed exactly (BigInt numerators over a common 2^k), rounded once to float64. */
+const exactSum = (terms: ReadonlyArray<number>): number => {
+  const parts = terms.map(dyadic)
+  const k = parts.reduce((max, [, j]) => Math.max(max, j), 0)
+  if (k > 1_000) throw new Error(`exactSum: 2^${k} is not a float64`)
+  const n = parts.reduce((acc, [m, j]) => acc + (m << BigInt(k - j)), 0n)
+  return Number(n) / 2 ** k
+}
+
+/**
+ * `actual` is the sum of `terms` up to the rounding a compensated sum (and a few sums of sums)
+ * may add: 8 ε × Σ|terms|.
+ */
+const expectSumOf = (actual: number, terms: ReadonlyArray<number>, what: string) => {
+  const exact = exactSum(terms)
+  const bound = 8 * Number.EPSILON * exactSum(terms.map(Math.abs))
+  if (!(Math.abs(actual - exact) <= bound)) expect.fail(`${what}: ${actual}, exact sum ${exact} (n = ${terms.length}, bound ${bound})`)
+}
+
+/** DESIGN.md §3: LONG (mark − entry) × size, SHORT (entry − mark) × size. */
+const unrealizedRule = (side: "LONG" | "SHORT", entry: number, size: number, mark: number) =>
+  side === "LONG" ? (mark - entry) * size : (entry - mark) * size
+
+/** DESIGN.md §3: LONG (exit − entry) × quantity, SHORT (entry − exit) × quantity. */
+const realizedRule = (side: "LONG" | "SHORT", entry: number, exit: number, quantity: number) =>
+  side === "LONG" ? (exit - entry) * quantity : (entry - exit) * quantity
+
+/** Local calendar of a time zone from `Intl`: the day, the week's Monday and the month of an instant. */
+const localCalendar = (timeZone: string) => {
+  const format = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" })
+  const local = (at: number) => {
+    const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]))
+    return { year: Number(parts["year"]), month: Number(parts["month"]), day: Number(parts["day"]) }
+  }
+  const dayNumber = (at: number) => {
+    const { day, month, year } = local(at)
+    return Date.UTC(year, month - 1, day) / 86_400_000
+  }
+  return {
+    day: (at: number) => dayNumber(at),
+    // Day 0 (1970-01-01) was a Thursday: Monday is 3 days before it.
+    week: (at: number) => {
+      const d = dayNumber(at)
+      return d - (((d + 3) % 7) + 7) % 7
+    },
+    month: (at: number) => {
+      const { month, year } = local(at)
+      return year * 12 + month
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
 const CASH = 10_000
 
 /** Everything a reader sees at `now` with fixed cash. */
@@ -59,14 +130,27 @@ const view = (p: Portfolio.Portfolio, now: number) => {
   return { snapshot: Valuation.snapshot(p, v), pnl: Valuation.pnl(p, v), exposure: Valuation.exposure(v), net: Valuation.netPositions(v) }
 }
 
-/** Applies events, collecting the close records as a store would. */
+/**
+ * Ingests one event as the service and the backtest do: the parked closes whose grace has
+ * passed first, then the event and the closes its open releases. Answers every decision.
+ */
+const ingest = (p: Portfolio.Portfolio, e: IncomingEvent): Array<Portfolio.Decision> => [
+  ...(p.parked.size > 0 ? Portfolio.expireParked(p, e.at) : []),
+  ...Portfolio.step(p, e, e.at)
+]
+
+const closesOf = (decisions: ReadonlyArray<Portfolio.Decision>): Array<ClosedTradeRecord> =>
+  decisions.flatMap((d) => (d._tag === "Applied" ? d.changes.closes : []))
+
+/**
+ * Applies events, collecting the close records as a store would; at the end the grace of every
+ * close still parked passes (so the result does not hang on when the last event came).
+ */
 const replay = (options: Portfolio.Options, events: ReadonlyArray<IncomingEvent>) => {
   const p = Portfolio.make(options)
   const closes: Array<ClosedTradeRecord> = []
-  for (const e of events) {
-    const d = Portfolio.apply(p, e)
-    if (d._tag === "Applied") closes.push(...d.changes.closes)
-  }
+  for (const e of events) closes.push(...closesOf(ingest(p, e)))
+  closes.push(...closesOf(Portfolio.expireParked(p, Number.POSITIVE_INFINITY)))
   return { p, closes }
 }
 
@@ -80,39 +164,54 @@ describe.each(modes)("properties (%s)", (_, options, events) => {
   it("keeps the identities: net, total, by symbol, by sector, equity, cash — after every event", () => {
     fc.assert(
       fc.property(events, (evs) => {
-        const bt = Backtest.make({ ...options, initialCash: CASH, timeZone: "America/New_York", sampleIntervalMs: 0 })
-        const closes: Array<number> = []
+        const p = Portfolio.make({ ...options, timeZone: "America/New_York" })
+        const closes: Array<ClosedTradeRecord> = []
         for (const e of evs) {
-          const d = Backtest.feed(bt, e)
-          if (d._tag === "Applied") closes.push(...d.changes.closes.map((c) => c.realized_pnl))
-          const v = Backtest.valuation(bt)
+          closes.push(...closesOf(ingest(p, e)))
+          const v = Valuation.value(p, Valuation.paperCash(p, CASH), p.lastEventAt)
           const x = Valuation.exposure(v)
-          const scale = Math.max(1, ...v.positions.map((p) => p.exposure))
-          expect(x.net_exposure).toBe(x.long_exposure - x.short_exposure)
-          expectClose(x.total_exposure, x.long_exposure + x.short_exposure, "total = long + short", scale)
-          expectClose(Sum.of(Object.values(x.exposure_by_symbol)), x.total_exposure, "Σ by symbol", scale)
-          expectClose(Sum.of(Object.values(x.exposure_by_sector)), x.total_exposure, "Σ by sector", scale)
-          expectClose(Sum.of(v.positions.filter((p) => p.side === "LONG").map((p) => p.exposure)), x.long_exposure, "long", scale)
           // Each position is marked by the rules, at its symbol's last price (entry when none).
-          for (const p of v.positions) {
-            const mark = bt.portfolio.marks.get(p.symbol)?.price ?? p.entry_price
-            expect(p.current_price).toBe(mark)
-            expect(p.unrealized_pnl).toBe(Position.unrealizedPnl(p.side, p.entry_price, p.size, mark))
-            expect(p.exposure).toBe(p.size * mark)
-            expect(p.size).toBeGreaterThan(0)
+          for (const q of v.positions) {
+            const mark = p.marks.get(q.symbol)?.price ?? q.entry_price
+            expect(q.current_price).toBe(mark)
+            expect(q.exposure).toBe(q.size * mark)
+            expect(q.size).toBeGreaterThan(0)
+            const rule = unrealizedRule(q.side, q.entry_price, q.size, mark)
+            const bound = 4 * Number.EPSILON * (Math.abs(mark) + Math.abs(q.entry_price)) * q.size
+            if (!(Math.abs(q.unrealized_pnl - rule) <= bound)) expect.fail(`${q.symbol} unrealized ${q.unrealized_pnl}, rule ${rule}`)
           }
-          // Equity = cash + Σ unrealized; paper cash = initial + realized total = initial + Σ closes.
-          const realized = PnlStats.total(bt.portfolio.pnl)
-          expect(realized).toBe(Sum.of(closes))
-          expect(v.cash).toBe(CASH + realized)
-          expectClose(v.unrealizedPnl, Sum.of(v.positions.map((p) => p.unrealized_pnl)), "Σ unrealized", scale)
+          // Exposure: total = long + short, Σ by symbol, Σ by sector — each against the exact sum of the positions.
+          const exposures = v.positions.map((q) => q.exposure)
+          const ofSide = (side: string) => v.positions.filter((q) => q.side === side).map((q) => q.exposure)
+          expect(x.net_exposure).toBe(x.long_exposure - x.short_exposure)
+          expectSumOf(x.long_exposure, ofSide("LONG"), "long")
+          expectSumOf(x.short_exposure, ofSide("SHORT"), "short")
+          expectSumOf(x.total_exposure, exposures, "total = long + short")
+          const symbols = [...new Set(v.positions.map((q) => q.symbol))].sort()
+          expect(Object.keys(x.exposure_by_symbol).sort()).toEqual(symbols)
+          for (const symbol of symbols) {
+            expectSumOf(x.exposure_by_symbol[symbol]!, v.positions.filter((q) => q.symbol === symbol).map((q) => q.exposure), `by symbol ${symbol}`)
+          }
+          expectSumOf(exactSum(Object.values(x.exposure_by_sector)), exposures, "Σ by sector")
+          // Paper cash = initial + Σ closes; equity = cash + Σ unrealized.
+          const realized = closes.map((c) => c.realized_pnl)
+          expectSumOf(PnlStats.total(p.pnl), realized, "realized total = Σ closes")
+          expectSumOf(v.cash, [CASH, ...realized], "cash = initial + Σ closes")
+          expectSumOf(v.unrealizedPnl, v.positions.map((q) => q.unrealized_pnl), "Σ unrealized")
           expect(v.equity).toBe(v.cash + v.unrealizedPnl)
-          // Gross profit − gross loss = realized total; win rate a fraction.
-          const pnl = Valuation.pnl(bt.portfolio, v)
-          expectClose(pnl.gross_profit - pnl.gross_loss, realized, "profit − loss", Math.max(1, pnl.gross_profit))
-          expect(pnl.win_rate).toBeGreaterThanOrEqual(0)
-          expect(pnl.win_rate).toBeLessThanOrEqual(1)
-          expect(pnl.num_winning_trades + pnl.num_losing_trades).toBeLessThanOrEqual(pnl.num_closed_trades)
+          // Statistics over the round trips the closes end: gross profit and loss by sign, win rate = wins / round trips.
+          const pnl = Valuation.pnl(p, v)
+          const trips = closes.flatMap((c) => (c.round_trip_pnl === null ? [] : [c.round_trip_pnl]))
+          const wins = trips.filter((t) => t > 0)
+          const losses = trips.filter((t) => t < 0)
+          expectSumOf(pnl.gross_profit, wins, "gross profit")
+          expectSumOf(pnl.gross_loss, losses.map((t) => -t), "gross loss")
+          expect(pnl.num_closed_trades).toBe(trips.length)
+          expect(pnl.num_winning_trades).toBe(wins.length)
+          expect(pnl.num_losing_trades).toBe(losses.length)
+          expect(pnl.win_rate).toBe(trips.length === 0 ? 0 : wins.length / trips.length)
+          expect(pnl.best_trade_pnl).toBe(trips.length === 0 ? 0 : Math.max(...trips))
+          expect(pnl.worst_trade_pnl).toBe(trips.length === 0 ? 0 : Math.min(...trips))
         }
       }),
       RUNS
@@ -167,17 +266,20 @@ describe.each(modes)("properties (%s)", (_, options, events) => {
           lastEventAt: p.lastEventAt
         })
         expectAlike(view(fromBuckets, now), view(p, now))
-        // The realized total and each window against a from-scratch sum over the close records.
-        const cal = Calendar.make("America/New_York")
-        const sumWhere = (keep: (c: ClosedTradeRecord) => boolean) => Sum.of(closes.filter(keep).map((c) => c.realized_pnl))
-        const scale = Math.max(1, ...closes.map((c) => Math.abs(c.realized_pnl)))
-        expect(PnlStats.total(p.pnl)).toBe(Sum.of(closes.map((c) => c.realized_pnl)))
-        expectClose(PnlStats.today(p.pnl, now), sumWhere((c) => Calendar.dayKey(cal, c.closed_at) === Calendar.dayKey(cal, now)), "today", scale)
-        expectClose(PnlStats.week(p.pnl, now), sumWhere((c) => Calendar.weekKey(cal, c.closed_at) === Calendar.weekKey(cal, now)), "week", scale)
-        expectClose(PnlStats.month(p.pnl, now), sumWhere((c) => Calendar.monthKey(cal, c.closed_at) === Calendar.monthKey(cal, now)), "month", scale)
+        // The realized total and each window against the exact sum of the close records in it
+        // (local days, weeks from Monday and months in New York, from Intl).
+        const local = localCalendar("America/New_York")
+        const realizedWhere = (keep: (c: ClosedTradeRecord) => boolean) => closes.filter(keep).map((c) => c.realized_pnl)
+        const all = realizedWhere(() => true)
+        for (const q of [p, restored, fromBuckets]) {
+          expectSumOf(PnlStats.total(q.pnl), all, "total")
+          expectSumOf(PnlStats.today(q.pnl, now), realizedWhere((c) => local.day(c.closed_at) === local.day(now)), "today")
+          expectSumOf(PnlStats.week(q.pnl, now), realizedWhere((c) => local.week(c.closed_at) === local.week(now)), "week")
+          expectSumOf(PnlStats.month(q.pnl, now), realizedWhere((c) => local.month(c.closed_at) === local.month(now)), "month")
+        }
         // Every day, week and month window together hold the total.
         for (const windows of [p.pnl.byDay, p.pnl.byWeek, p.pnl.byMonth]) {
-          expectClose(Sum.of([...windows.values()].map(Sum.value)), PnlStats.total(p.pnl), "Σ windows", scale)
+          expectSumOf(exactSum([...windows.values()].map(Sum.value)), all, "Σ windows")
         }
       }),
       RUNS
@@ -304,7 +406,7 @@ describe("properties of closes", () => {
         const scale = Math.abs(entry * qty)
         expect(p.trades.size).toBe(0) // the last part leaves no dust position
         expectClose(PnlStats.total(p.pnl), PnlStats.total(whole.pnl), "k parts vs at once", scale)
-        expectClose(PnlStats.total(p.pnl), Position.realizedOnClose(s, entry, exit, qty), "rule", scale)
+        expectClose(PnlStats.total(p.pnl), realizedRule(s, entry, exit, qty), "rule", scale)
       }),
       { numRuns: 300 }
     )
@@ -322,6 +424,7 @@ describe("properties of closes", () => {
         ).p
         expect(partial.positions.size).toBe(0)
         expectClose(PnlStats.total(partial.pnl), PnlStats.total(whole.pnl), "k fills vs one", Math.abs(entry * qty))
+        expectClose(PnlStats.total(whole.pnl), realizedRule(s, entry, exit, qty), "rule", Math.abs(entry * qty))
       }),
       { numRuns: 300 }
     )
@@ -338,9 +441,10 @@ describe("properties of closes", () => {
         ]
         const oneWay = replay({ positionSource: "fills" }, events).p
         const other = s === "LONG" ? "SHORT" : "LONG"
-        expect([...oneWay.positions.keys()]).toEqual([`SOLUSDT|${other}`])
-        expect(oneWay.positions.get(`SOLUSDT|${other}`)).toMatchObject({ size: against - size, entry_price: exit, side: other })
-        expect(PnlStats.total(oneWay.pnl)).toBe(Position.realizedOnClose(s, entry, exit, size))
+        const left = [...oneWay.positions.values()]
+        expect(left.map((q) => [q.symbol, q.side])).toEqual([["SOLUSDT", other]])
+        expect(left[0]).toMatchObject({ size: against - size, entry_price: exit })
+        expect(PnlStats.total(oneWay.pnl)).toBe(realizedRule(s, entry, exit, size))
         const hedge = replay({ positionSource: "fills", positionMode: "hedge" }, events)
         expect(hedge.p.positions.size).toBe(0)
         expect(hedge.closes.map((c) => [c.quantity, c.over_close])).toEqual([[size, true]])
