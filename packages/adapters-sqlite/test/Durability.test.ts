@@ -1,7 +1,7 @@
 import { EquityHistory, TradeStore } from "@portfolio/core"
 import { extremesFromScratch } from "@portfolio/core/testing"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Random } from "effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { SqliteStore } from "../src/index.js"
@@ -9,6 +9,12 @@ import { useTempDir } from "./fixtures/TempDir.js"
 
 const { freshPath } = useTempDir()
 const packageDir = fileURLToPath(new URL("..", import.meta.url))
+
+/**
+ * The moments of the kills come from this seed: `DURABILITY_SEED=<seed>` replays a run's
+ * moments; without it a random seed is drawn and printed (and named in the test's title).
+ */
+const seed = process.env["DURABILITY_SEED"] ?? String(Math.floor(Math.random() * 2 ** 31))
 
 /** The writer's output so far, as complete lines. */
 interface Writer {
@@ -52,24 +58,26 @@ const killHard = (writer: Writer) =>
   })
 
 describe("durability", () => {
-  it.live("every acknowledged commit survives kill -9, and every batch is whole or absent", () =>
+  it.live(`every acknowledged commit survives kill -9, and every batch is whole or absent (DURABILITY_SEED=${seed})`, () =>
     Effect.gen(function*() {
+      console.log(`durability: DURABILITY_SEED=${seed}`)
       const path = freshPath("durability")
       const rounds = 4
       for (let round = 0; round < rounds; round++) {
         const run = `r${round}`
+        // A moment while it writes, from the seed: 30–400 ms after its first commit.
+        const delayMs = yield* Random.nextIntBetween(30, 401)
         const writer = startWriter(path, run)
         const killed = yield* Effect.promise(async () => {
           try {
             await waitFor("the first commit", () => writer.lines.length > 0, 30_000, writer)
-            // A random moment while it writes: somewhere in the next 30–400 ms.
-            await new Promise((resolve) => setTimeout(resolve, 30 + Math.random() * 370))
+            await new Promise((resolve) => setTimeout(resolve, delayMs))
           } finally {
             await killHard(writer)
           }
           return writer.child.signalCode
         })
-        expect(killed).toBe("SIGKILL")
+        expect(killed, `round ${round}, killed ${delayMs} ms after the first commit`).toBe("SIGKILL")
         const printedCommits = writer.lines.filter((l) => l.startsWith("commit ")).map((l) => l.slice(7))
         const printedEquity = writer.lines.filter((l) => l.startsWith("equity ")).map((l) => Number(l.slice(7)))
         expect(printedCommits.length).toBeGreaterThan(0)
@@ -106,5 +114,5 @@ describe("durability", () => {
           expect(yield* history.extremes).toEqual(extremesFromScratch(samples))
         }).pipe(Effect.provide(SqliteStore.layer({ path })))
       }
-    }), 90_000)
+    }).pipe(Effect.withRandom(Random.make(seed))), 90_000)
 })
