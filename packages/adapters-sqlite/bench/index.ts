@@ -217,7 +217,7 @@ const load = withStores({ path: bigPath, synchronous: "NORMAL" }, ({ db }) =>
     const start = performance.now()
     const insertClose = db.sqlite.prepare(
       "insert into closed_trades values (@close_id, @trade_id, @symbol, @side, @entry_price, @exit_price, @quantity, " +
-        "@realized_pnl, @fees, @opened_at, @closed_at, @remaining_size, @orphan, @over_close, @is_trade_close)"
+        "@realized_pnl, @fees, @opened_at, @closed_at, @remaining_size, @orphan, @over_close, @round_trip_pnl)"
     )
     const chunk = 100_000
     const insertCloses = db.sqlite.transaction((from: number) => {

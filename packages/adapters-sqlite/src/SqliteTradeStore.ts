@@ -80,23 +80,24 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
   })
 
   // Closes summed per 15-minute bucket; integer division of epoch ms is portable (bigint in
-  // PostgreSQL, INTEGER in SQLite). Whether a close counts as a trade close was decided by the
-  // core's `Portfolio.isTradeClose` when it was inserted (`is_trade_close`).
+  // PostgreSQL, INTEGER in SQLite). Realized PnL and fees sum every close; the statistics are
+  // aggregates of `round_trip_pnl`, which the core set on the close that ends a round trip (null
+  // elsewhere, and null is what `count`, `max` and `min` skip and no `case` below matches).
   const bucketExpr = sql<number>`closed_at / ${sql.lit(REALIZED_BUCKET_MS)}`
-  const isTrade = sql`is_trade_close = 1`
   const realizedBuckets = kysely
     .selectFrom("closed_trades")
     .select([
       bucketExpr.as("bucket"),
       sql<number>`sum(realized_pnl)`.as("realized_pnl"),
       sql<number>`sum(fees)`.as("fees"),
-      sql<number>`sum(case when realized_pnl > 0 then realized_pnl else 0 end)`.as("gross_profit"),
-      sql<number>`sum(case when realized_pnl < 0 then -realized_pnl else 0 end)`.as("gross_loss"),
-      sql<number>`sum(is_trade_close)`.as("trade_closes"),
-      sql<number>`sum(case when ${isTrade} and realized_pnl > 0 then 1 else 0 end)`.as("wins"),
-      sql<number>`sum(case when ${isTrade} and realized_pnl < 0 then 1 else 0 end)`.as("losses"),
-      sql<number | null>`max(case when ${isTrade} then realized_pnl end)`.as("best"),
-      sql<number | null>`min(case when ${isTrade} then realized_pnl end)`.as("worst")
+      sql<number>`sum(case when round_trip_pnl > 0 then round_trip_pnl else 0 end)`.as("gross_profit"),
+      sql<number>`sum(case when round_trip_pnl < 0 then -round_trip_pnl else 0 end)`.as("gross_loss"),
+      sql<number>`count(round_trip_pnl)`.as("round_trips"),
+      sql<number>`sum(case when round_trip_pnl > 0 then 1 else 0 end)`.as("wins"),
+      sql<number>`sum(case when round_trip_pnl < 0 then 1 else 0 end)`.as("losses"),
+      sql<number>`sum(case when round_trip_pnl = 0 then 1 else 0 end)`.as("breakevens"),
+      sql<number | null>`max(round_trip_pnl)`.as("best"),
+      sql<number | null>`min(round_trip_pnl)`.as("worst")
     ])
     .groupBy(bucketExpr)
     .orderBy(bucketExpr)
@@ -151,9 +152,10 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
         fees: sums.fees,
         gross_profit: sums.gross_profit,
         gross_loss: sums.gross_loss,
-        trade_closes: Number(sums.trade_closes),
+        round_trips: Number(sums.round_trips),
         wins: Number(sums.wins),
         losses: Number(sums.losses),
+        breakevens: Number(sums.breakevens),
         best: sums.best,
         worst: sums.worst
       }))

@@ -64,8 +64,9 @@ export interface OpenTradesTable {
 }
 
 /**
- * Every close, whole or partial. Key `close_id`; read by `(closed_at, close_id)`.
- * `is_trade_close` (migration 0003) is `Portfolio.isTradeClose` of the close, stored at insert.
+ * Every close, whole or partial, and fee records. Key `close_id`; read by `(closed_at, close_id)`.
+ * `round_trip_pnl` (migration 0003): the record's, as the core set it (the round trip's PnL on
+ * the close that ends one, else null).
  */
 export interface ClosedTradesTable {
   close_id: string
@@ -82,7 +83,7 @@ export interface ClosedTradesTable {
   remaining_size: number
   orphan: 0 | 1
   over_close: 0 | 1
-  is_trade_close: 0 | 1
+  round_trip_pnl: number | null
 }
 
 /** Every applied fill. Key `fill_key`; read by `(executed_at, fill_key)`. */

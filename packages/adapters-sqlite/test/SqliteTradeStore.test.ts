@@ -1,4 +1,4 @@
-import { RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
+import { type ClosedTradeRecord, RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
 import { closedTradeRecord, openTradeRecord, parkedCloseRecord, storeBatch, tradeStoreContract } from "@portfolio/core/testing"
 import { describe, expect, it } from "@effect/vitest"
 import BetterSqlite3 from "better-sqlite3"
@@ -84,39 +84,45 @@ describe("SqliteTradeStore", () => {
       })
     }))
 
-  it.effect("migration 0003 marks the closes already stored as trade closes by the core's rule", () =>
+  it.effect("migration 0003 backfills round_trip_pnl of the closes already stored: Σ of the trade's closes on the one that ends it", () =>
     Effect.gen(function*() {
       const path = freshPath()
-      const closes = [
-        closedTradeRecord("c-trade", 1_000, { realized_pnl: 12.5 }),
-        closedTradeRecord("c-loss", 2_000, { realized_pnl: -3 }),
-        closedTradeRecord("c-fee", 3_000, { quantity: 0, realized_pnl: -0.5, fees: 0.5 }),
-        closedTradeRecord("c-orphan", 4_000, { quantity: 0, orphan: true, realized_pnl: 7, entry_price: null, opened_at: null })
+      // As stored by the previous version (no round_trip_pnl), with what the backfill must give.
+      const stored: Array<[ClosedTradeRecord, number | null]> = [
+        // t-a: opening fee, partial close, final close: −0.5 + 10 + 6.
+        [closedTradeRecord("a-fee", 1_000, { trade_id: "t-a", quantity: 0, realized_pnl: -0.5, fees: 0.5, remaining_size: 2 }), null],
+        [closedTradeRecord("a-1", 2_000, { trade_id: "t-a", quantity: 1, remaining_size: 1, realized_pnl: 10 }), null],
+        [closedTradeRecord("a-2", 3_000, { trade_id: "t-a", quantity: 1, realized_pnl: 6 }), 15.5],
+        // t-b: a fee and a close that earns it back, within dust of 0: a break-even, exactly 0.
+        [closedTradeRecord("b-fee", 1_500, { trade_id: "t-b", quantity: 0, realized_pnl: -0.3, fees: 0.3, remaining_size: 1 }), null],
+        [closedTradeRecord("b-1", 2_500, { trade_id: "t-b", quantity: 1, entry_price: 3_000, realized_pnl: 0.1 + 0.2 }), 0],
+        // t-c: a one-close loss; t-d: a partial close whose trade is still open.
+        [closedTradeRecord("c-1", 4_000, { trade_id: "t-c", realized_pnl: -3 }), -3],
+        [closedTradeRecord("d-1", 4_500, { trade_id: "t-d", quantity: 0.5, remaining_size: 0.5, realized_pnl: 2 }), null],
+        // An orphan close without a quantity: its own round trip.
+        [closedTradeRecord("o-1", 5_000, { trade_id: "t-o", quantity: 0, orphan: true, realized_pnl: 7, entry_price: null, opened_at: null }), 7],
+        // Fills mode: SOLUSDT:LONG, flat twice; the second round trip's sum takes in the first (the documented approximation).
+        [closedTradeRecord("f-1", 6_000, { trade_id: "SOLUSDT:LONG", realized_pnl: 4 }), 4],
+        [closedTradeRecord("f-2", 7_000, { trade_id: "SOLUSDT:LONG", realized_pnl: -1 }), 3]
       ]
-      // A database written by the previous version: migrated up to 0002, closes without the flag.
+      // A database written by the previous version: migrated up to 0002, closes without the column.
       yield* Effect.promise(async () => {
         const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) })
         const { error } = await SqliteMigrations.migrator(kysely).migrateTo("0002_last_prices")
         if (error !== undefined) throw error
-        for (const close of closes) {
-          const { is_trade_close: _, ...row } = RecordRows.closeToRow(close)
+        for (const [close] of stored) {
+          const { round_trip_pnl: _, ...row } = RecordRows.closeToRow(close)
           await kysely.insertInto("closed_trades").values(row).execute()
         }
         await kysely.destroy()
       })
+      const expected = stored
+        .map(([close, round_trip_pnl]) => ({ ...close, round_trip_pnl }))
+        .sort((a, b) => a.closed_at - b.closed_at)
       const after = yield* Effect.flatMap(TradeStore, (store) =>
         Effect.all({ buckets: store.realizedBuckets, closes: store.closedTrades() })).pipe(Effect.provide(storeAt(path)))
-      expect(after.closes).toEqual(closes)
-      expect(after.buckets).toEqual(RealizedBuckets.fromCloses(closes))
-      expect(after.buckets[0]).toMatchObject({ trade_closes: 3, wins: 2, losses: 1, best: 12.5, worst: -3 })
-      const raw = new BetterSqlite3(path, { readonly: true })
-      const flags = raw.prepare("select close_id, is_trade_close from closed_trades order by close_id").all()
-      raw.close()
-      expect(flags).toEqual([
-        { close_id: "c-fee", is_trade_close: 0 },
-        { close_id: "c-loss", is_trade_close: 1 },
-        { close_id: "c-orphan", is_trade_close: 1 },
-        { close_id: "c-trade", is_trade_close: 1 }
-      ])
+      expect(after.closes).toEqual(expected)
+      expect(after.buckets).toEqual(RealizedBuckets.fromCloses(expected))
+      expect(after.buckets[0]).toMatchObject({ round_trips: 6, wins: 4, losses: 1, breakevens: 1, best: 15.5, worst: -3 })
     }))
 })

@@ -42,7 +42,7 @@ export const make = (kysely: Kysely<Database>, query: SyncQuery): BatchWriter =>
       remaining_size: true,
       orphan: true,
       over_close: true,
-      is_trade_close: true
+      round_trip_pnl: true
     }),
     (p) => kysely.insertInto("closed_trades").values(p)
   )

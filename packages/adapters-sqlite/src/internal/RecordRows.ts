@@ -1,10 +1,9 @@
 /**
- * Records to rows and back, where they differ: flags are stored as `0 | 1`, and a close's row
- * carries `is_trade_close`, computed by the core's rule.
+ * Records to rows and back, where they differ: flags are stored as `0 | 1`.
  *
  * @internal
  */
-import { type ClosedTradeRecord, Portfolio } from "@portfolio/core"
+import type { ClosedTradeRecord } from "@portfolio/core"
 import type { ClosedTradesTable } from "../Tables.js"
 
 /** The columns of `closed_trades` that are the record's fields, for selects. */
@@ -22,7 +21,8 @@ export const closeColumns = [
   "closed_at",
   "remaining_size",
   "orphan",
-  "over_close"
+  "over_close",
+  "round_trip_pnl"
 ] as const satisfies ReadonlyArray<keyof ClosedTradeRecord>
 
 /** A close's row as read back: its record's columns. */
@@ -44,7 +44,7 @@ export const closeToRow = (close: ClosedTradeRecord): ClosedTradesTable => ({
   remaining_size: close.remaining_size,
   orphan: close.orphan ? 1 : 0,
   over_close: close.over_close ? 1 : 0,
-  is_trade_close: Portfolio.isTradeClose(close) ? 1 : 0
+  round_trip_pnl: close.round_trip_pnl
 })
 
 /**

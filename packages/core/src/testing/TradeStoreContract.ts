@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
+import * as fc from "fast-check"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, ParkedCloseRecord } from "../schema/Records.js"
 import { type StoreBatch, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
@@ -31,28 +32,40 @@ export const openTradeRecord = (trade_id: string, fields: Partial<OpenTradeRecor
   ...fields
 })
 
-/** A close with defaults for every field but its id and time. */
+/**
+ * A close with defaults for every field but its id and time: by default the full close of a
+ * one-close trade. `round_trip_pnl`, unless given, follows the fields as a store would receive
+ * it from the core for a trade without opening fees: the close's `realized_pnl` when it ends a
+ * round trip (nothing remains and it closed a quantity, or it is an orphan), else null (a partial
+ * close, a fee record).
+ */
 export const closedTradeRecord = (
   close_id: string,
   closed_at: number,
   fields: Partial<ClosedTradeRecord> = {}
-): ClosedTradeRecord => ({
-  close_id,
-  trade_id: `trade-of-${close_id}`,
-  symbol: "ETHUSDT",
-  side: "SHORT",
-  entry_price: 3_000.25,
-  exit_price: 2_950.75,
-  quantity: 1.5,
-  realized_pnl: 74.25 - 0.1 - 0.2,
-  fees: 0.3,
-  opened_at: closed_at - 60_000,
-  closed_at,
-  remaining_size: 0,
-  orphan: false,
-  over_close: false,
-  ...fields
-})
+): ClosedTradeRecord => {
+  const close: ClosedTradeRecord = {
+    close_id,
+    trade_id: `trade-of-${close_id}`,
+    symbol: "ETHUSDT",
+    side: "SHORT",
+    entry_price: 3_000.25,
+    exit_price: 2_950.75,
+    quantity: 1.5,
+    realized_pnl: 74.25 - 0.1 - 0.2,
+    fees: 0.3,
+    opened_at: closed_at - 60_000,
+    closed_at,
+    remaining_size: 0,
+    orphan: false,
+    over_close: false,
+    round_trip_pnl: null,
+    ...fields
+  }
+  if (fields.round_trip_pnl !== undefined) return close
+  const ends = close.remaining_size === 0 && (close.quantity > 0 || close.orphan)
+  return { ...close, round_trip_pnl: ends ? close.realized_pnl : null }
+}
 
 /** A fill with defaults for every field but its key and time. */
 export const fillRecord = (fill_key: string, executed_at: number, fields: Partial<FillRecord> = {}): FillRecord => ({
@@ -133,10 +146,51 @@ const contents = (store: TradeStoreService) =>
   })
 
 /**
- * Registers the trade store contract as a `describe` block named `name`. `makeLayer` is called
- * once per test and must give a fresh, empty store.
+ * Random closes for the bucket property: times over a few buckets (several per bucket, some on
+ * a boundary), amounts in eighths (sums are exact, so any summation order agrees), round trips
+ * ending or not, break-evens, fee records.
  */
-export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer<TradeStore, E>): void => {
+const randomCloses = fc
+  .array(
+    fc.record({
+      at: fc.oneof(fc.integer({ min: 0, max: 6 * 15 * 60_000 }), fc.integer({ min: 0, max: 6 }).map((k) => k * 15 * 60_000)),
+      eighths: fc.integer({ min: -8_000, max: 8_000 }),
+      feeEighths: fc.integer({ min: 0, max: 40 }),
+      kind: fc.constantFrom("partial", "end", "breakeven", "fee", "orphan"),
+      tripEighths: fc.integer({ min: -8_000, max: 8_000 })
+    }),
+    { maxLength: 40 }
+  )
+  .map((drawn) =>
+    drawn.map(({ at, eighths, feeEighths, kind, tripEighths }, i): ClosedTradeRecord => {
+      const id = `c-${String(i).padStart(3, "0")}`
+      const closed_at = 1_700_000_100_000 - (1_700_000_100_000 % (15 * 60_000)) + at
+      const fees = feeEighths / 8
+      switch (kind) {
+        case "partial":
+          return closedTradeRecord(id, closed_at, { quantity: 1, remaining_size: 1, realized_pnl: eighths / 8, fees, round_trip_pnl: null })
+        case "end":
+          return closedTradeRecord(id, closed_at, { realized_pnl: eighths / 8, fees, round_trip_pnl: tripEighths / 8 })
+        case "breakeven":
+          return closedTradeRecord(id, closed_at, { realized_pnl: eighths / 8, fees, round_trip_pnl: 0 })
+        case "fee":
+          return closedTradeRecord(id, closed_at, { quantity: 0, remaining_size: 1, realized_pnl: -fees, fees, round_trip_pnl: null })
+        case "orphan":
+          return closedTradeRecord(id, closed_at, { quantity: 0, orphan: true, entry_price: null, opened_at: null, realized_pnl: eighths / 8, fees: 0, round_trip_pnl: eighths / 8 })
+      }
+    })
+  )
+
+/**
+ * Registers the trade store contract as a `describe` block named `name`. `makeLayer` is called
+ * once per test (and per run of a property) and must give a fresh, empty store;
+ * `options.propertyRuns` sets the runs of the property tests (default 50).
+ */
+export const tradeStoreContract = <E>(
+  name: string,
+  makeLayer: () => Layer.Layer<TradeStore, E>,
+  options: { readonly propertyRuns?: number } = {}
+): void => {
   const withStore = <A>(body: (store: TradeStoreService) => Effect.Effect<A, unknown>) =>
     Effect.flatMap(TradeStore, body).pipe(Effect.provide(makeLayer()))
 
@@ -371,38 +425,115 @@ export const tradeStoreContract = <E>(name: string, makeLayer: () => Layer.Layer
         })
       ))
 
-    it.effect("realizedBuckets sums every close per 15-minute UTC bucket, as the reference computation does", () =>
+    it.effect("realizedBuckets: realized PnL and fees of every close, statistics of the round trips ended in each bucket", () =>
       withStore((store) =>
         Effect.gen(function*() {
           expect(yield* store.realizedBuckets).toEqual([])
           const q = 15 * 60_000
           const base = 1_700_000_100_000 - (1_700_000_100_000 % q)
+          const fee = (id: string, at: number, trade_id: string, paid: number, remaining_size: number) =>
+            closedTradeRecord(id, at, { trade_id, quantity: 0, realized_pnl: -paid, fees: paid, remaining_size, round_trip_pnl: null })
           const closes = [
-            closedTradeRecord("c-1", base + 1, { realized_pnl: 10.5, fees: 0.5 }),
-            closedTradeRecord("c-2", base + q - 1, { realized_pnl: -4.25, fees: 0.25 }),
-            closedTradeRecord("c-fee", base + 7, { quantity: 0, realized_pnl: -0.75, fees: 0.75 }),
-            closedTradeRecord("c-orphan", base + q, { quantity: 0, orphan: true, realized_pnl: 3, fees: 0 }),
-            closedTradeRecord("c-4", base + 5 * q + 3, { realized_pnl: 0, fees: 0 })
+            // t-a: an opening fee, a partial close, the final close: one win of 15.5.
+            fee("a-fee", base + 1, "t-a", 0.5, 2),
+            closedTradeRecord("a-1", base + 2, { trade_id: "t-a", quantity: 1, remaining_size: 1, realized_pnl: 10, fees: 0.25 }),
+            closedTradeRecord("a-2", base + q - 1, { trade_id: "t-a", quantity: 1, realized_pnl: 6, fees: 0.25, round_trip_pnl: 15.5 }),
+            // t-b: its close earns back its opening fee exactly: a break-even.
+            fee("b-fee", base + 3, "t-b", 0.25, 1),
+            closedTradeRecord("b-1", base + 4, { trade_id: "t-b", quantity: 1, realized_pnl: 0.25, fees: 0.25, round_trip_pnl: 0 }),
+            // t-c: a one-close loss.
+            closedTradeRecord("c-1", base + 5, { trade_id: "t-c", realized_pnl: -4.25, fees: 0.5 }),
+            // t-d straddles: a partial close in the first bucket, the round trip (a loss) ends in the second.
+            closedTradeRecord("d-1", base + 6, { trade_id: "t-d", quantity: 0.5, remaining_size: 0.5, realized_pnl: 8, fees: 0 }),
+            closedTradeRecord("d-2", base + q, { trade_id: "t-d", quantity: 0.5, realized_pnl: -10, fees: 0.5, round_trip_pnl: -2 }),
+            // An orphan close (no quantity known) is a round trip of its own; a fee of a fill that adds.
+            closedTradeRecord("o-1", base + q + 1, { quantity: 0, orphan: true, realized_pnl: 3, fees: 0, entry_price: null, opened_at: null }),
+            fee("f-fee", base + 2 * q - 1, "SOLUSDT:LONG", 0.125, 3),
+            // A bucket with only a partial close: realized PnL, no round trip.
+            closedTradeRecord("e-1", base + 5 * q, { trade_id: "t-e", quantity: 1, remaining_size: 2, realized_pnl: 1.5, fees: 0 })
           ]
-          yield* store.commit(storeBatch("ev-1", { closes: closes.slice(0, 3) }))
-          yield* store.commit(storeBatch("ev-2", { closes: closes.slice(3) }))
+          yield* store.commit(storeBatch("ev-1", { closes: closes.slice(0, 4) }))
+          yield* store.commitMany([
+            storeBatch("ev-2", { closes: closes.slice(4, 8) }),
+            storeBatch("ev-3", { closes: closes.slice(8) })
+          ])
           const buckets = yield* store.realizedBuckets
           expect(buckets).toEqual(RealizedBuckets.fromCloses(closes))
-          expect(buckets.map((b) => b.start)).toEqual([base, base + q, base + 5 * q])
-          expect(buckets[0]).toEqual({
-            start: base,
-            realized_pnl: 10.5 - 4.25 - 0.75,
-            fees: 1.5,
-            gross_profit: 10.5,
-            gross_loss: 5,
-            trade_closes: 2,
-            wins: 1,
-            losses: 1,
-            best: 10.5,
-            worst: -4.25
-          })
-          expect(buckets[1]).toMatchObject({ trade_closes: 1, wins: 1, best: 3, worst: 3 })
-          expect(buckets[2]).toMatchObject({ trade_closes: 1, wins: 0, losses: 0, best: 0, worst: 0 })
+          expect(buckets).toEqual([
+            {
+              start: base,
+              realized_pnl: -0.5 + 10 + 6 - 0.25 + 0.25 - 4.25 + 8,
+              fees: 2,
+              gross_profit: 15.5,
+              gross_loss: 4.25,
+              round_trips: 3,
+              wins: 1,
+              losses: 1,
+              breakevens: 1,
+              best: 15.5,
+              worst: -4.25
+            },
+            {
+              start: base + q,
+              realized_pnl: -10 + 3 - 0.125,
+              fees: 0.625,
+              gross_profit: 3,
+              gross_loss: 2,
+              round_trips: 2,
+              wins: 1,
+              losses: 1,
+              breakevens: 0,
+              best: 3,
+              worst: -2
+            },
+            {
+              start: base + 5 * q,
+              realized_pnl: 1.5,
+              fees: 0,
+              gross_profit: 0,
+              gross_loss: 0,
+              round_trips: 0,
+              wins: 0,
+              losses: 0,
+              breakevens: 0,
+              best: null,
+              worst: null
+            }
+          ])
+        })
+      ))
+
+    it.effect("realizedBuckets equals the reference computation over random closes", () =>
+      Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(randomCloses, (closes) =>
+            Effect.runPromise(withStore((store) =>
+              Effect.gen(function*() {
+                yield* store.commitMany(closes.map((close) => storeBatch(`ev-${close.close_id}`, { closes: [close] })))
+                expect(yield* store.realizedBuckets).toEqual(RealizedBuckets.fromCloses(closes))
+              })
+            ))
+          ),
+          { numRuns: options.propertyRuns ?? 50 }
+        )
+      ))
+
+    it.effect("closedTrades gives round_trip_pnl back as stored: null, zero, negative, positive", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          const closes = [
+            closedTradeRecord("c-1", 1, { quantity: 0.5, remaining_size: 0.5, round_trip_pnl: null }),
+            closedTradeRecord("c-2", 2, { quantity: 0, realized_pnl: -0.1, fees: 0.1, remaining_size: 1, round_trip_pnl: null }),
+            closedTradeRecord("c-3", 3, { realized_pnl: 0.1, round_trip_pnl: 0 }),
+            closedTradeRecord("c-4", 4, { realized_pnl: -7.5, round_trip_pnl: -12.345678901234567 }),
+            closedTradeRecord("c-5", 5, { round_trip_pnl: 1e-300 }),
+            closedTradeRecord("c-6", 6, { quantity: 0, orphan: true, realized_pnl: 3, round_trip_pnl: 3 }),
+            closedTradeRecord("c-7", 7, { round_trip_pnl: 123_456_789.125 })
+          ]
+          yield* store.commit(storeBatch("ev-1", { closes }))
+          const stored = yield* store.closedTrades()
+          expect(stored).toEqual(closes)
+          expect(stored.map((c) => c.round_trip_pnl)).toEqual([null, null, 0, -12.345678901234567, 1e-300, 3, 123_456_789.125])
         })
       ))
 
