@@ -146,6 +146,21 @@ describe("ingest", () => {
       yield* stop
     }))
 
+  it.effect("a symbol's price subscription is released when nothing open uses it any more", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports)
+      yield* service.ingestMany([open("u1", T0), open("u2", T0), envelope("trade.opened", { trade_id: "e1", symbol: "ETHUSDT", side: "SHORT", entry_price: 10, quantity: 1, timestamp: iso(T0) })])
+      expect(yield* ports.control.subscribed).toEqual(["BTCUSDT", "ETHUSDT"])
+      yield* service.ingest(close("u1", T0 + 1, 101))
+      expect(yield* ports.control.subscribed).toEqual(["BTCUSDT", "ETHUSDT"]) // u2 still holds BTCUSDT
+      yield* service.ingest(close("u2", T0 + 2, 102))
+      yield* service.ingest(close("e1", T0 + 3, 9))
+      expect(yield* ports.control.subscribed).toEqual([])
+      yield* stop
+    }))
+
   it.effect("every published snapshot records an equity sample, lifecycle ones included", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)

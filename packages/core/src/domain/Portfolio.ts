@@ -250,6 +250,14 @@ export const restore = (options: Options, records: Restore): Portfolio => {
   return self
 }
 
+/** The symbols of every open position (trades and fills-mode positions). */
+export const openSymbols = (self: Portfolio): Set<string> => {
+  const symbols = new Set<string>()
+  for (const t of self.trades.values()) symbols.add(t.symbol)
+  for (const p of self.positions.values()) symbols.add(p.symbol)
+  return symbols
+}
+
 /** The records that describe the state's positions: what a store holds as open. */
 export const openRecords = (self: Portfolio): { openTrades: Array<OpenTradeRecord>; netPositions: Array<NetPositionRecord> } => ({
   openTrades: [...self.trades.values()].map(openTradeRecordOf),

@@ -128,7 +128,7 @@ export const make = Effect.gen(function* () {
   yield* Effect.addFinalizer(() =>
     publisher.periodic.pipe(Effect.timeout("5 seconds"), Effect.ignore, Effect.zipRight(Effect.logInfo("portfolio service stopped")))
   )
-  const symbols = [...new Set([...state.trades.values()].map((t) => t.symbol).concat([...state.positions.values()].map((p) => p.symbol)))]
+  const symbols = [...Portfolio.openSymbols(state)]
   if (symbols.length > 0) {
     yield* prices.subscribe(symbols).pipe(Effect.catchAll((e) => Effect.logWarning("price subscription failed").pipe(Effect.annotateLogs({ reason: e.reason }))))
   }

@@ -195,6 +195,8 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
           counts.set(k, (counts.get(k) ?? 0) + 1)
         }
         const symbols = new Set<string>()
+        // Symbols whose last position may have closed: their price subscription is released.
+        const released = new Set<string>()
         let lifecycle: IncomingEvent | undefined
         let parked = false
         const realizing: Array<{ readonly event: IncomingEvent; readonly closes: ReadonlyArray<ClosedTradeRecord> }> = []
@@ -224,6 +226,8 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
             if (d._tag !== "Applied") continue
             for (const t of d.changes.upsertOpenTrades) if (t.opened_at === d.event.at) symbols.add(t.symbol)
             for (const p of d.changes.upsertNetPositions) symbols.add(p.symbol)
+            for (const c of d.changes.closes) if (c.remaining_size === 0) released.add(c.symbol)
+            for (const p of d.changes.deleteNetPositions) released.add(p.symbol)
             if (!d.lifecycle) continue
             lifecycle = d.event
             const closes = d.changes.closes.filter(Portfolio.isTradeClose)
@@ -238,6 +242,15 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
           yield* prices.subscribe([...symbols]).pipe(
             Effect.catchAll((e) => Effect.logWarning("price subscription failed").pipe(Effect.annotateLogs({ reason: e.reason })))
           )
+        }
+        if (released.size > 0) {
+          const open = Portfolio.openSymbols(holder.current)
+          const unused = [...released].filter((symbol) => !open.has(symbol))
+          if (unused.length > 0) {
+            yield* prices.unsubscribe(unused).pipe(
+              Effect.catchAll((e) => Effect.logWarning("price unsubscription failed").pipe(Effect.annotateLogs({ reason: e.reason })))
+            )
+          }
         }
         if (lifecycle === undefined) return
         yield* publisher.requestSnapshot(lifecycle)
