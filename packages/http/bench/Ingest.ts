@@ -9,8 +9,11 @@
  *   the size the service answers (`bench/Ceiling.ts`),
  *
  * (a) arrays of 1 000 envelopes from 8 connections, (b) one envelope per request from 32.
+ * Beside each rate, the server's CPU time per event (user + system, from /proc): on a shared,
+ * loaded machine the rates follow the load; the CPU cost much less.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
 import * as Http from "../test/support/Http.js"
@@ -58,6 +61,20 @@ const wrk = (url: string, load: Load) =>
     return Effect.sync(() => child.kill())
   })
 
+/** CPU seconds (user + system) the process `pid` has used so far. */
+const cpuSeconds = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** Runs wrk and measures the CPU the server `pid` spent meanwhile. */
+const measure = (url: string, pid: number, load: Load) =>
+  Effect.gen(function* () {
+    const before = cpuSeconds(pid)
+    const result = yield* wrk(url, load)
+    return { ...result, cpu: cpuSeconds(pid) - before }
+  })
+
 const eventsPerSecond = (w: Wrk, batch: number) => (w.requests * batch) / (w.duration_us / 1e6)
 const errorsOf = (w: Wrk) => Object.values(w.errors).reduce((a, b) => a + b, 0)
 
@@ -103,22 +120,27 @@ export const run = (start: (env: Record<string, string>) => Effect.Effect<Server
         if (answer.status !== 202) return yield* Effect.fail(new Error(`sample ${key} answered ${answer.status}: ${answer.text.slice(0, 300)}`))
         sizes[key] = Buffer.byteLength(answer.text)
       }
-      const measured: Array<Wrk> = []
-      for (const load of LOADS) measured.push(yield* wrk(service.url, load))
+      const measured: Array<Wrk & { readonly cpu: number }> = []
+      for (const load of LOADS) measured.push(yield* measure(service.url, service.pid, load))
       const health = (yield* Http.get(service.url, "/health")).body
       yield* service.stop()
 
       const bare = yield* ceiling(sizes)
       for (const [i, load] of LOADS.entries()) {
-        const top = yield* wrk(bare.url, load)
+        const top = yield* measure(bare.url, bare.pid, load)
         const ours = measured[i]!
         const rate = eventsPerSecond(ours, load.batch)
         const limit = eventsPerSecond(top, load.batch)
         const errors = errorsOf(ours) + errorsOf(top)
+        const cpuPerEvent = (w: typeof ours) => {
+          const us = (w.cpu / (w.requests * load.batch)) * 1e6
+          return `${us < 10 ? us.toFixed(1) : us.toFixed(0)} µs`
+        }
         Report.row(
           `ingest, ${load.name} (target ≥ ${load.target.toLocaleString("en-US")} events/s)`,
-          `${Math.round(rate).toLocaleString("en-US")} events/s, p50 ${(ours.p50_us / 1000).toFixed(1)} ms, p99 ${(ours.p99_us / 1000).toFixed(1)} ms; ` +
-            `ceiling ${Math.round(limit).toLocaleString("en-US")} events/s; ratio ${(rate / limit).toFixed(2)}${errors > 0 ? `; ${errors} errors` : ""}`
+          `${Math.round(rate).toLocaleString("en-US")} events/s, p50 ${(ours.p50_us / 1000).toFixed(1)} ms, p99 ${(ours.p99_us / 1000).toFixed(1)} ms, ` +
+            `CPU ${cpuPerEvent(ours)}/event; ceiling ${Math.round(limit).toLocaleString("en-US")} events/s, CPU ${cpuPerEvent(top)}/event; ` +
+            `ratio ${(rate / limit).toFixed(2)}${errors > 0 ? `; ${errors} errors` : ""}`
         )
       }
       const processed = Object.values(health?.events?.processed ?? {}).reduce((a: number, b) => a + Number(b), 0)
