@@ -18,6 +18,7 @@ export interface Options {
   readonly host?: string | undefined
   /** Default 6379. */
   readonly port?: number | undefined
+  /** The password (`AUTH`), kept redacted; never logged nor shown in health. */
   readonly password?: Redacted.Redacted<string> | undefined
   /** Default 0. */
   readonly db?: number | undefined
@@ -37,7 +38,10 @@ export interface Options {
   readonly accountId?: string | undefined
   /** The consumer name, instead of the one made from host and account. */
   readonly consumerName?: string | undefined
-  /** Entries read per stream per round (default 100). */
+  /**
+   * Entries read per stream per round (default 500): the most a stream adds to one delivered
+   * chunk, and what a consumer that fell behind catches up by per round trip.
+   */
   readonly batchSize?: number | undefined
   /** How long one read blocks waiting for new entries when every stream is caught up (default 1 s). */
   readonly block?: Duration.DurationInput | undefined
@@ -76,7 +80,7 @@ export const config: Config.Config<Options> = Config.all({
   serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault("portfolio_intelligence")),
   accountId: Config.string("PORTFOLIO_ACCOUNT_ID").pipe(Config.withDefault("default")),
   consumerName: Config.option(Config.string("PORTFOLIO_CONSUMER_NAME")),
-  batchSize: positiveInteger("PORTFOLIO_REDIS_BATCH_SIZE", 100),
+  batchSize: positiveInteger("PORTFOLIO_REDIS_BATCH_SIZE", 500),
   blockMillis: positiveInteger("PORTFOLIO_REDIS_BLOCK_MS", 1_000),
   claimIdleMillis: positiveInteger("PORTFOLIO_REDIS_CLAIM_IDLE_MS", 60_000),
   downAfterMillis: positiveInteger("PORTFOLIO_REDIS_DOWN_AFTER_MS", 30_000)

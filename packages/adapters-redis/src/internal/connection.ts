@@ -164,6 +164,19 @@ const busError = (operation: string, cause: unknown): BusError => {
 export const command = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, BusError> =>
   Effect.tryPromise({ try: run, catch: (cause) => busError(operation, cause) })
 
+/**
+ * Wraps a command so that a connection silent past `limitMillis` while it says it is up (a
+ * dead socket would otherwise hang forever) is dropped and reconnected: the command in flight
+ * is then aborted, or sent again after reconnecting (ioredis resends unanswered commands). The
+ * command itself is never abandoned, so nothing it reads is lost unseen.
+ */
+export const watched = <A>(redis: Redis, limitMillis: number, run: () => Promise<A>) => (): Promise<A> => {
+  const timer = setInterval(() => {
+    if (redis.status === "ready") redis.disconnect(true)
+  }, limitMillis)
+  return run().finally(() => clearInterval(timer))
+}
+
 /** One command of a batch: its name (an ioredis method, lower case) and its arguments. */
 export type Command = readonly [name: string, ...args: Array<string>]
 
@@ -176,13 +189,20 @@ export const batch = (
   redis: Redis,
   operation: string,
   commands: ReadonlyArray<Command>,
-  options: { readonly atomic?: boolean; readonly tolerate?: (error: Error) => boolean } = {}
-): Effect.Effect<Array<unknown>, BusError> =>
-  commands.length === 0
-    ? Effect.succeed([])
-    : Effect.flatMap(
-      command(operation, () =>
-        (options.atomic === true ? redis.multi(commands as unknown as Array<Array<string>>) : redis.pipeline(commands as unknown as Array<Array<string>>)).exec()),
+  options: {
+    readonly atomic?: boolean
+    readonly tolerate?: (error: Error) => boolean
+    /** Watch the connection (see {@link watched}) while waiting for the replies. */
+    readonly watchdogMillis?: number
+  } = {}
+): Effect.Effect<Array<unknown>, BusError> => {
+  if (commands.length === 0) return Effect.succeed([])
+  const send = () =>
+    (options.atomic === true
+      ? redis.multi(commands as unknown as Array<Array<string>>)
+      : redis.pipeline(commands as unknown as Array<Array<string>>)).exec()
+  return Effect.flatMap(
+      command(operation, options.watchdogMillis === undefined ? send : watched(redis, options.watchdogMillis, send)),
       (results) => {
         if (results === null) return Effect.fail(new BusError({ operation, reason: "the transaction was discarded", retryable: true }))
         const replies: Array<unknown> = []
@@ -193,3 +213,4 @@ export const batch = (
         return Effect.succeed(replies)
       }
     )
+}

@@ -26,8 +26,6 @@ type MutableCounters = { -readonly [K in keyof Counters]: Counters[K] }
 /** The longest `error` text a dead letter carries (a reason can quote a huge field). */
 const maxErrorChars = 4_096
 
-const flightKey = (eventType: string, id: string) => `${eventType}\n${id}`
-
 /** A delivered entry; settling it goes through the ledger that made it. */
 class RedisDelivery implements Delivery {
   readonly #ledger: Ledger
@@ -51,9 +49,9 @@ class RedisDelivery implements Delivery {
 /** The deliveries of one bus: in flight, settled, counted. */
 export class Ledger {
   /** Entries handed out and not settled, by type and id, with the subscription that holds them. */
-  readonly #inFlight = new Map<string, object>()
-  /** Entries taken over from other consumers and not delivered yet. */
-  readonly #claimed = new Set<string>()
+  readonly #inFlight = new Map<string, Map<string, object>>()
+  /** Entries taken over from other consumers and not delivered yet, by type. */
+  readonly #claimed = new Map<string, Set<string>>()
   readonly #counters = new Map<string, MutableCounters>()
 
   constructor(readonly settings: Settings, readonly commands: Redis) {}
@@ -75,32 +73,36 @@ export class Ledger {
 
   /** Makes the delivery of an entry read by the subscription `holder`, and records it in flight. */
   deliver(holder: object, entry: Buffered): Delivery {
-    const key = flightKey(entry.eventType, entry.id)
-    this.#inFlight.set(key, holder)
-    const count = this.countersOf(entry.eventType)
+    const { eventType, id } = entry
+    let held = this.#inFlight.get(eventType)
+    if (held === undefined) this.#inFlight.set(eventType, held = new Map())
+    held.set(id, holder)
+    const count = this.countersOf(eventType)
     count.delivered++
-    if (this.#claimed.delete(key)) count.reclaimed++
-    return new RedisDelivery(entry.id, entry.eventType, entry.fields, entry.deliveryCount, this)
+    if (this.#claimed.get(eventType)?.delete(id) === true) count.reclaimed++
+    return new RedisDelivery(id, eventType, entry.fields, entry.deliveryCount, this)
   }
 
   /** Whether a subscription of this bus is handling the entry right now. */
   isInFlight(eventType: string, id: string): boolean {
-    return this.#inFlight.has(flightKey(eventType, id))
+    return this.#inFlight.get(eventType)?.has(id) === true
   }
 
   /** Notes entries taken over from other consumers: counted as reclaimed when delivered. */
   claimed(eventType: string, ids: ReadonlyArray<string>): void {
-    for (const id of ids) this.#claimed.add(flightKey(eventType, id))
+    let set = this.#claimed.get(eventType)
+    if (set === undefined) this.#claimed.set(eventType, set = new Set())
+    for (const id of ids) set.add(id)
   }
 
   /** Forgets what a subscription held when it ends: its unsettled entries stay pending in Redis. */
   release(holder: object): void {
-    for (const [key, owner] of this.#inFlight) if (owner === holder) this.#inFlight.delete(key)
+    for (const held of this.#inFlight.values()) for (const [id, owner] of held) if (owner === holder) held.delete(id)
   }
 
   #settled(deliveries: ReadonlyArray<Delivery>): Effect.Effect<void> {
     return Effect.sync(() => {
-      for (const d of deliveries) this.#inFlight.delete(flightKey(d.eventType, d.id))
+      for (const d of deliveries) this.#inFlight.get(d.eventType)?.delete(d.id)
     })
   }
 

@@ -45,10 +45,12 @@ const watchdogMillis = 10_000
 
 /** The deliveries of the context's types in merge order, one chunk per round, until the stream's scope closes. */
 export const deliveries = (context: ReaderContext): Stream.Stream<Delivery, BusError> =>
-  Stream.unwrapScoped(
+  context.eventTypes.length === 0 ? Stream.never : Stream.unwrapScoped(
     Effect.map(
       Connection.open(context.settings.endpoint, `${context.consumerName}:reader`, { role: "reader" }),
-      (connection) => Stream.repeatEffectChunk(makeReader(context, connection))
+      // One round read ahead while the consumer handles the last one: its entries are pending
+      // (and in flight) meanwhile, and come back pending first if the subscription ends.
+      (connection) => Stream.repeatEffectChunk(makeReader(context, connection)).pipe(Stream.bufferChunks({ capacity: 1 }))
     )
   )
 
@@ -74,39 +76,23 @@ const makeReader = (context: ReaderContext, connection: Connection.Connection): 
         ? Effect.succeed(a)
         : Effect.fail(new BusError({ operation: "read", reason: "the connection was reset during a read", retryable: true })))
 
-  /**
-   * Kicks a connection that stays silent past `limit` while it says it is up (a dead socket
-   * would otherwise hang forever): the command in flight is then aborted, or sent again and
-   * its reply distrusted. The command itself is never abandoned, so nothing it reads is lost.
-   */
-  const watched = <A>(effect: Effect.Effect<A, BusError>, limitMillis: number): Effect.Effect<A, BusError> =>
-    Effect.raceFirst(
-      effect,
-      Effect.sleep(limitMillis).pipe(
-        Effect.zipRight(Effect.sync(() => {
-          if (redis.status === "ready") redis.disconnect(true)
-        })),
-        Effect.forever
-      )
-    )
-
   const ensureGroups = Connection.batch(
     redis,
     "create groups",
     merge.lanes.map((lane): Connection.Command => ["xgroup", "CREATE", keyOf(lane), groupOf(lane), "0", "MKSTREAM"]),
-    { tolerate: (error) => error.message.startsWith("BUSYGROUP") }
+    { tolerate: (error) => error.message.startsWith("BUSYGROUP"), watchdogMillis }
   )
 
   /** Starts (over): every stream from this consumer's pending entries. */
   const begin = Effect.suspend(() => {
     session.generation = connection.state().generation
     merge.restartAll()
-    return trusted(watched(ensureGroups, watchdogMillis))
+    return trusted(ensureGroups)
   })
 
-  const toBuffered = (lane: Lane, id: string, fields: Record<string, string>, deliveryCount: number): Buffered => {
+  const toBuffered = (lane: Lane, id: string, flat: ReadonlyArray<string>, deliveryCount: number): Buffered => {
     const { ms, seq } = parseId(id)
-    return { eventType: lane.eventType, id, ms, seq, fields, deliveryCount }
+    return { eventType: lane.eventType, id, ms, seq, fields: Wire.toRecord(flat), deliveryCount }
   }
 
   /** Acknowledges pending entries whose fields were trimmed from the stream: nothing is left to deliver. */
@@ -134,29 +120,30 @@ const makeReader = (context: ReaderContext, connection: Connection.Connection): 
           : ["xpending", key, group, lane.cursor === "0" ? "-" : `(${lane.cursor}`, "+", batch, consumer]
       )
     }
-    const replies = yield* trusted(watched(Connection.batch(redis, "read", commands, { atomic: true }), watchdogMillis))
+    const replies = yield* trusted(Connection.batch(redis, "read", commands, { atomic: true, watchdogMillis }))
     const [seconds, micros] = replies[0] as [string, string]
     const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000)
     const trimmed: Array<readonly [Lane, Array<string>]> = []
     lanes.forEach((lane, i) => {
-      const read = Wire.parseReadReply(replies[1 + 2 * i])
+      const read = Wire.entriesOf(replies[1 + 2 * i])
       const short = read.length < settings.batchSize
-      const lastId = read.length === 0 ? undefined : read[read.length - 1]!.id
+      const lastId = read.length === 0 ? undefined : read[read.length - 1]![0]
       const extra = replies[2 + 2 * i]
+      const entries: Array<Buffered> = []
       if (lane.cursor === ">") {
-        const entries = read.flatMap((e) => (e.fields === undefined ? [] : [toBuffered(lane, e.id, e.fields, 1)]))
-        const top = Array.isArray(extra) && Array.isArray(extra[0]) ? String(extra[0][0]) : undefined
-        merge.accept(lane, { entries, lastId, short, topId: top ?? lastId }, now)
+        for (const [id, flat] of read) if (flat !== null) entries.push(toBuffered(lane, id, flat, 1))
+        // The stream's last id at the round ("0-0" while it is empty): a blocking read waits past it.
+        const top = Array.isArray(extra) && Array.isArray(extra[0]) ? String(extra[0][0]) : "0-0"
+        merge.accept(lane, { entries, lastId, short, topId: top }, now)
         return
       }
       // Pending entries: Redis counted this read; XPENDING, after it in the MULTI, says how often.
       const counts = new Map<string, number>()
       if (Array.isArray(extra)) for (const row of extra as Array<Array<unknown>>) counts.set(String(row[0]), Number(row[3]))
       const gone: Array<string> = []
-      const entries: Array<Buffered> = []
-      for (const e of read) {
-        if (e.fields === undefined) gone.push(e.id)
-        else if (!context.isInFlight(lane.eventType, e.id)) entries.push(toBuffered(lane, e.id, e.fields, counts.get(e.id) ?? 2))
+      for (const [id, flat] of read) {
+        if (flat === null) gone.push(id)
+        else if (!context.isInFlight(lane.eventType, id)) entries.push(toBuffered(lane, id, flat, counts.get(id) ?? 2))
       }
       if (gone.length > 0) trimmed.push([lane, gone])
       merge.accept(lane, { entries, lastId, short }, now)
@@ -168,7 +155,7 @@ const makeReader = (context: ReaderContext, connection: Connection.Connection): 
   const block = Effect.suspend(() => {
     const lanes = merge.lanes
     const args = ["COUNT", "1", "BLOCK", String(settings.blockMillis), "STREAMS", ...lanes.map(keyOf), ...lanes.map((l) => l.topId)]
-    return trusted(watched(Connection.command("wait", () => redis.call("XREAD", args)), settings.blockMillis + watchdogMillis))
+    return trusted(Connection.command("wait", Connection.watched(redis, settings.blockMillis + watchdogMillis, () => redis.call("XREAD", args))))
   }).pipe(Effect.map((reply) => reply !== null))
 
   /** Takes over what other consumers left idle too long; the streams that got some are read again from the pending entries. */
@@ -177,13 +164,11 @@ const makeReader = (context: ReaderContext, connection: Connection.Connection): 
     let pages = merge.lanes.map((lane) => ({ lane, cursor: "0-0", ids: [] as Array<string> }))
     const done: typeof pages = []
     while (pages.length > 0) {
-      const replies = yield* trusted(watched(
-        Connection.batch(
-          redis,
-          "reclaim",
-          pages.map((p): Connection.Command => ["xautoclaim", keyOf(p.lane), groupOf(p.lane), consumer, idle, p.cursor, "COUNT", batch, "JUSTID"])
-        ),
-        watchdogMillis
+      const replies = yield* trusted(Connection.batch(
+        redis,
+        "reclaim",
+        pages.map((p): Connection.Command => ["xautoclaim", keyOf(p.lane), groupOf(p.lane), consumer, idle, p.cursor, "COUNT", batch, "JUSTID"]),
+        { watchdogMillis }
       ))
       pages.forEach((page, i) => {
         const [cursor, ids] = replies[i] as [unknown, unknown]

@@ -67,7 +67,7 @@ export const resolve = (options: Options): Effect.Effect<Settings, BusError> =>
     if (!/^[A-Za-z0-9_.-]+$/.test(serviceName)) return yield* invalid(`service name ${JSON.stringify(serviceName)} must be letters, digits, _ . -`)
     const consumerName = options.consumerName ?? stableConsumerName(serviceName, hostname(), options.accountId ?? "default")
     if (!namePattern.test(consumerName)) return yield* invalid(`consumer name ${JSON.stringify(consumerName)} must be letters, digits, _ . : -`)
-    const positive = { maxLen: options.maxLen ?? 10_000, batchSize: options.batchSize ?? 100 }
+    const positive = { maxLen: options.maxLen ?? 10_000, batchSize: options.batchSize ?? 500 }
     for (const [name, value] of Object.entries(positive)) {
       if (!Number.isInteger(value) || value < 1) return yield* invalid(`${name} ${value} is not a positive integer`)
     }

@@ -32,16 +32,21 @@ export const entryFields = (envelope: Envelope, timestamp: string): Array<string
 /** The fields a dead-lettered entry gets on top of its own. */
 export const deadLetterFieldNames: ReadonlySet<string> = new Set(["error", "failed_at", "original_id"])
 
-/** An entry read from a stream; `fields` is `undefined` when the entry was trimmed away while pending. */
-export interface RawEntry {
-  readonly id: string
-  readonly fields: Record<string, string> | undefined
+/** An entry as Redis replies it: its id and its flat fields, `null` when it was trimmed away while pending. */
+export type ReplyEntry = readonly [id: string, fields: ReadonlyArray<string> | null]
+
+/** The fields of an entry as a record. */
+export const toRecord = (flat: ReadonlyArray<string>): Record<string, string> => {
+  const record: Record<string, string> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) record[flat[i]!] = flat[i + 1]!
+  return record
 }
 
-const toRecord = (flat: ReadonlyArray<unknown>): Record<string, string> => {
-  const record: Record<string, string> = {}
-  for (let i = 0; i + 1 < flat.length; i += 2) record[String(flat[i])] = String(flat[i + 1])
-  return record
+/** The entries of an `XREADGROUP` reply for one stream (none when the reply is `null`). */
+export const entriesOf = (reply: unknown): ReadonlyArray<ReplyEntry> => {
+  if (!Array.isArray(reply) || reply.length === 0) return []
+  const [, entries] = reply[0] as [unknown, unknown]
+  return Array.isArray(entries) ? (entries as Array<ReplyEntry>) : []
 }
 
 /** The field-value pairs of a flat reply (`XINFO`), values as Redis gave them. */
@@ -49,22 +54,6 @@ export const toFieldMap = (flat: ReadonlyArray<unknown>): Map<string, unknown> =
   const map = new Map<string, unknown>()
   for (let i = 0; i + 1 < flat.length; i += 2) map.set(String(flat[i]), flat[i + 1])
   return map
-}
-
-/** Parses a list of `[id, [field, value, …] | null]` pairs. */
-export const parseEntries = (reply: unknown): Array<RawEntry> =>
-  Array.isArray(reply)
-    ? reply.map((item) => {
-      const [id, flat] = item as [unknown, unknown]
-      return { id: String(id), fields: Array.isArray(flat) ? toRecord(flat) : undefined }
-    })
-    : []
-
-/** Parses an `XREADGROUP` reply for one stream (`null` when nothing arrived). */
-export const parseReadReply = (reply: unknown): Array<RawEntry> => {
-  if (!Array.isArray(reply) || reply.length === 0) return []
-  const [, entries] = reply[0] as [unknown, unknown]
-  return parseEntries(entries)
 }
 
 /**
