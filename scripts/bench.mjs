@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Runs every package's benchmarks (the `bench` script of each package that has one), one after
-// another so they do not compete for the two cores, and prints their tables.
+// Runs every package's benchmarks (the `bench` script of each package that has one, then its
+// `bench:pipeline` when it has one), one after another so they do not compete for the two
+// cores, and prints their tables.
 // Usage: pnpm bench            (all packages)
 //        pnpm bench core http  (only the named packages)
 import { spawnSync } from "node:child_process"
@@ -21,12 +22,16 @@ let failed = 0
 for (const dir of dirs) {
   if (only.length > 0 && !only.includes(dir)) continue
   const pkg = JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8"))
-  if (!pkg.scripts?.bench) continue
+  // `bench`, then `bench:pipeline` (the service fed through Redis Streams) where a package has it.
+  const scripts = ["bench", "bench:pipeline"].filter((s) => pkg.scripts?.[s])
+  if (scripts.length === 0) continue
   console.log(`\n## ${pkg.name}\n`)
-  const run = spawnSync("pnpm", ["run", "--silent", "bench"], { cwd: join(root, "packages", dir), stdio: "inherit" })
-  if (run.status !== 0) {
-    failed++
-    console.error(`bench of ${pkg.name} failed with exit code ${run.status}`)
+  for (const script of scripts) {
+    const run = spawnSync("pnpm", ["run", "--silent", script], { cwd: join(root, "packages", dir), stdio: "inherit" })
+    if (run.status !== 0) {
+      failed++
+      console.error(`${script} of ${pkg.name} failed with exit code ${run.status}`)
+    }
   }
 }
 process.exit(failed === 0 ? 0 : 1)
