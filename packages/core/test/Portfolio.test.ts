@@ -110,6 +110,19 @@ describe("Portfolio (trades mode)", () => {
     expect(p.counters.orphanCloses).toBe(0)
   })
 
+  it("counts every change in version: applied events and parked closes, not duplicates or ignored ticks", () => {
+    const p = Portfolio.make()
+    const o = opened(T, { trade_id: "v", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 1 })
+    Portfolio.apply(p, o)
+    expect(p.version).toBe(1)
+    Portfolio.apply(p, o) // duplicate
+    Portfolio.apply(p, tick(T + MIN, "BTCUSDT", 101))
+    Portfolio.apply(p, tick(T, "BTCUSDT", 99)) // older than the last price: ignored
+    expect(p.version).toBe(2)
+    Portfolio.apply(p, closed(T + MIN, { trade_id: "later", exit_price: 1 }))
+    expect(p.version).toBe(3)
+  })
+
   it("a full close of a trade that is closed already is a duplicate, not a parked close", () => {
     const p = Portfolio.make()
     Portfolio.apply(p, opened(T, { trade_id: "t", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 1 }))

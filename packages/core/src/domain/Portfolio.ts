@@ -54,6 +54,7 @@ export const decide = (self: Portfolio, event: IncomingEvent, now: number = even
 /** Applies a decision made by {@link decide} on this state. */
 export const evolve = (self: Portfolio, decision: Decision): void => {
   if (decision.event.at > self.lastEventAt) self.lastEventAt = decision.event.at
+  if (decision._tag === "Applied" || decision._tag === "Parked") self.version++
   switch (decision._tag) {
     case "Duplicate":
       self.counters.duplicates++
@@ -276,5 +277,6 @@ export const clone = (self: Portfolio): Portfolio => ({
   parked: new Map([...self.parked].map(([id, waiting]) => [id, [...waiting]])),
   counters: { ...self.counters },
   lastEventAt: self.lastEventAt,
+  version: self.version,
   ess: self.ess
 })

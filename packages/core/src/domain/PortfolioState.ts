@@ -114,6 +114,12 @@ export interface Portfolio {
   readonly counters: Counters
   /** The latest event time applied, epoch ms (0 before any): "now" for a backtest. */
   lastEventAt: number
+  /**
+   * Grows by one with every change the state takes (an applied event, a price, a parked close):
+   * equal versions of one state mean equal positions, prices and PnL — a cache key for what is
+   * derived from them (an encoded snapshot, say), together with the clock and the cash.
+   */
+  version: number
   /** The last emergency stop, if any. */
   ess: { readonly at: number; readonly reason: string } | undefined
 }
@@ -207,6 +213,7 @@ export const make = (options: Options = {}): Portfolio => {
     parked: new Map(),
     counters: { applied: 0, duplicates: 0, ignored: 0, orphanCloses: 0, overCloses: 0, parkedCloses: 0 },
     lastEventAt: 0,
+    version: 0,
     ess: undefined
   }
 }
