@@ -9,7 +9,8 @@
  * | `PORTFOLIO_BINANCE_API_SECRET` | — (required for the balance) |
  * | `PORTFOLIO_BINANCE_REST_URL` | `https://fapi.binance.com` |
  * | `PORTFOLIO_BINANCE_WS_URL` | `wss://fstream.binance.com` |
- * | `PORTFOLIO_BINANCE_ASSET` | `USDT` |
+ * | `PORTFOLIO_BINANCE_MARGIN_ASSETS` | `USDT,USDC,BNFCR` (else `PORTFOLIO_BINANCE_ASSET` alone when that is set) |
+ * | `PORTFOLIO_BINANCE_ASSET` | — (superseded by the list above; kept for existing deployments) |
  * | `PORTFOLIO_BINANCE_RECV_WINDOW` | `5000` (ms, 1 – 60000) |
  * | `PORTFOLIO_BINANCE_REFRESH_INTERVAL` | `30 seconds` |
  *
@@ -24,8 +25,14 @@ export const DEFAULT_REST_URL = "https://fapi.binance.com"
  * routed endpoint of mark-price streams (Binance retired unrouted market URLs on 2026-04-23).
  */
 export const DEFAULT_WS_URL = "wss://fstream.binance.com"
-/** The wallet asset read by default. */
+/** The cash unit: every margin asset is valued in it (mark of `<asset>USDT`). */
 export const DEFAULT_ASSET = "USDT"
+/**
+ * The wallet assets summed into cash by default: the wallet currencies of a USDT-margined, a
+ * USDC-margined and an EU Credits Trading Mode (`BNFCR`) account. Multi-Assets collateral such
+ * as BTC, ETH or BNB is counted when listed, at its `<asset>USDT` mark.
+ */
+export const DEFAULT_MARGIN_ASSETS: ReadonlyArray<string> = ["USDT", "USDC", "BNFCR"]
 
 const secret = (name: string): Config.Config<Redacted.Redacted<string>> =>
   Config.string(name).pipe(
@@ -59,11 +66,43 @@ export const restUrl: Config.Config<string> = urlWith("PORTFOLIO_BINANCE_REST_UR
 /** `PORTFOLIO_BINANCE_WS_URL` (wss or ws). */
 export const wsUrl: Config.Config<string> = urlWith("PORTFOLIO_BINANCE_WS_URL", DEFAULT_WS_URL, ["wss", "ws"])
 
-/** `PORTFOLIO_BINANCE_ASSET`: the wallet asset whose balance is cash. */
+/** `PORTFOLIO_BINANCE_ASSET`: one wallet asset as cash (superseded by {@link marginAssets}). */
 export const asset: Config.Config<string> = Config.string("PORTFOLIO_BINANCE_ASSET").pipe(
   Config.map((value) => value.trim().toUpperCase()),
   Config.validate({ message: "must not be empty", validation: (value) => value.length > 0 }),
   Config.withDefault(DEFAULT_ASSET)
+)
+
+const ASSET = /^[A-Z0-9]{1,20}$/
+
+/** Parses a comma-separated asset list: trimmed, upper-cased, without repeats; undefined when empty. */
+export const parseAssets = (value: string): ReadonlyArray<string> | undefined => {
+  const assets = [...new Set(value.split(",").map((a) => a.trim().toUpperCase()).filter((a) => a.length > 0))]
+  return assets.length === 0 ? undefined : assets
+}
+
+/**
+ * `PORTFOLIO_BINANCE_MARGIN_ASSETS`: the wallet assets summed into cash, comma-separated (e.g.
+ * `USDT,USDC,BNFCR,BTC`). Unset or empty: `PORTFOLIO_BINANCE_ASSET` alone when that is set,
+ * else {@link DEFAULT_MARGIN_ASSETS}.
+ */
+export const marginAssets: Config.Config<ReadonlyArray<string>> = Config.all([
+  Config.option(Config.string("PORTFOLIO_BINANCE_MARGIN_ASSETS")),
+  Config.option(Config.string("PORTFOLIO_BINANCE_ASSET"))
+]).pipe(
+  Config.mapOrFail(([list, single]) => {
+    const listed = Option.isSome(list) ? parseAssets(list.value) : undefined
+    if (listed !== undefined) {
+      const bad = listed.find((a) => !ASSET.test(a))
+      return bad === undefined
+        ? Either.right(listed)
+        : Either.left(ConfigError.InvalidData(["PORTFOLIO_BINANCE_MARGIN_ASSETS"], `not an asset name: ${JSON.stringify(bad)} (letters and digits, comma-separated)`))
+    }
+    const one = Option.isSome(single) ? parseAssets(single.value) : undefined
+    if (one !== undefined && one.length === 1 && ASSET.test(one[0]!)) return Either.right(one)
+    if (one !== undefined) return Either.left(ConfigError.InvalidData(["PORTFOLIO_BINANCE_ASSET"], "must be one asset name (letters and digits)"))
+    return Either.right(DEFAULT_MARGIN_ASSETS)
+  })
 )
 
 /** `PORTFOLIO_BINANCE_RECV_WINDOW`, ms. */

@@ -24,7 +24,11 @@ import * as StreamSupervisor from "./internal/streamSupervisor.js"
 
 /** How the feed connects and when it gives up on a connection. */
 export interface Options {
-  /** Base WebSocket URL; without a path, `/market/stream` is used. Default `wss://fstream.binance.com`. */
+  /**
+   * Base WebSocket URL. Default `wss://fstream.binance.com`. Without a path, or with a bare
+   * `/market` or `/public`, `…/market/stream` (`…/public/stream`) is used; a path ending in `/ws`
+   * becomes `…/stream`; any other path is used as it is.
+   */
   readonly wsUrl?: string | undefined
   /** REST base URL of the premiumIndex fallback. Default `https://fapi.binance.com`. Used by {@link layer}; {@link layerOnClient} takes the client's. */
   readonly restUrl?: string | undefined
@@ -108,6 +112,11 @@ export const make = (options: Options = {}): Effect.Effect<PriceFeedService, nev
       nextId: 1
     }
     const client = yield* BinanceRestClient.BinanceRestClient
+    if (!/\/market\/stream$/.test(new URL(ctx.endpoint).pathname)) {
+      yield* Effect.logWarning(
+        `Binance stream endpoint ${new URL(ctx.endpoint).pathname} is not /market/stream: Binance sends @markPrice on /market only, so prices may come from the REST fallback`
+      )
+    }
 
     // Registered first, so they run after the fibers below are interrupted: readers of `ticks` end.
     yield* Effect.addFinalizer(() => PubSub.shutdown(ctx.hub))

@@ -6,7 +6,8 @@
  *
  * Public and signed GETs over Node's global `fetch`, with the server-time offset applied to
  * every `timestamp`, `-1021` answered by a re-sync and one retry, `429`/`418` honoured (no
- * request leaves before `Retry-After` has passed), the used weight read from
+ * request leaves before `Retry-After` has passed, or without that header the ban time stated in
+ * Binance's message, `… banned until <epoch ms>`), the used weight read from
  * `X-MBX-USED-WEIGHT-1M`, and every failure a typed {@link BinanceError}. The API key and
  * secret stay `Redacted` until a header or an HMAC needs them; no error or log line ever
  * carries them, nor the query (which carries the signature).
@@ -38,7 +39,10 @@ export interface Options {
   readonly weightPerMinute?: number | undefined
   /** Per request, unless the call says otherwise. Default 10 seconds. */
   readonly requestTimeout?: Duration.DurationInput | undefined
-  /** The wait after a 429 / 418 that carries no `Retry-After`. Default 60 seconds. */
+  /**
+   * The wait after a 429 / 418 that carries neither `Retry-After` nor a ban time in its message
+   * (`… banned until <epoch ms>`). Default 60 seconds.
+   */
   readonly defaultRetryAfter?: Duration.DurationInput | undefined
 }
 
@@ -84,12 +88,31 @@ export interface Service {
 /** The shared client: see the module comment. */
 export class BinanceRestClient extends Context.Tag("@portfolio/adapters-binance/BinanceRestClient")<BinanceRestClient, Service>() {}
 
-const retryAfterMs = (header: string | null, now: number, fallback: number): number => {
-  if (header === null || header.trim() === "") return fallback
+/** `Retry-After` in ms (seconds or an HTTP date); `undefined` when absent or unreadable. */
+const retryAfterMs = (header: string | null, now: number): number | undefined => {
+  if (header === null || header.trim() === "") return undefined
   const seconds = Number(header)
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000
   const date = Date.parse(header)
-  return Number.isFinite(date) ? Math.max(0, date - now) : fallback
+  return Number.isFinite(date) ? Math.max(0, date - now) : undefined
+}
+
+/** Binance bans for 2 minutes to 3 days: a parsed ban longer than this is not believed. */
+const LONGEST_BAN_MS = 3 * 24 * 60 * 60 * 1000
+
+/**
+ * The end of a ban as Binance's 418 (or 429) message states it, in the server's epoch ms:
+ * `"Way too much request weight used; IP banned until 1620286253180. Please use …"`.
+ */
+export const bannedUntil = (msg: string | undefined): number | undefined => {
+  const match = msg === undefined ? null : /banned until (\d{12,14})\b/i.exec(msg)
+  return match === null ? undefined : Number(match[1])
+}
+
+/** An HTTP `Date` header as epoch ms: second precision, truncated, so the wait it gives errs long, never short. */
+const serverDate = (header: string | null): number | undefined => {
+  const date = header === null ? Number.NaN : Date.parse(header)
+  return Number.isFinite(date) ? date : undefined
 }
 
 /** A network error in words, without the URL (its query holds the signature). */
@@ -167,7 +190,12 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         const code = error._tag === "Some" ? error.value.code : undefined
         const msg = error._tag === "Some" ? error.value.msg : undefined
         if (response.status === 429 || response.status === 418) {
-          const wait = retryAfterMs(response.headers.get("retry-after"), now, settings.defaultRetryAfterMs)
+          // Retry-After when sent; else the ban's end from the message, a server time: converted
+          // with the known offset, or with the answer's Date header when no offset was read yet.
+          const until = bannedUntil(msg)
+          const serverNow = state.timeSyncedAt !== undefined ? now + state.timeOffsetMs : serverDate(response.headers.get("date")) ?? now
+          const fromBody = until === undefined ? undefined : Math.min(LONGEST_BAN_MS, Math.max(0, until - serverNow))
+          const wait = retryAfterMs(response.headers.get("retry-after"), now) ?? fromBody ?? settings.defaultRetryAfterMs
           state.blockedUntil = Math.max(state.blockedUntil, now + wait)
           state.blockedBy = response.status
           yield* Effect.logWarning(`Binance answered ${response.status} on ${path}: no request for ${wait} ms`)

@@ -3,7 +3,7 @@ import { AccountBalance, type AccountBalanceService } from "@portfolio/core"
 import { Effect, Redacted } from "effect"
 import * as BinanceAccountBalance from "../src/BinanceAccountBalance.js"
 import { FakeBinance } from "../src/testing/index.js"
-import { eventually, waitFor } from "./support/conditions.js"
+import { captureLogs, eventually, waitFor } from "./support/conditions.js"
 
 const withBalance = <A, E>(
   fake: FakeBinance.FakeBinance,
@@ -137,7 +137,7 @@ describe("BinanceAccountBalance", () => {
       const fake = yield* FakeBinance.scoped()
       fake.setBalances([{ asset: "BNB", balance: 1 }])
       const error = yield* withBalance(fake, { asset: "usdc" }, (balance) => Effect.flip(balance.balance))
-      expect(error.message).toContain("no USDC in the balance")
+      expect(error.message).toContain("none of USDC in the balance")
       expect(error.retryable).toBe(true)
     }))
 
@@ -179,6 +179,118 @@ describe("BinanceAccountBalance", () => {
           fake.setBalances([{ asset: "USDT", balance: 600 }])
           yield* eventually(balance.health, (h) => h.status === "ok", { what: "ok health again" })
           expect(yield* balance.balance).toMatchObject({ walletBalance: 600 })
+        }))
+    }))
+
+  it.scopedLive("sums the margin assets at their USDT marks: no USDT entry needed, each asset in health, unlisted ones ignored", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeBinance.scoped()
+      fake.setBalances([
+        { asset: "USDC", balance: 500 },
+        { asset: "BNFCR", balance: 300 },
+        { asset: "BTC", balance: 0.1 },
+        { asset: "BNB", balance: 2 }
+      ])
+      fake.setMarkPrice("USDCUSDT", 0.9998)
+      fake.setMarkPrice("BTCUSDT", 60_000)
+      yield* withBalance(fake, { marginAssets: ["usdt", "USDC", "BNFCR", "BTC"], refreshInterval: "100 millis" }, (balance) =>
+        Effect.gen(function*() {
+          const cash = yield* balance.balance
+          expect(cash).toMatchObject({ source: "exchange", asset: "USDT" })
+          if (cash.source !== "exchange") return
+          expect(cash.walletBalance).toBeCloseTo(500 * 0.9998 + 300 + 0.1 * 60_000, 9)
+          expect(cash.staleSince).toBeUndefined()
+          expect(cash.assets).toEqual([
+            { asset: "USDC", balance: 500, mark: 0.9998, value: 500 * 0.9998 },
+            { asset: "BNFCR", balance: 300, mark: 1, value: 300 },
+            { asset: "BTC", balance: 0.1, mark: 60_000, value: 6_000 }
+          ])
+          const health = yield* balance.health
+          expect(health.status).toBe("ok")
+          expect(health.details).toMatchObject({
+            asset: "USDT",
+            margin_assets: ["USDT", "USDC", "BNFCR", "BTC"],
+            assets: [
+              { asset: "USDC", balance: 500, mark: 0.9998 },
+              { asset: "BNFCR", balance: 300, mark: 1 },
+              { asset: "BTC", balance: 0.1, mark: 60_000 }
+            ],
+            ignored_assets: ["BNB"],
+            cash_stale_since: null
+          })
+          // The marks follow the exchange; BNFCR has no USDT market: asked once, then valued at 1.
+          fake.setMarkPrice("BTCUSDT", 50_000)
+          const later = yield* eventually(balance.balance, (c) => c.source === "exchange" && c.walletBalance < 6_000)
+          expect(later.source === "exchange" && later.walletBalance).toBeCloseTo(499.9 + 300 + 5_000, 9)
+        }))
+      const marks = fake.requests().filter((r) => r.path === "/fapi/v1/premiumIndex")
+      expect(marks.filter((r) => r.params["symbol"] === "BNFCRUSDT").map((r) => r.code)).toEqual([-1121])
+      expect(marks.some((r) => r.params["symbol"] === "USDTUSDT" || r.params["symbol"] === "BNBUSDT")).toBe(false)
+      expect(marks.every((r) => r.params["signature"] === undefined)).toBe(true)
+    }))
+
+  it.scopedLive("defaults to USDT, USDC and BNFCR: a USDC-only account is fine; a listed asset without a USDT market is left out and reported", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeBinance.scoped()
+      fake.setBalances([{ asset: "USDC", balance: 1_000 }, { asset: "XYZ", balance: 5 }])
+      const usdcOnly = yield* withBalance(fake, {}, (balance) => Effect.zip(balance.balance, balance.health))
+      expect(usdcOnly[0]).toMatchObject({ walletBalance: 1_000, asset: "USDT" }) // no USDCUSDT mark known: 1
+      expect(usdcOnly[1]).toMatchObject({ status: "ok", details: { margin_assets: ["USDT", "USDC", "BNFCR"], ignored_assets: ["XYZ"] } })
+      const [cash, health] = yield* withBalance(fake, { marginAssets: ["USDC", "XYZ"] }, (balance) => Effect.zip(balance.balance, balance.health))
+      expect(cash).toMatchObject({ walletBalance: 1_000 })
+      expect(health.status).toBe("degraded")
+      expect(health.message).toContain("XYZ")
+      expect(health.details).toMatchObject({ unpriced_assets: ["XYZ"] })
+    }))
+
+  it.scopedLive("Binance unreachable: the last good balance marked stale since the first failed read, health degraded, the outage logged once and its end once", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeBinance.scoped()
+      fake.setBalances([{ asset: "USDT", balance: 700 }])
+      const logs = captureLogs()
+      yield* withBalance(fake, { refreshInterval: "50 millis", retryInterval: "20 millis", requestTimeout: "1 second" }, (balance) =>
+        Effect.gen(function*() {
+          expect(yield* balance.balance).toMatchObject({ walletBalance: 700 })
+          expect(yield* balance.balance).not.toHaveProperty("staleSince")
+          const cut = Date.now()
+          fake.setOutage(true)
+          const stale = yield* eventually(balance.balance, (c) => c.source === "exchange" && c.staleSince !== undefined, { what: "stale cash" })
+          const since = stale.source === "exchange" ? stale.staleSince! : 0
+          expect(stale).toMatchObject({ walletBalance: 700 })
+          expect(since).toBeGreaterThanOrEqual(cut)
+          const health = yield* balance.health
+          expect(health.status).toBe("degraded")
+          expect(health.details).toMatchObject({ cash_stale_since: new Date(since).toISOString(), last_error: { tag: "BinanceUnavailable" } })
+          // Many failed reads later: still the same outage.
+          yield* waitFor(() => fake.requests().filter((r) => r.status === 0).length, (n) => n >= 5, { what: "five failed reads" })
+          expect(yield* balance.balance).toMatchObject({ walletBalance: 700, staleSince: since })
+          fake.setOutage(false)
+          fake.setBalances([{ asset: "USDT", balance: 710 }])
+          const fresh = yield* eventually(balance.balance, (c) => c.source === "exchange" && c.walletBalance === 710, { what: "fresh cash" })
+          expect(fresh).not.toHaveProperty("staleSince")
+          expect((yield* eventually(balance.health, (h) => h.status === "ok")).details).toMatchObject({ cash_stale_since: null })
+        })).pipe(Effect.provide(logs.layer))
+      const warned = logs.lines.filter((l) => l.startsWith("WARN") && l.includes("Binance balance refresh failed"))
+      expect(warned).toHaveLength(1)
+      expect(warned[0]).toContain("serving the last good balance, marked stale")
+      expect(logs.lines.filter((l) => l.startsWith("INFO") && l.includes("recovered"))).toHaveLength(1)
+      expect(logs.lines.join("\n")).not.toContain(fake.apiSecret)
+    }))
+
+  it.scopedLive("Binance unreachable from the start: the balance fails (never read), health down", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeBinance.scoped()
+      fake.setBalances([{ asset: "USDT", balance: 1 }])
+      fake.setOutage(true)
+      yield* withBalance(fake, { refreshInterval: "50 millis", retryInterval: "20 millis", awaitFirstRead: "2 seconds" }, (balance) =>
+        Effect.gen(function*() {
+          const error = yield* Effect.flip(balance.balance)
+          expect(error).toMatchObject({ _tag: "BalanceError", retryable: true })
+          expect(error.reason).toContain("Binance unavailable")
+          expect(error.reason).not.toMatch(/https?:\/\//)
+          expect(yield* balance.health).toMatchObject({ status: "down", required: true })
+          fake.setOutage(false)
+          yield* eventually(Effect.either(balance.balance), (r) => r._tag === "Right", { what: "a first balance" })
         }))
     }))
 })

@@ -26,7 +26,7 @@ describe("BinanceConfig", () => {
   it.effect("reads the balance options with their defaults, secrets redacted", () =>
     Effect.gen(function*() {
       const options = yield* read(BinanceAccountBalance.optionsConfig, { PORTFOLIO_BINANCE_API_KEY: "key", PORTFOLIO_BINANCE_API_SECRET: SECRET })
-      expect(options).toMatchObject({ restUrl: "https://fapi.binance.com", asset: "USDT", recvWindow: 5000 })
+      expect(options).toMatchObject({ restUrl: "https://fapi.binance.com", marginAssets: ["USDT", "USDC", "BNFCR"], recvWindow: 5000 })
       expect(Duration.toMillis(Duration.decode(options.refreshInterval!))).toBe(30_000)
       expect(Redacted.value(options.apiSecret)).toBe(SECRET)
       expect(String(options.apiSecret)).not.toContain(SECRET)
@@ -39,7 +39,20 @@ describe("BinanceConfig", () => {
         PORTFOLIO_BINANCE_RECV_WINDOW: "10000",
         PORTFOLIO_BINANCE_REFRESH_INTERVAL: "5 seconds"
       })
-      expect(custom).toMatchObject({ restUrl: "https://demo-fapi.binance.com", asset: "USDC", recvWindow: 10_000 })
+      expect(custom).toMatchObject({ restUrl: "https://demo-fapi.binance.com", marginAssets: ["USDC"], recvWindow: 10_000 })
+    }))
+
+  it.effect("PORTFOLIO_BINANCE_MARGIN_ASSETS: a comma-separated list, upper-cased, without repeats; empty is unset; it wins over PORTFOLIO_BINANCE_ASSET", () =>
+    Effect.gen(function*() {
+      expect(yield* read(BinanceConfig.marginAssets, {})).toEqual(["USDT", "USDC", "BNFCR"])
+      expect(yield* read(BinanceConfig.marginAssets, { PORTFOLIO_BINANCE_MARGIN_ASSETS: " usdt, BNFCR ,btc,usdt," })).toEqual(["USDT", "BNFCR", "BTC"])
+      expect(yield* read(BinanceConfig.marginAssets, { PORTFOLIO_BINANCE_MARGIN_ASSETS: "" })).toEqual(["USDT", "USDC", "BNFCR"])
+      expect(yield* read(BinanceConfig.marginAssets, { PORTFOLIO_BINANCE_ASSET: "usdc" })).toEqual(["USDC"])
+      expect(yield* read(BinanceConfig.marginAssets, { PORTFOLIO_BINANCE_ASSET: "usdc", PORTFOLIO_BINANCE_MARGIN_ASSETS: "USDT,USDC" })).toEqual(["USDT", "USDC"])
+      const bad = yield* Effect.flip(read(BinanceConfig.marginAssets, { PORTFOLIO_BINANCE_MARGIN_ASSETS: "USDT,US DC" }))
+      expect(String(bad)).toContain("PORTFOLIO_BINANCE_MARGIN_ASSETS")
+      const two = yield* Effect.flip(read(BinanceConfig.marginAssets, { PORTFOLIO_BINANCE_ASSET: "USDT,USDC" }))
+      expect(String(two)).toContain("PORTFOLIO_BINANCE_ASSET")
     }))
 
   it.effect("reads the price feed URLs with their defaults", () =>

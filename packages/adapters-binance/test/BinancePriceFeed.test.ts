@@ -2,8 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { PriceFeed, type PriceFeedService } from "@portfolio/core"
 import { Chunk, Effect, Fiber, Option, Stream } from "effect"
 import * as BinancePriceFeed from "../src/BinancePriceFeed.js"
+import { streamEndpoint } from "../src/internal/streamSupervisor.js"
 import { FakeBinance } from "../src/testing/index.js"
-import { eventually, waitFor } from "./support/conditions.js"
+import { captureLogs, eventually, waitFor } from "./support/conditions.js"
 
 const withFeed = <A, E>(
   fake: FakeBinance.FakeBinance,
@@ -198,5 +199,50 @@ describe("BinancePriceFeed", () => {
           expect(error.reason).toContain("at most 2 streams")
           yield* feed.subscribe(["btcusdt"])
         }))
+    }))
+
+  it("routes a base URL to the combined stream: a bare host or /market → /market/stream, /public → /public/stream, …/ws → …/stream", () => {
+    const cases: ReadonlyArray<readonly [string, string]> = [
+      ["wss://fstream.binance.com", "wss://fstream.binance.com/market/stream"],
+      ["wss://fstream.binance.com/", "wss://fstream.binance.com/market/stream"],
+      ["wss://fstream.binance.com/market", "wss://fstream.binance.com/market/stream"],
+      ["wss://fstream.binance.com/market/", "wss://fstream.binance.com/market/stream"],
+      ["wss://fstream.binance.com/public", "wss://fstream.binance.com/public/stream"],
+      ["wss://fstream.binance.com/market/ws", "wss://fstream.binance.com/market/stream"],
+      ["wss://fstream.binance.com/market/stream", "wss://fstream.binance.com/market/stream"],
+      ["wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice", "wss://fstream.binance.com/market/stream"],
+      ["wss://demo-fstream.binance.com", "wss://demo-fstream.binance.com/market/stream"], // the testnet is routed like production
+      ["wss://fstream.binance.com/stream", "wss://fstream.binance.com/stream"] // another path: as it is
+    ]
+    for (const [base, endpoint] of cases) expect(streamEndpoint(base)).toBe(endpoint)
+  })
+
+  for (const routed of ["/market", "/market/"]) {
+    it.scopedLive(`a configured base of ${routed} (Binance's "Market base URL") streams mark prices over the socket, not the REST fallback`, () =>
+      Effect.gen(function*() {
+        const fake = yield* FakeBinance.scoped()
+        fake.setMarkPrice("BTCUSDT", 60_000)
+        const logs = captureLogs()
+        yield* withFeed(fake, { wsUrl: `${fake.wsUrl}${routed}`, fallbackInterval: "20 millis" }, (feed) =>
+          Effect.gen(function*() {
+            yield* feed.subscribe(["BTCUSDT"])
+            const connection = yield* connectedWith(fake, ["BTCUSDT"])
+            expect(connection.path).toBe("/market/stream")
+            yield* priceArrives(fake, feed, "BTCUSDT", 60_123.5)
+            const health = yield* feed.health
+            expect(health).toMatchObject({ status: "ok", details: { connected: true, fallback_active: false, fallback_polls: 0 } })
+            expect(String(health.details?.["endpoint"])).toMatch(/\/market\/stream$/)
+          })).pipe(Effect.provide(logs.layer))
+        expect(fake.requests().filter((r) => r.path === "/fapi/v1/premiumIndex")).toEqual([])
+        expect(logs.lines.some((l) => l.includes("is not /market/stream"))).toBe(false)
+      }))
+  }
+
+  it.scopedLive("warns once at start when the stream endpoint is not /market/stream (no @markPrice there)", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeBinance.scoped()
+      const logs = captureLogs()
+      yield* withFeed(fake, { wsUrl: `${fake.wsUrl}/public` }, () => Effect.void).pipe(Effect.provide(logs.layer))
+      expect(logs.lines.filter((l) => l.startsWith("WARN") && l.includes("/public/stream is not /market/stream"))).toHaveLength(1)
     }))
 })

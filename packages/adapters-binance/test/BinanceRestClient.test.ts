@@ -88,6 +88,40 @@ describe("BinanceRestClient error mapping", () => {
       expect(rest.state.blockedBy).toBe(429)
     }))
 
+  it("reads the ban time from Binance's 418 message", () => {
+    expect(BinanceRestClient.bannedUntil("Way too much request weight used; IP banned until 1620286253180. Please use the websocket for live updates to avoid bans.")).toBe(1_620_286_253_180)
+    expect(BinanceRestClient.bannedUntil("Way too many requests; IP(127.0.0.1) banned until 1750000000000. Please use the websocket")).toBe(1_750_000_000_000)
+    expect(BinanceRestClient.bannedUntil("Too many requests; current limit of IP(127.0.0.1) is 2400 requests per minute.")).toBeUndefined()
+    expect(BinanceRestClient.bannedUntil(undefined)).toBeUndefined()
+  })
+
+  for (const synced of [false, true]) {
+    it.scopedLive(`a 418 without Retry-After waits for the ban time of its message, not 60 s (server clock 1 h ahead, offset ${synced ? "known" : "not read yet"})`, () =>
+      Effect.gen(function*() {
+        const fake = yield* FakeBinance.scoped({ serverTimeOffsetMs: 3_600_000 })
+        const rest = yield* BinanceRestClient.make({ restUrl: fake.restUrl, requestTimeout: "2 seconds", defaultRetryAfter: "60 seconds" })
+        if (synced) yield* rest.syncTime
+        fake.clearRequests()
+        fake.rateLimit({ status: 418, retryAfterSeconds: 1, retryAfterHeader: false })
+        const banned = yield* Effect.flip(rest.publicGet("/fapi/v1/time", [], ServerTime))
+        expect(banned).toMatchObject({ _tag: "BinanceIpBanned", sent: true, code: -1003 })
+        const wait = (banned as BinanceError.IpBanned).retryAfterMs
+        expect(wait).toBeGreaterThan(0)
+        expect(wait).toBeLessThanOrEqual(2_100) // the ban's 1 s (+ the Date header's second when the offset is unknown)
+        // Nothing is sent before the ban ends; the first request after it succeeds.
+        const time = yield* eventually(Effect.either(rest.publicGet("/fapi/v1/time", [], ServerTime)), (r) => r._tag === "Right", {
+          what: "an answer after the ban",
+          timeoutMs: 10_000,
+          intervalMs: 50
+        })
+        expect(time._tag).toBe("Right")
+        const [first, ...after] = fake.requests()
+        expect(first!.status).toBe(418)
+        expect(after.length).toBeGreaterThan(0)
+        for (const request of after) expect(request.at - first!.at).toBeGreaterThanOrEqual(1_000)
+      }))
+  }
+
   it.scopedLive("reads the used weight from X-MBX-USED-WEIGHT-1M", () =>
     Effect.gen(function*() {
       const fake = yield* FakeBinance.scoped()

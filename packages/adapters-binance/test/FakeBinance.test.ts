@@ -104,6 +104,38 @@ describe("FakeBinance REST", () => {
     expect(Date.now() - start).toBeGreaterThanOrEqual(1_000)
   })
 
+  it("a 418 without Retry-After states its end in the message, in server time; the Date header follows the fake's clock", async () => {
+    fake.setServerTimeOffset(3_600_000)
+    fake.rateLimit({ status: 418, retryAfterSeconds: 2, retryAfterHeader: false })
+    const banned = await get("/fapi/v1/time")
+    fake.rateLimit({ status: 418, retryAfterSeconds: 0 })
+    fake.setServerTimeOffset(0)
+    expect(banned.status).toBe(418)
+    expect(banned.headers.get("retry-after")).toBeNull()
+    const until = Number(/banned until (\d+)/.exec(banned.body.msg)?.[1])
+    expect(Math.abs(until - (Date.now() + 3_600_000 + 2_000))).toBeLessThan(1_000)
+    expect(Math.abs(Date.parse(banned.headers.get("date")!) - (Date.now() + 3_600_000))).toBeLessThan(2_000)
+  })
+
+  it("an outage cuts every REST connection without an answer (recorded with status 0) and drops WebSocket upgrades", async () => {
+    fake.clearRequests()
+    fake.setOutage(true)
+    try {
+      await expect(get("/fapi/v1/time")).rejects.toThrow()
+      await expect(connect("/market/stream")).rejects.toThrow()
+      expect(fake.requests().map((r) => `${r.path} ${r.status}`)).toEqual(["/fapi/v1/time 0"])
+    } finally {
+      fake.setOutage(false)
+    }
+    expect((await get("/fapi/v1/time")).status).toBe(200)
+  })
+
+  it("serves marginAvailable per asset (Multi-Assets mode)", async () => {
+    fake.setBalances([{ asset: "USDT", balance: 1 }, { asset: "BNFCR", balance: 2, marginAvailable: false }])
+    const answer = await get("/fapi/v3/balance", signed(stamp()), fake.apiKey)
+    expect(answer.body.map((b: any) => [b.asset, b.balance, b.marginAvailable])).toEqual([["USDT", "1.00000000", true], ["BNFCR", "2.00000000", false]])
+  })
+
   it("answers an injected error once, for the given path", async () => {
     fake.failNext({ status: 503, code: -1001, msg: "Internal error; unable to process your request. Please try again." }, { path: "/fapi/v1/time" })
     expect((await get("/fapi/v1/ping")).status).toBe(200)

@@ -60,10 +60,19 @@ export interface Context {
 export const streamUrl = (endpoint: string, symbols: ReadonlyArray<string>): string =>
   `${endpoint}?streams=${symbols.map(markPriceStream).join("/")}`
 
-/** Where the combined stream lives under a base URL: `/market/stream` unless the URL has a path. */
+/**
+ * Where the combined stream lives under a base URL: `/market/stream` for a bare host; a routed
+ * base (`/market`, `/public`, the "base URLs" of Binance's 2026 routing notice) gets `/stream`
+ * appended; a raw-stream path ending in `/ws` becomes `/stream` (the feed reads combined frames
+ * only); any other path is used as it is.
+ */
 export const streamEndpoint = (wsUrl: string): string => {
   const url = new URL(wsUrl)
-  if (url.pathname === "" || url.pathname === "/") url.pathname = "/market/stream"
+  const path = url.pathname.replace(/\/+$/, "")
+  if (path === "") url.pathname = "/market/stream"
+  else if (/^\/(market|public)$/i.test(path)) url.pathname = `${path}/stream`
+  else if (/\/ws$/i.test(path)) url.pathname = `${path.slice(0, -3)}/stream`
+  else url.pathname = path
   url.search = ""
   return url.toString().replace(/\/+$/, "")
 }

@@ -156,6 +156,8 @@ export interface PremiumIndexJson {
 const PremiumIndexEntry = Schema.Struct({ symbol: Schema.String, markPrice: Decimal, time: Schema.Number })
 /** Decodes `GET /fapi/v1/premiumIndex`, with or without `symbol`. */
 export const PremiumIndex = Schema.Union(PremiumIndexEntry, Schema.Array(PremiumIndexEntry))
+/** Decodes `GET /fapi/v1/premiumIndex?symbol=…` (one entry). */
+export const PremiumIndexOne = PremiumIndexEntry
 
 /**
  * The documented request weight of a REST call, what it costs of the per-IP budget:

@@ -4,8 +4,9 @@
  * information V3, symbol configuration, premium index, and the combined mark-price stream with
  * `SUBSCRIBE`/`UNSUBSCRIBE`. It checks API key, signature and timestamp window like the
  * exchange and answers Binance's error JSON. Tests steer it: balances, positions, prices,
- * pushes, injected errors, rate limits (429/418 with `Retry-After`), dropped or silent sockets,
- * refused connections; and observe it: every REST request and WebSocket connection.
+ * pushes, injected errors, rate limits (429/418 with `Retry-After`, or a 418 stating only its ban
+ * time), an outage (unreachable), dropped or silent sockets, refused connections; and observe
+ * it: every REST request and WebSocket connection.
  *
  * @example
  * const fake = await FakeBinance.start()
@@ -69,8 +70,18 @@ export interface FakeBinance {
   readonly failNext: (error: FakeError, options?: { readonly path?: string; readonly times?: number }) => void
   /** Forgets the errors `failNext` still had to answer. */
   readonly clearFailures: () => void
-  /** From now until `retryAfterSeconds` have passed, every request is answered `status` with `Retry-After`. */
-  readonly rateLimit: (options: { readonly status: 429 | 418; readonly retryAfterSeconds: number }) => void
+  /**
+   * From now until `retryAfterSeconds` have passed, every request is answered `status` with
+   * `Retry-After` — or, with `retryAfterHeader: false`, without it: the 418 message still says
+   * `… banned until <server epoch ms>`, as Binance's does.
+   */
+  readonly rateLimit: (options: { readonly status: 429 | 418; readonly retryAfterSeconds: number; readonly retryAfterHeader?: boolean }) => void
+  /**
+   * While on, the exchange is unreachable: every REST connection is cut without an answer
+   * (recorded with status 0) and WebSocket upgrades are dropped. Open sockets are not touched
+   * (see `dropConnections`).
+   */
+  readonly setOutage: (outage: boolean) => void
   /** Terminates every open WebSocket (as a network cut would). */
   readonly dropConnections: () => void
   /** While on, sockets stay open but send nothing: no data, no answers, no pings. */
@@ -102,6 +113,7 @@ export const start = async (options: Options = {}): Promise<FakeBinance> => {
     marks: new Map(),
     failures: [],
     rateLimit: undefined,
+    outage: false,
     weight: { minute: 0, used: 0 },
     weightLimit: options.weightLimitPerMinute ?? 2_400,
     requests: [],
@@ -150,7 +162,9 @@ export const start = async (options: Options = {}): Promise<FakeBinance> => {
     pushMarkPrice: (symbol, price, eventTime) => FakeStream.pushMarkPrice(state, symbol, setMark(symbol, price), eventTime ?? serverTime(state)),
     failNext: (error, failure = {}) => void state.failures.push({ error, path: failure.path, remaining: failure.times ?? 1 }),
     clearFailures: () => void state.failures.splice(0),
-    rateLimit: ({ retryAfterSeconds, status }) => void (state.rateLimit = { status, until: Date.now() + retryAfterSeconds * 1000 }),
+    rateLimit: ({ retryAfterHeader, retryAfterSeconds, status }) =>
+      void (state.rateLimit = { status, until: Date.now() + retryAfterSeconds * 1000, retryAfterHeader: retryAfterHeader ?? true }),
+    setOutage: (outage) => void (state.outage = outage),
     dropConnections: () => {
       for (const c of state.connections) if (c.closedAt === undefined) c.socket.terminate()
     },

@@ -63,7 +63,13 @@ export const PortfolioSnapshot = Schema.Struct({
   daily_pnl: Num.annotations({ description: "realized_pnl_today + unrealized_pnl" }),
   daily_drawdown_pct: Num,
   exposure_pct_of_equity: Num,
-  timestamp: IsoTime
+  timestamp: IsoTime,
+  cash_stale_since: Schema.optional(
+    Schema.NullOr(IsoTime).annotations({
+      description:
+        "null when cash_balance is fresh; while the exchange balance cannot be read, the time of the first failed read since the last good one (cash_balance is then the last known)"
+    })
+  )
 }).annotations({ identifier: "PortfolioSnapshot" })
 /** @since 0.1.0 */
 export type PortfolioSnapshot = typeof PortfolioSnapshot.Type

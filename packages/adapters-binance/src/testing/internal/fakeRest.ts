@@ -1,6 +1,7 @@
 /**
  * The fake exchange's REST side: the documented endpoints, request weights and the
- * `X-MBX-USED-WEIGHT-1M` header, 429/418 with `Retry-After`, and the checks a SIGNED endpoint
+ * `X-MBX-USED-WEIGHT-1M` header, 429/418 with `Retry-After` (or, on demand, only the ban time in
+ * the message, `… banned until <server epoch ms>`), a cut connection during an outage, and the checks a SIGNED endpoint
  * makes (API key, `timestamp` within `recvWindow` of the server's time and not over 1 s ahead,
  * HMAC-SHA256 signature as the last parameter), answered with Binance's error JSON.
  */
@@ -87,7 +88,14 @@ export const handle = (state: State, request: IncomingMessage, response: ServerR
   const apiKey = Array.isArray(header) ? header[0] : header
   const at = Date.now()
   const now = serverTime(state)
-  const headers: Record<string, string> = { "content-type": "application/json" }
+  // The Date header follows the fake's clock, as Binance's follows the server's.
+  const headers: Record<string, string> = { "content-type": "application/json", date: new Date(now).toUTCString() }
+
+  if (state.outage) {
+    state.requests.push({ method: request.method ?? "GET", path, params, apiKeyPresent: apiKey !== undefined, at, serverTime: now, status: 0, code: undefined })
+    request.socket.destroy()
+    return
+  }
 
   const reply = (answer: Answer): void => {
     const code = typeof answer.body === "object" && answer.body !== null && "code" in answer.body ? Number(answer.body.code) : undefined
@@ -101,7 +109,7 @@ export const handle = (state: State, request: IncomingMessage, response: ServerR
 
   const limit = state.rateLimit
   if (limit !== undefined && at < limit.until) {
-    headers["retry-after"] = String(Math.ceil((limit.until - at) / 1000))
+    if (limit.retryAfterHeader) headers["retry-after"] = String(Math.ceil((limit.until - at) / 1000))
     return reply(
       limit.status === 418
         ? fail(418, -1003, `Way too many requests; IP(127.0.0.1) banned until ${limit.until + state.offsetMs}. Please use the websocket for live updates to avoid bans.`)

@@ -19,6 +19,8 @@ export interface FakeBalance {
   readonly crossUnPnl?: number
   readonly availableBalance?: number
   readonly maxWithdrawAmount?: number
+  /** Whether the asset can be margin in Multi-Assets mode. Default true. */
+  readonly marginAvailable?: boolean
 }
 
 /** A position to serve. `positionAmt` is signed (negative: short). */
@@ -50,6 +52,7 @@ export interface RecordedRequest {
   readonly at: number
   /** The fake's server time at receipt. */
   readonly serverTime: number
+  /** The HTTP status answered; 0 when the connection was cut without an answer (outage). */
   readonly status: number
   readonly code?: number | undefined
 }
@@ -101,7 +104,9 @@ export interface State {
   readonly leverage: Map<string, number>
   readonly marks: Map<string, Mark>
   readonly failures: Array<{ readonly error: FakeError; readonly path: string | undefined; remaining: number }>
-  rateLimit: { readonly status: 429 | 418; readonly until: number } | undefined
+  rateLimit: { readonly status: 429 | 418; readonly until: number; readonly retryAfterHeader: boolean } | undefined
+  /** While on, every REST connection is cut without an answer and WebSocket upgrades are dropped. */
+  outage: boolean
   weight: { minute: number; used: number }
   readonly weightLimit: number
   readonly requests: Array<RecordedRequest>
@@ -134,7 +139,7 @@ export const renderBalances = (state: State): Array<BalanceJson> =>
     crossUnPnl: fixed(b.crossUnPnl ?? 0),
     availableBalance: fixed(b.availableBalance ?? b.balance),
     maxWithdrawAmount: fixed(b.maxWithdrawAmount ?? b.availableBalance ?? b.balance),
-    marginAvailable: true,
+    marginAvailable: b.marginAvailable ?? true,
     updateTime: serverTime(state)
   }))
 

@@ -136,6 +136,7 @@ const accept = (state: State, socket: WebSocket, path: string, urlStreams: Reado
 /** Handles an HTTP upgrade: refused (503) on demand, 404 off the stream paths, else a connection. */
 export const upgrade = (state: State, server: WebSocketServer, request: IncomingMessage, socket: Duplex, head: Buffer): void => {
   const url = new URL(request.url ?? "/", "http://fake.invalid")
+  if (state.outage) return void socket.destroy()
   if (state.refuse) return rejectUpgrade(socket, "503 Service Unavailable")
   if (ROUTES[url.pathname] === undefined) return rejectUpgrade(socket, "404 Not Found")
   const streams = (url.searchParams.get("streams") ?? "").split("/").filter((s) => s.length > 0)

@@ -55,7 +55,7 @@ export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
     const components: Record<string, ComponentHealth> = {
       store: storeHealth,
       bus: required(bus, true),
-      balance: required(balance, true),
+      balance: required(yield* balanceHealth(deps.balance, balance), true),
       price_feed: required(prices, false)
     }
     const now = yield* Clock.currentTimeMillis
@@ -80,6 +80,21 @@ export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
       last_snapshot_at: last === null ? null : formatEventTime(last),
       timestamp: formatEventTime(now)
     }
+  })
+
+/**
+ * The balance as its port reports it, never `ok` while the cash it answers is stale (whatever
+ * the port's own threshold): `degraded`, with `cash_stale_since`. A port that never read a
+ * balance reports `down` itself.
+ */
+const balanceHealth = (balance: AccountBalanceService, reported: ComponentHealth): Effect.Effect<ComponentHealth> =>
+  Effect.map(Effect.either(balance.balance), (cash) => {
+    const since = Either.isRight(cash) && cash.right.source === "exchange" ? cash.right.staleSince : undefined
+    if (since === undefined) return reported
+    const details = { ...reported.details, cash_stale_since: formatEventTime(since) }
+    return reported.status === "ok"
+      ? { ...reported, status: "degraded" as const, message: `cash is the last known, stale since ${formatEventTime(since)}`, details }
+      : { ...reported, details }
   })
 
 /**

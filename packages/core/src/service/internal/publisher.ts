@@ -15,7 +15,7 @@ import { Clock, Duration, Effect, Either, Queue, Schedule, type Scope } from "ef
 import * as Drawdown from "../../domain/Drawdown.js"
 import type * as Portfolio from "../../domain/Portfolio.js"
 import * as Valuation from "../../domain/Valuation.js"
-import type { AccountBalanceService } from "../../ports/AccountBalance.js"
+import { type AccountBalanceService, type CashUnavailable, cashUnavailable, sanitizeReason } from "../../ports/AccountBalance.js"
 import type { EquityHistoryService } from "../../ports/EquityHistory.js"
 import type { EventBusService } from "../../ports/EventBus.js"
 import type { TradeStoreService } from "../../ports/TradeStore.js"
@@ -34,29 +34,80 @@ export interface StateHolder {
   readonly drawdown: Drawdown.Drawdown
 }
 
-/** Values the portfolio: cash from the balance port (the last known when it fails). */
+/** A valuation and the freshness of its cash. */
+export interface CashValuation extends Valuation.Valuation {
+  /** Epoch ms of the first failed cash read since the last good one; `null` when cash is fresh. */
+  readonly cashStaleSince: number | null
+}
+
+/**
+ * Values the portfolio with cash from the balance port: the last known cash, marked stale
+ * (`cashStaleSince`), while the port fails or says its value is stale; `CashUnavailable` while
+ * no cash was ever read (never a valuation with 0 cash). The outage is logged once when it
+ * starts and once when it ends, not per valuation.
+ */
 export interface Valuer {
-  readonly valueNow: Effect.Effect<Valuation.Valuation>
+  readonly valueNow: Effect.Effect<CashValuation, CashUnavailable>
 }
 
 /** A {@link Valuer} over the state in `holder`. */
 export const makeValuer = (holder: StateHolder, balance: AccountBalanceService): Valuer => {
   let lastCash: number | undefined
+  /** The port's own `staleSince` at its last answer (an exchange adapter serving its last good value). */
+  let portStaleSince: number | undefined
+  /** When the port itself first failed since its last answer (the valuer then serves `lastCash`). */
+  let failingSince: number | undefined
+  /** What was last logged: the outage is announced once, its end once. */
+  let logged: { readonly _tag: "fresh" } | { readonly _tag: "unavailable" } | { readonly _tag: "stale"; readonly since: number } = { _tag: "fresh" }
+
+  /** The log line of a change of state, decided (and recorded) synchronously so that concurrent valuations log it once. */
+  const transition = (next: typeof logged, reason: string | undefined): Effect.Effect<void> => {
+    const before = logged
+    if (before._tag === next._tag && (next._tag !== "stale" || (before as { since: number }).since === next.since)) return Effect.void
+    logged = next
+    const why = reason === undefined ? {} : { reason: sanitizeReason(reason) }
+    switch (next._tag) {
+      case "unavailable":
+        return Effect.logWarning("no cash balance yet: queries answer CashUnavailable and snapshots wait until one is read").pipe(Effect.annotateLogs(why))
+      case "stale":
+        return Effect.logWarning(`cash balance stale since ${formatEventTime(next.since)}: equity uses the last known cash`).pipe(Effect.annotateLogs(why))
+      case "fresh":
+        return before._tag === "stale"
+          ? Effect.logInfo(`cash balance fresh again (stale since ${formatEventTime(before.since)})`)
+          : Effect.logInfo("cash balance read: queries and snapshots resume")
+    }
+  }
+
   const cash = Effect.gen(function* () {
     const reading = yield* Effect.either(balance.balance)
     if (Either.isRight(reading)) {
       const b = reading.right
-      lastCash = b.source === "paper" ? Valuation.paperCash(holder.current, b.initialCash) : b.walletBalance
-    } else if (lastCash === undefined) {
-      yield* Effect.logWarning("no cash balance yet; equity uses 0 cash").pipe(Effect.annotateLogs({ reason: reading.left.reason }))
+      failingSince = undefined
+      if (b.source === "paper") {
+        lastCash = Valuation.paperCash(holder.current, b.initialCash)
+        portStaleSince = undefined
+      } else {
+        lastCash = b.walletBalance
+        portStaleSince = b.staleSince
+      }
+      const since = portStaleSince
+      yield* transition(since === undefined ? { _tag: "fresh" } : { _tag: "stale", since }, undefined)
+      return { cash: lastCash, staleSince: since ?? null }
     }
-    return lastCash ?? 0
+    const error = reading.left
+    if (lastCash === undefined) {
+      yield* transition({ _tag: "unavailable" }, error.reason)
+      return yield* Effect.fail(cashUnavailable(error))
+    }
+    failingSince ??= portStaleSince ?? (yield* Clock.currentTimeMillis)
+    yield* transition({ _tag: "stale", since: failingSince }, error.reason)
+    return { cash: lastCash, staleSince: failingSince }
   })
   return {
     valueNow: Effect.gen(function* () {
       const c = yield* cash
       const now = yield* Clock.currentTimeMillis
-      return Valuation.value(holder.current, c, now)
+      return Object.assign(Valuation.value(holder.current, c.cash, now), { cashStaleSince: c.staleSince })
     })
   }
 }
@@ -162,13 +213,13 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
         const v = yield* snapshot()
         yield* saveMarks
         yield* publish({ type: "portfolio.exposure_updated", payload: Valuation.exposure(v) })
-      })
+      }).pipe(Effect.catchTag("CashUnavailable", () => saveMarks)) // no cash read yet: nothing published (the valuer logs it once)
     )
 
     const requests = yield* Queue.sliding<{ readonly trace: IncomingEvent | undefined }>(1)
     const throttle = config.lifecycleSnapshotThrottle
     yield* Queue.take(requests).pipe(
-      Effect.flatMap(({ trace }) => snapshots.withPermits(1)(snapshot(trace))),
+      Effect.flatMap(({ trace }) => snapshots.withPermits(1)(snapshot(trace)).pipe(Effect.catchTag("CashUnavailable", () => Effect.void))),
       Effect.zipRight(Duration.toMillis(throttle) > 0 ? Effect.sleep(throttle) : Effect.void),
       Effect.forever,
       Effect.forkScoped
