@@ -1,0 +1,218 @@
+/**
+ * The `TradeStore` port on the shared PostgreSQL pool, scoped to the database's account: every
+ * statement names `account_id`, so accounts sharing the database never see each other's rows.
+ *
+ * A `commitMany` is one transaction (`begin … commit` on one client) over all its batches, in
+ * order (`commit` is `commitMany` of one batch), written by a handful of named prepared
+ * statements whatever the number of rows (`internal/BatchWriter.ts`). A failing statement rolls
+ * the whole call back, keys included. Reads are built by kysely per call.
+ *
+ * @since 0.1.0
+ */
+import {
+  type ClosedTradeRecord,
+  type CommitResult,
+  type FillRecord,
+  type MarkRecord,
+  type NetPositionRecord,
+  type OpenTradeRecord,
+  type ParkedCloseRecord,
+  type RealizedBucket,
+  Sum,
+  type StoreBatch,
+  type StoreError,
+  TradeStore,
+  type TradeStoreService
+} from "@portfolio/core"
+import { Effect, Layer } from "effect"
+import { sql } from "kysely"
+import * as BatchWriter from "./internal/BatchWriter.js"
+import * as PostgresSpecific from "./internal/PostgresSpecific.js"
+import { rowLimit } from "./internal/RowLimit.js"
+import { inTransaction } from "./internal/Statements.js"
+import { PostgresDatabase } from "./PostgresDatabase.js"
+
+const closeColumns = [
+  "close_id",
+  "trade_id",
+  "symbol",
+  "side",
+  "entry_price",
+  "exit_price",
+  "quantity",
+  "realized_pnl",
+  "fees",
+  "opened_at",
+  "closed_at",
+  "remaining_size",
+  "orphan",
+  "over_close",
+  "round_trip_pnl"
+] as const satisfies ReadonlyArray<keyof ClosedTradeRecord>
+
+const openTradeColumns = [
+  "trade_id",
+  "symbol",
+  "side",
+  "entry_price",
+  "size",
+  "original_size",
+  "leverage",
+  "category",
+  "opened_at",
+  "realized_pnl",
+  "fees",
+  "updated_at"
+] as const satisfies ReadonlyArray<keyof OpenTradeRecord>
+
+const netPositionColumns = [
+  "symbol",
+  "side",
+  "size",
+  "entry_price",
+  "leverage",
+  "opened_at",
+  "realized_pnl",
+  "fees",
+  "updated_at"
+] as const satisfies ReadonlyArray<keyof NetPositionRecord>
+
+const fillColumns = [
+  "fill_key",
+  "order_id",
+  "fill_id",
+  "symbol",
+  "side",
+  "position_side",
+  "quantity",
+  "price",
+  "fee",
+  "realized_pnl",
+  "executed_at"
+] as const satisfies ReadonlyArray<keyof FillRecord>
+
+/** A trade store on the {@link PostgresDatabase} in context. */
+export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = Effect.map(
+  PostgresDatabase,
+  ({ accountId, kysely, pool, scrub }) => {
+    const writer = BatchWriter.make(kysely)
+    const lock = BatchWriter.lockOf(accountId)
+
+    const attempt = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, StoreError> =>
+      Effect.tryPromise({ try: run, catch: (cause) => PostgresSpecific.toStoreError(operation, cause, scrub) })
+
+    const commitMany = (batches: ReadonlyArray<StoreBatch>) =>
+      attempt("commit", (): Promise<ReadonlyArray<CommitResult>> =>
+        batches.length === 0
+          ? Promise.resolve([])
+          : inTransaction(pool, (client) => writer.write(client, accountId, batches), {
+            lock: BatchWriter.hasCloses(batches) ? lock : undefined
+          }))
+
+    // The closes summed per 15-minute bucket, kept by the commits (`realized_buckets`): O(buckets).
+    const realizedBuckets = kysely
+      .selectFrom("realized_buckets")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .orderBy("bucket_start")
+
+    const counts = kysely.selectNoFrom((eb) => [
+      eb.selectFrom("open_trades").where("account_id", "=", accountId).select(eb.fn.countAll<number>().as("n")).as("openTrades"),
+      eb.selectFrom("closed_trades").where("account_id", "=", accountId).select(eb.fn.countAll<number>().as("n")).as("closes"),
+      eb.selectFrom("fills").where("account_id", "=", accountId).select(eb.fn.countAll<number>().as("n")).as("fills"),
+      eb.selectFrom("processed_events").where("account_id", "=", accountId).select(eb.fn.countAll<number>().as("n")).as("events"),
+      eb.selectFrom("parked_closes").where("account_id", "=", accountId).select(eb.fn.countAll<number>().as("n")).as("parked")
+    ])
+
+    return TradeStore.of({
+      commit: (batch) => Effect.map(commitMany([batch]), (results) => results[0] ?? "committed"),
+      commitMany,
+      isProcessed: (eventKey) =>
+        attempt("isProcessed", async () => (await writer.processedAmong(pool, accountId, [eventKey])).size > 0),
+      processedAmong: (eventKeys) => attempt("processedAmong", () => writer.processedAmong(pool, accountId, eventKeys)),
+      parkedCloses: attempt("parkedCloses", (): Promise<Array<ParkedCloseRecord>> =>
+        kysely
+          .selectFrom("parked_closes")
+          .select(["event_key", "trade_id", "event", "parked_at"])
+          .where("account_id", "=", accountId)
+          .orderBy("parked_at")
+          .orderBy("event_key")
+          .execute()),
+      openTrades: attempt("openTrades", (): Promise<Array<OpenTradeRecord>> =>
+        kysely
+          .selectFrom("open_trades")
+          .select(openTradeColumns)
+          .where("account_id", "=", accountId)
+          .orderBy("opened_at")
+          .orderBy("trade_id")
+          .execute()),
+      netPositions: attempt("netPositions", (): Promise<Array<NetPositionRecord>> =>
+        kysely
+          .selectFrom("net_positions")
+          .select(netPositionColumns)
+          .where("account_id", "=", accountId)
+          .orderBy("symbol")
+          .orderBy("side")
+          .execute()),
+      closedTrades: (range) =>
+        attempt("closedTrades", (): Promise<Array<ClosedTradeRecord>> => {
+          let select = kysely.selectFrom("closed_trades").select(closeColumns).where("account_id", "=", accountId)
+          if (range?.from !== undefined) select = select.where("closed_at", ">=", range.from)
+          if (range?.to !== undefined) select = select.where("closed_at", "<", range.to)
+          select = select.orderBy("closed_at").orderBy("close_id")
+          const limit = rowLimit(range)
+          return (limit === undefined ? select : select.limit(limit)).execute()
+        }),
+      fills: (range) =>
+        attempt("fills", (): Promise<Array<FillRecord>> => {
+          let select = kysely.selectFrom("fills").select(fillColumns).where("account_id", "=", accountId)
+          if (range?.from !== undefined) select = select.where("executed_at", ">=", range.from)
+          if (range?.to !== undefined) select = select.where("executed_at", "<", range.to)
+          select = select.orderBy("executed_at").orderBy("fill_key")
+          const limit = rowLimit(range)
+          return (limit === undefined ? select : select.limit(limit)).execute()
+        }),
+      realizedBuckets: attempt("realizedBuckets", async (): Promise<Array<RealizedBucket>> =>
+        (await realizedBuckets.execute()).map((row) => ({
+          start: row.bucket_start,
+          realized_pnl: Sum.value({ total: row.realized_pnl, compensation: row.realized_pnl_c }),
+          fees: Sum.value({ total: row.fees, compensation: row.fees_c }),
+          gross_profit: Sum.value({ total: row.gross_profit, compensation: row.gross_profit_c }),
+          gross_loss: Sum.value({ total: row.gross_loss, compensation: row.gross_loss_c }),
+          round_trips: row.round_trips,
+          wins: row.wins,
+          losses: row.losses,
+          breakevens: row.breakevens,
+          best: row.best,
+          worst: row.worst
+        }))),
+      saveMarks: (marks) =>
+        attempt("saveMarks", async () => {
+          if (marks.length > 0) await writer.saveMarks(pool, accountId, marks)
+        }),
+      marks: attempt("marks", (): Promise<Array<MarkRecord>> =>
+        kysely
+          .selectFrom("last_prices")
+          .select(["symbol", "price", "at"])
+          .where("account_id", "=", accountId)
+          .orderBy("symbol")
+          .execute()),
+      counts: attempt("counts", async () => {
+        const row = await counts.executeTakeFirst()
+        return {
+          openTrades: Number(row?.openTrades ?? 0),
+          closes: Number(row?.closes ?? 0),
+          fills: Number(row?.fills ?? 0),
+          events: Number(row?.events ?? 0),
+          parked: Number(row?.parked ?? 0)
+        }
+      }),
+      ping: attempt("ping", async () => {
+        await sql`select 1`.execute(kysely)
+      })
+    })
+  }
+)
+
+/** The {@link TradeStore} on the {@link PostgresDatabase} layer it is given. */
+export const layer: Layer.Layer<TradeStore, never, PostgresDatabase> = Layer.effect(TradeStore, make)
