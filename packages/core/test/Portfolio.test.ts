@@ -123,6 +123,43 @@ describe("Portfolio (trades mode)", () => {
     expect(p.version).toBe(3)
   })
 
+  it("a close by position (no trade_id: the executor's contract) closes every open trade of that symbol and side, pnl_usd split by size", () => {
+    const p = Portfolio.make()
+    Portfolio.apply(p, opened(T, { trade_id: "a", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 1 }))
+    Portfolio.apply(p, opened(T, { trade_id: "b", symbol: "BTCUSDT", side: "LONG", entry_price: 110, quantity: 3 }))
+    Portfolio.apply(p, opened(T, { trade_id: "c", symbol: "BTCUSDT", side: "SHORT", entry_price: 105, quantity: 2 }))
+    const d = applied(Portfolio.apply(p, closed(T + MIN, { symbol: "BTCUSDT", side: "LONG", exit_price: 120, pnl_usd: 40, fees: 4, order_id: "x1" })))
+    // pnl_usd 40 before fees 4, split 1 : 3 → (10 − 1) and (30 − 3).
+    expect(d.changes.closes.map((c) => [c.trade_id, c.quantity, c.realized_pnl, c.fees, c.round_trip_pnl])).toEqual([
+      ["a", 1, 9, 1, 9],
+      ["b", 3, 27, 3, 27]
+    ])
+    expect(d.changes.deleteOpenTrades).toEqual(["a", "b"])
+    expect([...p.trades.keys()]).toEqual(["c"])
+    expect(PnlStats.total(p.pnl)).toBe(36)
+    expect([p.pnl.closes, p.pnl.wins]).toEqual([2, 2])
+    // The same event again is a duplicate (keyed by symbol, side and order id).
+    expect(Portfolio.apply(p, closed(T + MIN, { symbol: "BTCUSDT", side: "LONG", exit_price: 120, pnl_usd: 40, fees: 4, order_id: "x1" }))._tag).toBe("Duplicate")
+    // Without pnl_usd each trade's PnL is computed from the exit price: SHORT 2 from 105 to 100 = 10.
+    const s2 = applied(Portfolio.apply(p, closed(T + 2 * MIN, { symbol: "BTCUSDT", side: "SHORT", exit_price: 100 })))
+    expect(s2.changes.closes[0]).toMatchObject({ trade_id: "c", realized_pnl: 10 })
+    // Nothing open on that side: kept as an orphan close (its PnL counts), not parked.
+    const none = applied(Portfolio.apply(p, closed(T + 3 * MIN, { symbol: "ETHUSDT", side: "SHORT", exit_price: 10, pnl_usd: -5 })))
+    expect(none.orphan).toBe(true)
+    expect(none.changes.closes[0]).toMatchObject({ trade_id: "ETHUSDT:SHORT", realized_pnl: -5, round_trip_pnl: -5 })
+  })
+
+  it("never puts the time of arrival in a key; an idempotency key, when given, is the key", () => {
+    const close = (extra: Partial<IncomingEvent>) => ({ ...closed(T, { trade_id: "t", exit_price: 5 }), ...extra }) as IncomingEvent
+    expect(Portfolio.eventKey(close({ timed: true }))).toBe(`trade.closed:t:${T}:all:5`)
+    // `at` fell back to the arrival time: the same request at another time has the same key.
+    expect(Portfolio.eventKey(close({ timed: false, at: T + 1_000 }))).toBe("trade.closed:t:all:5")
+    expect(Portfolio.eventKey(close({ timed: false, at: T + 9_000 }))).toBe("trade.closed:t:all:5")
+    expect(Portfolio.eventKey(close({ idempotencyKey: "req-1" }))).toBe("trade.closed:key:req-1")
+    expect(Portfolio.eventKey(essTripped(T, "manual"))).toBe(`ess.tripped:${T}:manual`)
+    expect(Portfolio.eventKey({ ...essTripped(T, "manual"), timed: false })).toBe("ess.tripped:manual")
+  })
+
   it("a full close of a trade that is closed already is a duplicate, not a parked close", () => {
     const p = Portfolio.make()
     Portfolio.apply(p, opened(T, { trade_id: "t", symbol: "BTCUSDT", side: "LONG", entry_price: 100, quantity: 1 }))

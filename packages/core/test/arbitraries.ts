@@ -32,12 +32,14 @@ export const opened = (
 export const closed = (
   at: number,
   p: {
-    trade_id: string
+    trade_id?: string
     exit_price: number
     quantity?: number
     realized_pnl?: number
+    pnl_usd?: number
     fees?: number
     close_id?: string
+    order_id?: string
     symbol?: string
     side?: "LONG" | "SHORT"
     entry_price?: number

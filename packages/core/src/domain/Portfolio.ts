@@ -112,7 +112,7 @@ const applyChanges = (self: Portfolio, changes: Changes): void => {
 }
 
 const park = (self: Portfolio, parked: ParkedClose): void => {
-  const tradeId = parked.event.payload.trade_id
+  const tradeId = parked.tradeId
   const waiting = self.parked.get(tradeId)
   if (waiting === undefined) self.parked.set(tradeId, [parked])
   else if (!waiting.some((p) => p.key === parked.key)) waiting.push(parked)
@@ -131,7 +131,7 @@ const unpark = (self: Portfolio, key: string): void => {
 /** The stored form of a parked close. */
 export const parkedRecordOf = (parked: ParkedClose): ParkedCloseRecord => ({
   event_key: parked.key,
-  trade_id: parked.event.payload.trade_id,
+  trade_id: parked.tradeId,
   event: JSON.stringify(parked.event),
   parked_at: parked.parkedAt
 })
@@ -139,6 +139,7 @@ export const parkedRecordOf = (parked: ParkedClose): ParkedCloseRecord => ({
 /** A parked close from its stored form. */
 export const parkedOf = (record: ParkedCloseRecord): ParkedClose => ({
   key: record.event_key,
+  tradeId: record.trade_id,
   event: JSON.parse(record.event) as IncomingEventOf<"trade.closed">,
   parkedAt: record.parked_at
 })
@@ -159,6 +160,7 @@ export const apply = (self: Portfolio, event: IncomingEvent, now: number = event
 export const step = (self: Portfolio, event: IncomingEvent, now: number = event.at): Array<Decision> => {
   const first = apply(self, event, now)
   if (first._tag !== "Applied" || event.type !== "trade.opened") return [first]
+  // (only a close naming its trade is ever parked)
   const waiting = self.parked.get(event.payload.trade_id)
   if (waiting === undefined) return [first]
   const decisions: Array<Decision> = [first]

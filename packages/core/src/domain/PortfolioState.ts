@@ -93,6 +93,8 @@ export interface Counters {
 /** A close waiting for its trade's open (DESIGN.md §3): see `ParkedCloseRecord`. */
 export interface ParkedClose {
   readonly key: string
+  /** The trade it waits for (a parked close always names its trade). */
+  readonly tradeId: string
   readonly event: IncomingEventOf<"trade.closed">
   /** When it was parked, on the caller's clock (epoch ms): the grace runs from here. */
   readonly parkedAt: number
@@ -228,25 +230,32 @@ export const openedKey = (tradeId: string): string => `trade.opened:${tradeId}`
 export const positionKey = (symbol: string, side: PositionSide): string => `${symbol}:${side}`
 
 /**
+ * The part of a key that places an event in time: its own time when it has one, nothing when
+ * its time is the time of arrival — a key never contains that (DESIGN.md §3).
+ */
+const ownTime = (event: IncomingEvent): string => (event.timed === false ? "" : `${event.at}:`)
+
+/**
  * The processed-event id of an event, or `undefined` for events that need none (price ticks):
  * `trade.opened:<trade_id>`, `trade.closed:<trade_id>:<close_id | order_id | time:qty:price>`,
  * `order.executed:<order_id>:<fill_id>`, `ess.tripped:<time>:<reason>`.
  */
 export const eventKey = (event: IncomingEvent): string | undefined => {
+  if (event.type === "market.tick") return undefined
+  // The caller's idempotency key (HTTP `Idempotency-Key`), when sent, is the key.
+  if (event.idempotencyKey !== undefined) return `${event.type}:key:${event.idempotencyKey}`
   switch (event.type) {
-    case "market.tick":
-      return undefined
     case "trade.opened":
       return openedKey(event.payload.trade_id)
     case "trade.closed": {
       const p = event.payload
-      const which = p.close_id ?? p.order_id ?? `${event.at}:${p.quantity ?? "all"}:${p.exit_price}`
-      return `trade.closed:${p.trade_id}:${which}`
+      const which = p.close_id ?? p.order_id ?? `${ownTime(event)}${p.quantity ?? "all"}:${p.exit_price}`
+      return p.trade_id !== undefined ? `trade.closed:${p.trade_id}:${which}` : `trade.closed:${p.symbol}:${p.side}:${which}`
     }
     case "order.executed":
       return `order.executed:${event.payload.order_id}:${event.payload.fill_id ?? ""}`
     case "ess.tripped":
-      return `ess.tripped:${event.at}:${event.payload.reason}`
+      return `ess.tripped:${ownTime(event)}${event.payload.reason}`
   }
 }
 

@@ -34,6 +34,8 @@ export interface Valuation {
   readonly totalExposure: number
   readonly exposureBySymbol: Readonly<Record<string, number>>
   readonly exposureBySector: Readonly<Record<string, number>>
+  /** Epoch ms of the first failed cash read since the last good one; `null` (or absent) when cash is fresh. */
+  readonly cashStaleSince?: number | null | undefined
 }
 
 const finite = (x: number): number => (Number.isFinite(x) ? x : 0)
@@ -158,7 +160,7 @@ export const exposurePctOfEquity = (v: Valuation): number => (v.equity > 0 ? fin
 /** The `PortfolioSnapshot` of a valuation; `drawdown` gives its daily drawdown (0 without). */
 export const snapshot = (self: Portfolio, v: Valuation, drawdown?: Drawdown.Drawdown): PortfolioSnapshot => {
   const realizedToday = PnlStats.today(self.pnl, v.now)
-  return {
+  const snapshot: PortfolioSnapshot = {
     total_equity: v.equity,
     cash_balance: v.cash,
     total_exposure: v.totalExposure,
@@ -172,6 +174,8 @@ export const snapshot = (self: Portfolio, v: Valuation, drawdown?: Drawdown.Draw
     exposure_pct_of_equity: exposurePctOfEquity(v),
     timestamp: formatEventTime(v.now)
   }
+  // Only while cash is stale: the wire stays null-free, and the original's model unchanged.
+  return v.cashStaleSince == null ? snapshot : { ...snapshot, cash_stale_since: formatEventTime(v.cashStaleSince) }
 }
 
 /** The `PnLBreakdown` of a valuation. */

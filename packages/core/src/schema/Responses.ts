@@ -65,9 +65,9 @@ export const PortfolioSnapshot = Schema.Struct({
   exposure_pct_of_equity: Num,
   timestamp: IsoTime,
   cash_stale_since: Schema.optional(
-    Schema.NullOr(IsoTime).annotations({
+    IsoTime.annotations({
       description:
-        "null when cash_balance is fresh; while the exchange balance cannot be read, the time of the first failed read since the last good one (cash_balance is then the last known)"
+        "absent when cash_balance is fresh; while the exchange balance cannot be read, the time of the first failed read since the last good one (cash_balance is then the last known)"
     })
   )
 }).annotations({ identifier: "PortfolioSnapshot" })

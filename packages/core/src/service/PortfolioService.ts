@@ -14,23 +14,27 @@ import type {
   PortfolioSnapshot,
   ServiceHealth
 } from "../schema/Responses.js"
+import type { CashUnavailable } from "../ports/AccountBalance.js"
 import type { StoreError } from "../ports/TradeStore.js"
 
 /**
  * The queries and the ingestion entry of the running service.
  *
  * - the queries answer the current state, built in O(positions), never re-reading the store;
+ *   they fail with `CashUnavailable` only while cash has never been read (an exchange that has
+ *   not answered since start: HTTP answers 503); a stale cash is served, marked
+ *   `cash_stale_since`;
  * - `ingest` takes an envelope as `POST /api/events` receives it (decoded JSON) and runs the
  *   same path as a bus delivery: validate → persist → apply → publish. An invalid event is
  *   answered `rejected` with its reason (and counted, and kept among the recent rejections);
  *   it fails only when the store fails.
  */
 export interface PortfolioServiceShape {
-  readonly snapshot: Effect.Effect<PortfolioSnapshot>
-  readonly pnl: Effect.Effect<PnLBreakdown>
-  readonly exposure: Effect.Effect<ExposureBreakdown>
-  readonly drawdown: Effect.Effect<DrawdownMetrics>
-  readonly netPositions: Effect.Effect<ReadonlyArray<NetPosition>>
+  readonly snapshot: Effect.Effect<PortfolioSnapshot, CashUnavailable>
+  readonly pnl: Effect.Effect<PnLBreakdown, CashUnavailable>
+  readonly exposure: Effect.Effect<ExposureBreakdown, CashUnavailable>
+  readonly drawdown: Effect.Effect<DrawdownMetrics, CashUnavailable>
+  readonly netPositions: Effect.Effect<ReadonlyArray<NetPosition>, CashUnavailable>
   readonly health: Effect.Effect<ServiceHealth>
   readonly rejections: Effect.Effect<ReadonlyArray<RejectedEvent>>
   readonly ingest: (envelope: unknown) => Effect.Effect<IngestResult, StoreError>

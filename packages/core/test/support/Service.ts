@@ -59,7 +59,7 @@ export const published = (ports: Ports, type: string) =>
   Effect.map(ports.inspector.published(type), (entries) => entries.map((e) => JSON.parse(e.fields["payload"]!)))
 
 /** Lets the service's fibers run until `check` holds (bounded). */
-export const eventually = <A>(check: Effect.Effect<A>, until: (a: A) => boolean) =>
+export const eventually = <A, E>(check: Effect.Effect<A, E>, until: (a: A) => boolean) =>
   Effect.gen(function* () {
     for (let i = 0; i < 200; i++) {
       const a = yield* check

@@ -92,15 +92,15 @@ const tradeOpened = (self: Portfolio, event: IncomingEventOf<"trade.opened">, ke
  * closed already: a full close of a closed trade is the same close again), else parked until
  * its open arrives (DESIGN.md §3).
  */
-const parkOrDuplicate = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string, now: number): Decision => {
-  if (KeySet.has(self.seen, openedKey(event.payload.trade_id))) return { _tag: "Duplicate", event, key }
+const parkOrDuplicate = (self: Portfolio, event: IncomingEventOf<"trade.closed">, tradeId: string, key: string, now: number): Decision => {
+  if (KeySet.has(self.seen, openedKey(tradeId))) return { _tag: "Duplicate", event, key }
   return {
     _tag: "Parked",
     event,
     key,
     changes: {
       ...noChanges,
-      parkCloses: [{ event_key: key, trade_id: event.payload.trade_id, event: JSON.stringify(event), parked_at: now }]
+      parkCloses: [{ event_key: key, trade_id: tradeId, event: JSON.stringify(event), parked_at: now }]
     }
   }
 }
@@ -110,18 +110,26 @@ const parkOrDuplicate = (self: Portfolio, event: IncomingEventOf<"trade.closed">
  * (its PnL counts: `realized_pnl` when given, else computed when entry price and quantity are
  * known; less the event's fees) and counted as an orphan. Its key was stored when it was parked.
  */
-export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision => {
+export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision =>
+  applied(event, undefined, {
+    changes: { ...noChanges, closes: [orphanCloseRecord(event, key)], releaseParked: [key] },
+    lifecycle: true,
+    orphan: true
+  })
+
+/** The record of a close with no open trade to close: a round trip of its own. */
+const orphanCloseRecord = (event: IncomingEventOf<"trade.closed">, key: string): ClosedTradeRecord => {
   const p = event.payload
   const fees = p.fees ?? 0
   const side = p.side ?? "LONG"
-  // `realized_pnl` (the exchange's figure) is before the event's fees, as is the computed one.
-  const gross = p.realized_pnl ?? (p.entry_price !== undefined && p.quantity !== undefined
+  // `realized_pnl` / `pnl_usd` (the exchange's figure) are before the event's fees, as is the computed one.
+  const gross = p.realized_pnl ?? p.pnl_usd ?? (p.entry_price !== undefined && p.quantity !== undefined
     ? Position.realizedOnClose(side, p.entry_price, p.exit_price, p.quantity)
     : 0)
   const net = gross - fees
-  const close: ClosedTradeRecord = {
+  return {
     close_id: key,
-    trade_id: p.trade_id,
+    trade_id: p.trade_id ?? `${p.symbol}:${side}`,
     symbol: p.symbol ?? "UNKNOWN",
     side,
     entry_price: p.entry_price ?? null,
@@ -134,28 +142,67 @@ export const decideOrphanClose = (_self: Portfolio, event: IncomingEventOf<"trad
     remaining_size: 0,
     orphan: true,
     over_close: false,
-    // An orphan close is a round trip of its own.
     round_trip_pnl: roundTripPnl(net, (p.entry_price ?? 0) * (p.quantity ?? 0))
   }
-  return applied(event, undefined, {
-    changes: { ...noChanges, closes: [close], releaseParked: [key] },
-    lifecycle: true,
-    orphan: true
+}
+
+/**
+ * The production `trade.closed` (the Python executor's, DESIGN.md §3): no `trade_id`, no
+ * `quantity` — "the position on (symbol, side) is now flat". Every open trade of that symbol
+ * and side closes at `exit_price`, oldest first; `pnl_usd` (or `realized_pnl`), when given, is
+ * the authoritative total before fees, split across the trades in proportion to their sizes,
+ * and so are the event's fees. With nothing open on (symbol, side) it is kept as an orphan
+ * close (its PnL counts) — the merge across streams has already put every earlier open first.
+ */
+const positionClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, symbol: string, side: PositionSide, key: string): Decision => {
+  const p = event.payload
+  const trades = [...self.trades.values()].filter((t) => t.symbol === symbol && t.side === side)
+  if (trades.length === 0) return applied(event, key, { changes: { ...noChanges, closes: [orphanCloseRecord(event, key)] }, lifecycle: true, orphan: true })
+  const total = trades.reduce((sum, t) => sum + t.size, 0)
+  const given = p.pnl_usd ?? p.realized_pnl
+  const fees = p.fees ?? 0
+  const closes: Array<ClosedTradeRecord> = trades.map((t) => {
+    const share = total > 0 ? t.size / total : 1 / trades.length
+    const gross = given !== undefined ? given * share : Position.realizedOnClose(t.side, t.entry_price, p.exit_price, t.size)
+    const realized = gross - fees * share
+    return {
+      close_id: `${key}:${t.trade_id}`,
+      trade_id: t.trade_id,
+      symbol: t.symbol,
+      side: t.side,
+      entry_price: t.entry_price,
+      exit_price: p.exit_price,
+      quantity: t.size,
+      realized_pnl: realized,
+      fees: fees * share,
+      opened_at: t.opened_at,
+      closed_at: event.at,
+      remaining_size: 0,
+      orphan: false,
+      over_close: false,
+      round_trip_pnl: roundTripPnl(t.realized_pnl + realized, t.entry_price * t.original_size)
+    }
+  })
+  return applied(event, key, {
+    changes: { ...noChanges, deleteOpenTrades: trades.map((t) => t.trade_id), closes },
+    lifecycle: true
   })
 }
 
 /** A parked close released by its trade's open: applied as a close now, its key stored before. */
 export const decideTradeClose = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string): Decision => {
-  const decision = self.trades.has(event.payload.trade_id) ? tradeClosed(self, event, key, event.at) : decideOrphanClose(self, event, key)
+  const tradeId = event.payload.trade_id
+  const decision = tradeId !== undefined && self.trades.has(tradeId) ? tradeClosed(self, event, key, event.at) : decideOrphanClose(self, event, key)
   if (decision._tag !== "Applied" || decision.key === undefined) return decision
   return { ...decision, key: undefined, changes: { ...decision.changes, releaseParked: [key] } }
 }
 
 const tradeClosed = (self: Portfolio, event: IncomingEventOf<"trade.closed">, key: string, now: number): Decision => {
   const p = event.payload
+  if (p.trade_id === undefined) return positionClosed(self, event, p.symbol!, p.side!, key) // the schema requires both then
   const fees = p.fees ?? 0
   const trade = self.trades.get(p.trade_id)
-  if (trade === undefined) return parkOrDuplicate(self, event, key, now)
+  if (trade === undefined) return parkOrDuplicate(self, event, p.trade_id, key, now)
   const requested = p.quantity ?? trade.size
   const closedQuantity = Math.min(requested, trade.size)
   const overClose = requested > trade.size * (1 + Position.DUST)

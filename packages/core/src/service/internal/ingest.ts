@@ -154,8 +154,9 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
           if (event.type === "market.tick") continue
           const key = Portfolio.eventKey(event)
           if (key !== undefined && !KeySet.has(state.seen, key)) unknown.push(key)
-          if (event.type === "trade.closed" && !state.trades.has(event.payload.trade_id)) {
-            const opened = Portfolio.openedKey(event.payload.trade_id)
+          const tradeId = event.type === "trade.closed" ? event.payload.trade_id : undefined
+          if (tradeId !== undefined && !state.trades.has(tradeId)) {
+            const opened = Portfolio.openedKey(tradeId)
             if (!KeySet.has(state.seen, opened)) unknown.push(opened)
           }
         }
@@ -255,7 +256,11 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         if (lifecycle === undefined) return
         yield* publisher.requestSnapshot(lifecycle)
         if (realizing.length === 0 && ess.length === 0) return
-        const v = yield* valuer.valueNow
+        // A pnl or drawdown event needs no cash for what it reports of PnL: with no cash read
+        // yet (an exchange not answered) it still goes out, valued without it.
+        const v = yield* valuer.valueNow.pipe(
+          Effect.catchTag("CashUnavailable", () => Effect.map(Clock.currentTimeMillis, (now) => Valuation.value(holder.current, 0, now)))
+        )
         for (const { closes, event } of realizing) {
           yield* publisher.enqueue({
             type: "portfolio.pnl_updated",
