@@ -2,19 +2,27 @@
  * `decodeEnvelope` takes a hand-written fast path for well-formed events; these properties hold
  * it to the schemas: it never accepts what the schema rejects and gives the very value the
  * schema gives (same fields, same order, −0 apart from 0). The oracles are independent: the
- * schemas themselves, the previous schema-only `decodeEnvelope`, and the previous regex and
- * `Date.parse` reading of event times.
+ * schemas themselves, a schema-only `decodeEnvelope` written here (flat entries read by probing
+ * the schemas for which fields take `null` or booleans; nesting measured by recursion after
+ * parsing), and the previous regex and `Date.parse` reading of event times.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, Either, FastCheck as fc, ParseResult, Schema } from "effect"
-import { decodeEnvelope, EnvelopeInput, type EventIssue, type InvalidEvent } from "../src/schema/Envelope.js"
+import { decodeEnvelope, type DecodeOptions, EnvelopeInput, type EventIssue, type InvalidEvent, MAX_PAYLOAD_DEPTH } from "../src/schema/Envelope.js"
 import { IncomingPayloads, type IncomingEvent, type IncomingEventType } from "../src/schema/EventsIn.js"
 import { fastPayload } from "../src/schema/internal/fastPath.js"
+import { flatPayload } from "../src/schema/internal/flat.js"
 import { MAX_EVENT_TIME, MIN_EVENT_TIME, parseEventTime } from "../src/schema/Primitives.js"
 import { pythonTime } from "./arbitraries.js"
 
 const types = Object.keys(IncomingPayloads) as Array<IncomingEventType>
 const RUNS = 500
+
+/** The fields a payload schema names (`trade.closed` is a struct under a filter). */
+const fieldsOf = (type: IncomingEventType): ReadonlyArray<string> => {
+  const schema = IncomingPayloads[type] as unknown as { readonly fields?: object; readonly from?: { readonly fields: object } }
+  return Object.keys(schema.fields ?? schema.from!.fields)
+}
 
 // ---------------------------------------------------------------------------------------------
 // Oracles
@@ -43,28 +51,80 @@ const issuesOf = (error: ParseResult.ParseError, prefix: string): ReadonlyArray<
     message: issue.message
   }))
   const undefinedHalf = (i: EventIssue) => i.message.startsWith("Expected undefined, actual")
-  return all.filter((i) => !undefinedHalf(i) || !all.some((j) => j.path === i.path && !undefinedHalf(j)))
+  const some = all.filter((i) => !undefinedHalf(i) || !all.some((j) => j.path === i.path && !undefinedHalf(j)))
+  const vague = (i: EventIssue) => i.message.startsWith("Expected ")
+  return some.filter((i) => !vague(i) || !some.some((j) => j.path === i.path && !vague(j)))
 }
 
 type Outcome = { readonly ok: IncomingEvent } | { readonly rejected: { eventType: string; reason: string; issues: ReadonlyArray<EventIssue> } }
 
-/** The previous `decodeEnvelope`: the schemas alone, built on every call. */
-const referenceDecode = (raw: unknown, options: { defaultTime?: number; maxPayloadChars?: number } = {}): Outcome => {
+const bySchemaOf = (type: IncomingEventType) =>
+  Schema.decodeUnknownEither(IncomingPayloads[type] as Schema.Schema<any, any, never>, { errors: "all", onExcessProperty: "ignore" })
+
+/** Whether `type`'s schema takes `value` in `field`: decoding `{ field: value }` finds no fault there. */
+const probed = new Map<string, boolean>()
+const takes = (type: IncomingEventType, field: string, value: unknown): boolean => {
+  const key = `${type}\u0000${field}\u0000${JSON.stringify(value)}`
+  let answer = probed.get(key)
+  if (answer === undefined) {
+    const result = bySchemaOf(type)({ [field]: value })
+    answer = Either.isRight(result) || !issuesOf(result.left, "").some((i) => i.path === field || i.path.startsWith(`${field}.`))
+    probed.set(key, answer)
+  }
+  return answer
+}
+
+/** How deep a value nests arrays and objects (itself level 1), by recursion. */
+const depthOf = (value: unknown): number =>
+  typeof value !== "object" || value === null ? 0 : 1 + Math.max(0, ...Object.values(value).map(depthOf))
+
+/** The payload of a flat entry, as DESIGN.md §5 and Python's `str()` say, learnt from the schemas. */
+const referenceFlatPayload = (type: IncomingEventType, entry: object): Record<string, unknown> => {
+  const payload: Record<string, unknown> = {}
+  for (const [field, value] of Object.entries(entry)) {
+    if (["event_type", "trace_id", "correlation_id", "source", "payload", "__proto__"].includes(field) || value === undefined) continue
+    if (value === "None") {
+      if (takes(type, field, null)) payload[field] = null
+    } else if (field === "timestamp" && value === "") {
+      // absent, as an empty envelope timestamp
+    } else if (["True", "true", "False", "false"].includes(value as string) && takes(type, field, true) && !takes(type, field, "True")) {
+      payload[field] = value === "True" || value === "true"
+    } else payload[field] = value
+  }
+  return payload
+}
+
+/** A schema-only `decodeEnvelope`, built on every call. */
+const referenceDecode = (raw: unknown, options: DecodeOptions = {}): Outcome => {
   const fail = (eventType: string, issues: ReadonlyArray<EventIssue>): Outcome => ({
     rejected: { eventType, reason: issues.map((i) => `${i.path || "(root)"}: ${i.message}`).join("; "), issues }
   })
-  const envelope = Schema.decodeUnknownEither(EnvelopeInput, { errors: "all" })(raw)
-  if (Either.isLeft(envelope)) {
-    const claimed = typeof raw === "object" && raw !== null && typeof (raw as Record<string, unknown>)["event_type"] === "string"
-      ? String((raw as Record<string, unknown>)["event_type"])
-      : "unknown"
-    return fail(claimed, issuesOf(envelope.left, ""))
+  const claimed = typeof raw === "object" && raw !== null && typeof (raw as Record<string, unknown>)["event_type"] === "string"
+    ? String((raw as Record<string, unknown>)["event_type"])
+    : "unknown"
+  if (typeof raw === "object" && raw !== null) {
+    for (const [field, value] of Object.entries(raw)) {
+      if (depthOf(value) > MAX_PAYLOAD_DEPTH) return fail(claimed, [{ path: field, message: `nested deeper than ${MAX_PAYLOAD_DEPTH} levels` }])
+    }
   }
-  const env = envelope.right
+  const flat = typeof raw === "object" && raw !== null && !Array.isArray(raw) && (!Object.hasOwn(raw, "payload") || (raw as Record<string, unknown>)["payload"] === undefined)
+  const envelope = flat
+    ? Schema.decodeUnknownEither(EnvelopeInput.pipe(Schema.omit("payload", "timestamp")), { errors: "all" })(raw)
+    : Schema.decodeUnknownEither(EnvelopeInput, { errors: "all" })(raw)
+  if (Either.isLeft(envelope)) return fail(claimed, issuesOf(envelope.left, ""))
+  const env = envelope.right as { event_type: string; payload?: unknown; trace_id: string; timestamp?: string; source: string; correlation_id?: string }
   const type = env.event_type
+  if (options.streamType !== undefined && type !== options.streamType) {
+    return fail(type, [{ path: "event_type", message: `${JSON.stringify(type)} read from the stream of ${JSON.stringify(options.streamType)}` }])
+  }
   if (!Object.hasOwn(IncomingPayloads, type)) return fail(type, [{ path: "event_type", message: `unknown event type ${JSON.stringify(type)}` }])
+  const key = options.idempotencyKey
+  if (key !== undefined && Either.isLeft(Schema.decodeUnknownEither(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(128)))(key))) {
+    return fail(type, [{ path: "Idempotency-Key", message: `must be 1 to 128 characters, got ${key.length}` }])
+  }
   let payload: unknown = env.payload
-  if (typeof env.payload === "string") {
+  if (flat) payload = referenceFlatPayload(type as IncomingEventType, raw as object)
+  else if (typeof env.payload === "string") {
     const max = options.maxPayloadChars ?? 1_000_000
     if (env.payload.length > max) return fail(type, [{ path: "payload", message: `payload of ${env.payload.length} characters exceeds ${max}` }])
     try {
@@ -72,22 +132,26 @@ const referenceDecode = (raw: unknown, options: { defaultTime?: number; maxPaylo
     } catch (e) {
       return fail(type, [{ path: "payload", message: `not JSON: ${(e as Error).message}` }])
     }
+    if (depthOf(payload) > MAX_PAYLOAD_DEPTH) return fail(type, [{ path: "payload", message: `nested deeper than ${MAX_PAYLOAD_DEPTH} levels` }])
+    if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return fail(type, [{ path: "payload", message: "must be a JSON object" }])
   }
-  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return fail(type, [{ path: "payload", message: "must be a JSON object" }])
-  const decoded = Schema.decodeUnknownEither(IncomingPayloads[type as IncomingEventType] as Schema.Schema<any, any, never>, {
-    errors: "all",
-    onExcessProperty: "ignore"
-  })(payload)
-  if (Either.isLeft(decoded)) return fail(type, issuesOf(decoded.left, "payload"))
+  const decoded = bySchemaOf(type as IncomingEventType)(payload)
+  if (Either.isLeft(decoded)) return fail(type, issuesOf(decoded.left, flat ? "" : "payload"))
   let at: number | undefined = decoded.right.timestamp
   if (at === undefined && env.timestamp !== undefined && env.timestamp !== "") {
     at = parseEventTime(env.timestamp)
     if (at === undefined) return fail(type, [{ path: "timestamp", message: `must be an ISO 8601 time, got ${JSON.stringify(env.timestamp)}` }])
   }
+  const timed = at !== undefined
   at ??= options.defaultTime
-  if (at === undefined) return fail(type, [{ path: "payload.timestamp", message: "is missing, and the envelope has no timestamp" }])
+  if (at === undefined) {
+    return fail(type, [flat ? { path: "timestamp", message: "is missing" } : { path: "payload.timestamp", message: "is missing, and the envelope has no timestamp" }])
+  }
   return {
-    ok: { type, payload: decoded.right, at, traceId: env.trace_id, correlationId: env.correlation_id, source: env.source } as IncomingEvent
+    ok: {
+      type, payload: decoded.right, at, traceId: env.trace_id, correlationId: env.correlation_id, source: env.source, timed,
+      ...(key === undefined ? {} : { idempotencyKey: key })
+    } as IncomingEvent
   }
 }
 
@@ -133,6 +197,7 @@ const timestamp = fc.oneof(
 
 const symbol = fc.oneof(
   fc.constantFrom("BTCUSDT", "ETHUSDT", "1000PEPEUSDT", "btcusdt", "EthUsdt", " BTCUSDT ", "BTC USDT", "", " ", "ßtc", "ǆ", "ﬃ", "İ", "\u00a0X", "X\ufeff", "~"),
+  fc.constantFrom("BTC-PERP", "btc_usdt.p", "BTC/USDT", "BTC:USDT", "A".repeat(32), "a".repeat(32), "A".repeat(33), ` ${"A".repeat(32)} `, "None", "-", "."),
   fc.string({ minLength: 1, maxLength: 8 }),
   fc.string({ unit: "binary", maxLength: 4 })
 )
@@ -148,18 +213,24 @@ const number = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(
     0, -0, -1, 1e18, -1e18, 1.0000001e18, 1e308, 5e-324, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY,
     "42000.5", " 42000.50 ", "0.25", "-0.5", "0", "-0", "", " ", "\n", "NaN", "nan", "Infinity", "-Infinity", "1e999", "1e19",
-    "0x10", "0b11", "1_000", "4 2", "abc", "+5", ".5", "5."
+    "0x10", "0b11", "1_000", "4 2", "abc", "+5", ".5", "5.",
+    "42000.0", "1e-05", "1E+3", "inf", "-inf", "None", "null", "True"
   ) }
 )
 
 /** Values of the wrong type for any field. */
 const junk = fc.constantFrom(null, true, false, [], [1], {}, { value: 1 }, "string", 7)
 
+/** Strings at and past the length limits (ids 128, text 1 024), and Python's spellings. */
+const lengths = fc.constantFrom(
+  "x".repeat(128), "x".repeat(129), ` ${"x".repeat(128)} `, "t".repeat(1_024), "t".repeat(1_025), "None", "True", "False", "true", "false", "1", "yes", "null"
+)
+
 /** Anything a field may hold. */
-const anyValue = fc.oneof(number, timestamp, symbol, side, junk, fc.string(), fc.constantFrom("CORE", "TOXIC", "MEME", "BOTH", "SHORT"))
+const anyValue = fc.oneof(number, timestamp, symbol, side, junk, lengths, fc.string(), fc.constantFrom("CORE", "TOXIC", "MEME", "BOTH", "SHORT"))
 
 /** Every field any payload schema names, and one none does. */
-const fieldNames = [...new Set(types.flatMap((t) => Object.keys(IncomingPayloads[t].fields))), "extra_field", "__proto__x"]
+const fieldNames = [...new Set(types.flatMap(fieldsOf)), "extra_field", "__proto__x"]
 
 /** A realistic well-formed payload of each type, as the Python services send them. */
 const wellFormed: { readonly [T in IncomingEventType]: fc.Arbitrary<Record<string, unknown>> } = {
@@ -192,22 +263,39 @@ const wellFormed: { readonly [T in IncomingEventType]: fc.Arbitrary<Record<strin
     },
     { requiredKeys: ["trade_id", "symbol", "side", "entry_price", "quantity"] }
   ),
-  "trade.closed": fc.record(
-    {
-      trade_id: fc.uuid(),
-      symbol: fc.constantFrom("BTCUSDT", "ETHUSDT"),
-      side: fc.constantFrom("LONG", "SHORT"),
-      exit_price: fc.double({ min: 0.0001, max: 1e6, noNaN: true }),
-      quantity: fc.double({ min: 0.0001, max: 1e3, noNaN: true }),
-      realized_pnl: fc.double({ min: -1e6, max: 1e6, noNaN: true }),
-      fees: fc.double({ min: 0, max: 100, noNaN: true }),
-      timestamp: instant.map(pythonTime),
-      close_id: fc.uuid(),
-      pnl_pct: fc.option(fc.double({ min: -100, max: 100, noNaN: true })),
-      duration_sec: fc.option(fc.integer({ min: 0, max: 1e6 })),
-      reason: fc.option(fc.constantFrom("take_profit", "stop_loss"))
-    },
-    { requiredKeys: ["trade_id", "exit_price"] }
+  "trade.closed": fc.oneof(
+    fc.record(
+      {
+        trade_id: fc.uuid(),
+        symbol: fc.constantFrom("BTCUSDT", "ETHUSDT"),
+        side: fc.constantFrom("LONG", "SHORT"),
+        exit_price: fc.double({ min: 0.0001, max: 1e6, noNaN: true }),
+        quantity: fc.double({ min: 0.0001, max: 1e3, noNaN: true }),
+        realized_pnl: fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        fees: fc.double({ min: 0, max: 100, noNaN: true }),
+        timestamp: instant.map(pythonTime),
+        close_id: fc.uuid(),
+        pnl_pct: fc.option(fc.double({ min: -100, max: 100, noNaN: true })),
+        duration_sec: fc.option(fc.integer({ min: 0, max: 1e6 })),
+        reason: fc.option(fc.constantFrom("take_profit", "stop_loss"))
+      },
+      { requiredKeys: ["trade_id", "exit_price"] }
+    ),
+    // The Python executor's TradeClosedEvent: no trade_id, no quantity, numbers as strings.
+    fc.record(
+      {
+        symbol: fc.constantFrom("BTCUSDT", "ETHUSDT", "1000PEPEUSDT"),
+        side: fc.constantFrom("LONG", "SHORT", "BUY", "SELL"),
+        entry_price: fc.double({ min: 0.0001, max: 1e6, noNaN: true }).map(String),
+        exit_price: fc.double({ min: 0.0001, max: 1e6, noNaN: true }).map(String),
+        pnl_percent: fc.double({ min: -100, max: 100, noNaN: true }).map(String),
+        pnl_usd: fc.option(fc.double({ min: -1e6, max: 1e6, noNaN: true }).map(String)),
+        order_id: fc.stringMatching(/^[0-9]{6,12}$/),
+        reason: fc.constantFrom("take_profit", "stop_loss", "manual", "ess"),
+        timestamp: instant.map(pythonTime)
+      },
+      { requiredKeys: ["symbol", "side", "exit_price", "entry_price", "pnl_percent", "order_id", "reason", "timestamp"] }
+    )
   ),
   "order.executed": fc.record(
     {
@@ -246,6 +334,46 @@ const valid: { readonly [T in IncomingEventType]: Record<string, unknown> } = {
   "market.tick": { symbol: "BTCUSDT", price: 42_100, timestamp: "2025-03-07T12:34:56.789012" }
 }
 
+/** A valid close of a position, as the Python executor sends it (flat, so every value a string). */
+const validByPosition: Record<string, unknown> = {
+  symbol: "BTCUSDT", side: "LONG", entry_price: "42000.5", exit_price: "43000", pnl_percent: "2.38", pnl_usd: "249.875",
+  order_id: "123456789", reason: "take_profit", timestamp: "2025-03-07T09:00:00.123456"
+}
+
+/** `levels` arrays inside one another: `[[…]]`. */
+const nested = (levels: number): unknown => {
+  let value: unknown = []
+  for (let i = 1; i < levels; i++) value = [value]
+  return value
+}
+
+/** Values nested around the bound (32 levels), as arrays and as objects. */
+const nesting = fc.constantFrom<unknown>(nested(30), nested(31), nested(32), nested(33), { a: nested(31) }, { a: { b: nested(31) } }, [{}], { k: [1, { x: 2 }] })
+
+/**
+ * A value as Python's `str()` writes it into a flat entry: `None`, `True`, `False`, floats as
+ * `repr` does (`42000.0`, `1e-05`).
+ */
+const pythonStr = (value: unknown): unknown => {
+  if (value === null) return "None"
+  if (value === true) return "True"
+  if (value === false) return "False"
+  if (typeof value === "number") {
+    if (Number.isInteger(value) && Math.abs(value) < 1e16) return Object.is(value, -0) ? "-0.0" : `${value}.0`
+    return String(value).replace(/e([+-])(\d)$/, "e$10$2")
+  }
+  return value
+}
+
+/** A flat entry as a Python producer writes it: a well-formed payload, every value `str()`. */
+const pythonFlatOf = (type: IncomingEventType): fc.Arbitrary<Record<string, unknown>> =>
+  fc.tuple(wellFormed[type], fc.uuid(), fc.constantFrom("execution_service", "market_data", "risk_safety"), instant).map(
+    ([payload, trace, source, t]) => ({
+      event_type: type, trace_id: trace, source, timestamp: pythonTime(t),
+      ...Object.fromEntries(Object.entries(payload).map(([field, value]) => [field, pythonStr(value)]))
+    })
+  )
+
 /** A fixed sample of an arbitrary's values (the same on every run). */
 const samples = <A>(arbitrary: fc.Arbitrary<A>): Array<A> => fc.sample(arbitrary, { numRuns: 60, seed: 42 })
 
@@ -264,7 +392,7 @@ const payloadOf = (type: IncomingEventType, options: { readonly undefinedValues:
   fc.tuple(
     fc.oneof(wellFormed[type], fromSchema(type)),
     fc.array(
-      fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...Object.keys(IncomingPayloads[type].fields)) }, fc.constantFrom(...fieldNames)), fc.option(options.undefinedValues ? fc.oneof(anyValue, fc.constant(undefined)) : anyValue, { freq: 4 })),
+      fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...fieldsOf(type)) }, fc.constantFrom(...fieldNames)), fc.option(options.undefinedValues ? fc.oneof(anyValue, fc.constant(undefined)) : anyValue, { freq: 4 })),
       { maxLength: 4 }
     )
   ).map(([base, edits]) => {
@@ -321,13 +449,14 @@ describe("the fast path of decodeEnvelope agrees with the schemas", () => {
   it.each(types)("%s: the fast decoder agrees on every edge value in every field", (type) => {
     const bySchema = Schema.decodeUnknownEither(IncomingPayloads[type] as Schema.Schema<unknown, unknown>, { errors: "all", onExcessProperty: "ignore" })
     const edges: ReadonlyArray<unknown> = [
-      ...samples(number), ...samples(timestamp), ...samples(symbol), ...samples(side), ...samples(junk),
+      ...samples(number), ...samples(timestamp), ...samples(symbol), ...samples(side), ...samples(junk), ...samples(lengths),
       0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e18, -1e18, 1e19, Number.MAX_VALUE,
       "long", "Short", "BOTH", "CORE", "EXPANSION", "MONITORING", "TOXIC", "MEME", "core", "x", " x ", ""
     ]
     let accepted = 0
-    for (const base of [valid[type], {}]) {
-      for (const field of Object.keys(IncomingPayloads[type].fields)) {
+    const bases = type === "trade.closed" ? [valid[type], validByPosition, {}] : [valid[type], {}]
+    for (const base of bases) {
+      for (const field of fieldsOf(type)) {
         for (const value of edges) {
           const payload = { ...base, [field]: value }
           const fast = fastPayload[type](payload)
@@ -351,38 +480,82 @@ describe("the fast path of decodeEnvelope agrees with the schemas", () => {
     )
   })
 
+  it.each(types)("%s: the fast decoder takes every flat entry a Python producer writes of a well-formed payload", (type) => {
+    fc.assert(
+      fc.property(pythonFlatOf(type), (entry) => {
+        expect(fastPayload[type](flatPayload(type, entry))).toBeDefined()
+        expect(Either.isRight(decodeEnvelope(entry))).toBe(true)
+      }),
+      { numRuns: 200 }
+    )
+  })
+
   it.each(types)("%s: decodeEnvelope gives what the schema-only decoder gave, errors included", (type) => {
-    const raw = fc.record(
+    const eventType = fc.oneof({ weight: 8, arbitrary: fc.constant(type) }, { weight: 1, arbitrary: fc.constantFrom("trade.teleported", 3) })
+    const envelopeFields = {
+      trace_id: fc.oneof({ weight: 4, arbitrary: fc.string() }, fc.constant(undefined), junk, fc.constantFrom("x".repeat(128), "x".repeat(129))),
+      source: fc.oneof({ weight: 4, arbitrary: fc.constantFrom("execution", "market_data", "t".repeat(1_024)) }, fc.constant(undefined), junk, fc.constant("t".repeat(1_025))),
+      correlation_id: fc.oneof({ weight: 4, arbitrary: fc.uuid() }, fc.constant(undefined), junk, fc.constant("c".repeat(129)))
+    }
+    const payloadForm = fc.record(
       {
-        event_type: fc.oneof({ weight: 8, arbitrary: fc.constant(type) }, { weight: 1, arbitrary: fc.constantFrom("trade.teleported", 3) }),
+        event_type: eventType,
         payload: fc.oneof(
           { weight: 4, arbitrary: payloadOf(type, { undefinedValues: false }).map((p) => JSON.stringify(p)) },
           { weight: 2, arbitrary: payloadOf(type, { undefinedValues: true }) },
-          { weight: 1, arbitrary: fc.constantFrom("{not json", "[1]", "null", "42", [], null, 5) }
+          { weight: 1, arbitrary: fc.constantFrom("{not json", "[1]", "null", "42", [], null, 5) },
+          { weight: 1, arbitrary: fc.tuple(payloadOf(type, { undefinedValues: false }), nesting).chain(([p, n]) =>
+            fc.constantFrom<unknown>({ ...p, extra: n }, JSON.stringify({ ...p, extra: n }))) }
         ),
-        trace_id: fc.oneof(fc.string(), fc.constant(undefined), junk),
+        ...envelopeFields,
         timestamp: fc.oneof(timestamp, fc.constant(undefined)),
-        source: fc.oneof(fc.constantFrom("execution", "market_data"), fc.constant(undefined), junk),
-        correlation_id: fc.oneof(fc.uuid(), fc.constant(undefined), junk),
-        extra: fc.string()
+        extra: fc.oneof(fc.string(), nesting)
       },
       { requiredKeys: ["event_type", "payload"] }
     )
+    // A flat entry: the payload's fields on the entry, as Python's str() writes them or (over
+    // HTTP) as JSON values.
+    const flatForm = fc.tuple(
+      payloadOf(type, { undefinedValues: false }),
+      fc.record({ event_type: eventType, ...envelopeFields }, { requiredKeys: ["event_type"] }),
+      fc.boolean(),
+      fc.option(nesting, { freq: 8, nil: undefined })
+    ).map(([payload, envelope, strings, deep]) => {
+      const entry: Record<string, unknown> = {}
+      for (const [field, value] of Object.entries(payload)) entry[field] = strings ? pythonStr(value) : value
+      if (deep !== undefined) entry["extra"] = deep
+      return { ...entry, ...envelope }
+    })
+    const pythonFlat = pythonFlatOf(type)
+    const pythonPayload = fc.tuple(wellFormed[type], fc.uuid(), instant).map(([payload, trace, t]) => ({
+      event_type: type, payload: JSON.stringify(payload), trace_id: trace, timestamp: pythonTime(t), source: "execution_service"
+    }))
     const prototype = fc.constantFrom("object", "object", "null", "class")
-    const defaultTime = fc.option(instant, { nil: undefined })
+    const options = fc.record(
+      {
+        defaultTime: instant,
+        streamType: fc.constantFrom(type, type, type, type, type, type, "market.tick", "other"),
+        idempotencyKey: fc.constantFrom("k-1", "k-1", "i".repeat(128), "i".repeat(128), "", "i".repeat(129))
+      },
+      { requiredKeys: [] }
+    )
+    const accepted = { flat: 0, payload: 0 }
     fc.assert(
-      fc.property(raw, prototype, defaultTime, (fields, proto, time) => {
+      fc.property(fc.oneof(payloadForm, flatForm, pythonFlat, pythonPayload), prototype, options, (fields, proto, decodeOptions) => {
         const envelope = proto === "object" ? fields : Object.assign(proto === "null" ? Object.create(null) : new (class Entry {})(), fields)
-        const options = time === undefined ? {} : { defaultTime: time }
-        const actual = outcome(decodeEnvelope(envelope, options))
-        const expected = referenceDecode(envelope, options)
+        const actual = outcome(decodeEnvelope(envelope, decodeOptions))
+        const expected = referenceDecode(envelope, decodeOptions)
         if ("ok" in expected && "ok" in actual) {
           expectSameValue(actual.ok, expected.ok)
           expectSameValue(actual.ok.payload, expected.ok.payload)
+          accepted["payload" in fields ? "payload" : "flat"]++
         } else expect(actual).toStrictEqual(expected)
       }),
       { numRuns: RUNS }
     )
+    // Both forms are decoded, not only rejected.
+    expect(accepted.flat).toBeGreaterThan(RUNS / 50)
+    expect(accepted.payload).toBeGreaterThan(RUNS / 50)
   })
 
   it("decodes an inherited field as absent, as the schema does", () => {

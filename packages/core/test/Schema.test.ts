@@ -20,7 +20,7 @@ const valid: Record<IncomingEventType, { payload: Record<string, unknown>; requi
   },
   "trade.closed": {
     payload: { trade_id: "t-1", exit_price: 43_000, quantity: 0.25, realized_pnl: 249.875, timestamp: WHEN },
-    required: ["trade_id", "exit_price"]
+    required: ["exit_price"]
   },
   "order.executed": {
     payload: { order_id: "o-1", symbol: "BTCUSDT", side: "BUY", quantity: 0.25, price: 42_000.5, fee: 0.4, timestamp: WHEN },
@@ -63,6 +63,75 @@ describe("incoming events", () => {
       expect(e.issues.find((i) => i.path === `payload.${field}`)!.message).toMatch(/missing/)
     }
   )
+
+  it("rejects trade.closed without trade_id unless it names the symbol and side, naming what is missing", () => {
+    const byPosition: Record<string, unknown> = { ...valid["trade.closed"].payload, symbol: "BTCUSDT", side: "SELL" }
+    delete byPosition["trade_id"]
+    expect(ok(decode("trade.closed", byPosition)).payload).toMatchObject({ symbol: "BTCUSDT", side: "SHORT", exit_price: 43_000 })
+    expect(ok(decode("trade.closed", byPosition)).payload).not.toHaveProperty("trade_id")
+    for (const missing of [["symbol"], ["side"], ["symbol", "side"]]) {
+      const payload = Object.fromEntries(Object.entries(byPosition).filter(([k]) => !missing.includes(k)))
+      const e = rejected(decode("trade.closed", payload))
+      expect(paths(e)).toEqual(missing.map((f) => `payload.${f}`))
+      expect(e.issues[0]!.message).toMatch(/missing.*trade_id/)
+    }
+    // With a trade_id, symbol and side stay optional.
+    ok(decode("trade.closed", valid["trade.closed"].payload))
+  })
+
+  it("accepts pnl_usd and pnl_percent on trade.closed; null (Python's None) is absent", () => {
+    const event = ok(decode("trade.closed", { ...valid["trade.closed"].payload, pnl_usd: "249.875", pnl_percent: 2.38 }))
+    expect(event.payload).toMatchObject({ pnl_usd: 249.875, pnl_percent: 2.38 })
+    const none = ok(decode("trade.closed", { ...valid["trade.closed"].payload, pnl_usd: null, pnl_percent: null })).payload
+    expect(none).not.toHaveProperty("pnl_usd")
+    expect(none).not.toHaveProperty("pnl_percent")
+    expect(paths(rejected(decode("trade.closed", { ...valid["trade.closed"].payload, pnl_usd: "None" })))).toEqual(["payload.pnl_usd"])
+    expect(paths(rejected(decode("trade.closed", { ...valid["trade.closed"].payload, pnl_percent: "NaN" })))).toEqual(["payload.pnl_percent"])
+  })
+
+  describe("length limits", () => {
+    it.each([
+      ["market.tick", "symbol", "A".repeat(33), /at most 32 characters, got 33/],
+      ["market.tick", "symbol", "BTC/USDT", /only A-Z, a-z, 0-9/],
+      ["market.tick", "symbol", "BTC USDT", /only A-Z, a-z, 0-9/],
+      ["market.tick", "symbol", "ßTC", /only A-Z, a-z, 0-9/],
+      ["trade.opened", "trade_id", "t".repeat(129), /at most 128 characters, got 129/],
+      ["trade.opened", "order_id", "o".repeat(129), /at most 128/],
+      ["trade.closed", "close_id", "c".repeat(129), /at most 128/],
+      ["trade.closed", "order_id", "o".repeat(129), /at most 128/],
+      ["order.executed", "order_id", "o".repeat(129), /at most 128/],
+      ["order.executed", "fill_id", "f".repeat(129), /at most 128/],
+      ["order.executed", "trade_id", "t".repeat(129), /at most 128/],
+      ["trade.closed", "reason", "r".repeat(1_025), /at most 1024 characters, got 1025/],
+      ["trade.closed", "close_reason", "r".repeat(1_025), /at most 1024/],
+      ["trade.opened", "strategy", "s".repeat(1_025), /at most 1024/],
+      ["ess.tripped", "reason", "r".repeat(1_025), /at most 1024/],
+      ["order.executed", "fee_asset", "B".repeat(1_025), /at most 1024/]
+    ] as const)("rejects %s with a %s too long or of other characters, naming it", (type, field, value, message) => {
+      const e = rejected(decode(type, { ...valid[type].payload, [field]: value }))
+      expect(paths(e)).toEqual([`payload.${field}`])
+      expect(e.issues[0]!.message).toMatch(message)
+    })
+
+    it("accepts symbols of 32 characters of A-Z a-z 0-9 . _ -, trimmed and upper-cased; ids of 128; text of 1 024", () => {
+      expect(ok(decode("market.tick", { ...valid["market.tick"].payload, symbol: ` ${"a".repeat(30)}.-` })).payload).toMatchObject({ symbol: `${"A".repeat(30)}.-` })
+      expect(ok(decode("market.tick", { ...valid["market.tick"].payload, symbol: "1000pepe_usdt" })).payload).toMatchObject({ symbol: "1000PEPE_USDT" })
+      ok(decode("trade.opened", { ...valid["trade.opened"].payload, trade_id: ` ${"t".repeat(128)} ` }))
+      ok(decode("trade.closed", { ...valid["trade.closed"].payload, close_id: "c".repeat(128), reason: "r".repeat(1_024) }))
+    })
+
+    it("rejects an envelope whose trace_id or correlation_id is over 128 characters or source over 1 024", () => {
+      const e = rejected(decode("market.tick", valid["market.tick"].payload, { trace_id: "t".repeat(129), correlation_id: "c".repeat(129), source: "s".repeat(1_025) }))
+      expect(paths(e)).toEqual(["trace_id", "source", "correlation_id"])
+      ok(decode("market.tick", valid["market.tick"].payload, { trace_id: "t".repeat(128), correlation_id: "c".repeat(128), source: "s".repeat(1_024) }))
+    })
+
+    it("echoes at most 64 characters of a rejected value", () => {
+      const e = rejected(decode("trade.opened", { ...valid["trade.opened"].payload, side: "X".repeat(10_000) }))
+      expect(e.reason.length).toBeLessThan(200)
+      expect(e.reason).toContain("(10000 characters)")
+    })
+  })
 
   it("names every missing field at once", () => {
     const e = rejected(decode("trade.opened", { trade_id: "t", timestamp: WHEN }))
@@ -238,11 +307,12 @@ describe("incoming events", () => {
   })
 
   describe("envelope", () => {
-    it("rejects an envelope without event_type or payload, naming them", () => {
+    it("rejects an envelope without event_type, naming it; one without payload is a flat entry", () => {
       const e = rejected(decodeEnvelope({ payload: "{}" }))
       expect(paths(e)).toEqual(["event_type"])
       expect(e.eventType).toBe("unknown")
-      expect(paths(rejected(decodeEnvelope({ event_type: "market.tick" })))).toEqual(["payload"])
+      expect(paths(rejected(decodeEnvelope({ price: "1" })))).toEqual(["event_type"])
+      expect(paths(rejected(decodeEnvelope({ event_type: "market.tick" })))).toEqual(["symbol", "price"])
       expect(rejected(decodeEnvelope("not an object")).issues).not.toHaveLength(0)
     })
 

@@ -1,7 +1,11 @@
 /**
  * The events this service consumes, as their payloads arrive (snake_case JSON). Fields the
  * original Python models send are accepted even when unused; unknown extra fields are ignored;
- * a missing or malformed required field is rejected with its name.
+ * a missing or malformed required field is rejected with its name. Numbers are JSON numbers or
+ * decimal strings (`"42000.5"`, as Python's `Decimal` and the flat entries send them) in both
+ * forms of an entry; symbols are at most 32 characters of `A-Z a-z 0-9 . _ -`, identifiers at
+ * most 128 characters, free text at most 1 024. How a flat entry (no `payload` field) is read —
+ * Python's `"None"`, `"True"`, `"False"` — is described in `Envelope.ts`.
  *
  * @since 0.1.0
  */
@@ -11,6 +15,7 @@ import {
   FiniteNumber,
   FillSide,
   Id,
+  IdString,
   Leverage,
   NonNegative,
   PositionSide,
@@ -18,6 +23,7 @@ import {
   Quantity,
   TradingSymbol,
   SymbolCategory,
+  Text,
   TradeSide
 } from "./Primitives.js"
 
@@ -35,25 +41,21 @@ export const TradeOpened = Schema.Struct({
   quantity: Quantity,
   leverage: Schema.optionalWith(Leverage, { default: () => 1 }),
   timestamp: optional(EventTime),
-  order_id: optional(Schema.String),
+  order_id: optional(IdString),
   stop_loss: optional(Schema.NullOr(FiniteNumber)),
   take_profit: optional(Schema.NullOr(FiniteNumber)),
   fees: optional(NonNegative),
   category: optional(SymbolCategory),
-  strategy: optional(Schema.String),
+  strategy: optional(Text),
   confidence: optional(Schema.NullOr(FiniteNumber)),
-  model: optional(Schema.NullOr(Schema.String))
+  model: optional(Schema.NullOr(Text))
 }).annotations({ identifier: "TradeOpened", description: "Payload of `trade.opened`." })
 /** @since 0.1.0 */
 export type TradeOpened = typeof TradeOpened.Type
 
-/**
- * `trade.closed`: a trade was closed, wholly or (when `quantity` is less than what remains)
- * partly. `realized_pnl`, when present, is the authoritative figure for this close (net of
- * fees); otherwise it is computed from `exit_price`.
- */
-export const TradeClosed = Schema.Struct({
-  trade_id: Id,
+/** The fields of `trade.closed`, before the rule that a close names its trade or its symbol and side. */
+export const TradeClosedFields = Schema.Struct({
+  trade_id: optional(Id),
   symbol: optional(TradingSymbol),
   side: optional(TradeSide),
   exit_price: Price,
@@ -62,13 +64,46 @@ export const TradeClosed = Schema.Struct({
   fees: optional(NonNegative),
   entry_price: optional(Price),
   timestamp: optional(EventTime),
-  order_id: optional(Schema.String),
-  close_id: optional(Schema.String),
+  order_id: optional(IdString),
+  close_id: optional(IdString),
   pnl_pct: optional(Schema.NullOr(FiniteNumber)),
   duration_sec: optional(Schema.NullOr(FiniteNumber)),
-  close_reason: optional(Schema.NullOr(Schema.String)),
-  reason: optional(Schema.NullOr(Schema.String))
-}).annotations({ identifier: "TradeClosed", description: "Payload of `trade.closed`." })
+  close_reason: optional(Schema.NullOr(Text)),
+  reason: optional(Schema.NullOr(Text)),
+  pnl_usd: Schema.optionalWith(FiniteNumber, { nullable: true }),
+  pnl_percent: Schema.optionalWith(FiniteNumber, { nullable: true })
+})
+
+/**
+ * `trade.closed`, in two shapes (DESIGN.md §3):
+ *
+ * - **by trade**: `trade_id` names the trade; it is closed wholly or, when `quantity` is less
+ *   than what remains, partly.
+ * - **by position** (the Python executor's `TradeClosedEvent`, flat, no `trade_id` and no
+ *   `quantity`): `symbol` and `side` — the side of the position that was closed, `LONG`/`SHORT`
+ *   or `BUY`/`SELL` read as {@link TradeSide} reads them — are then required (rejected naming the
+ *   missing one); the position on (symbol, side) is now flat.
+ *
+ * `realized_pnl` and `pnl_usd`, when present, are the exchange's figure for this close and are
+ * authoritative (`pnl_usd` is the total of a close by position), *before* the `fees` carried in
+ * the same event — the exchanges' convention — so the close's net PnL is the figure minus
+ * `fees`; without them it is computed from `exit_price`. `pnl_percent` (executor) and `pnl_pct`
+ * (original model) are accepted and informative only. `pnl_usd: null` and `pnl_percent: null`
+ * (Python's `None`) decode as absent.
+ */
+export const TradeClosed = TradeClosedFields.pipe(
+  Schema.filter((close) => {
+    if (close.trade_id !== undefined) return undefined
+    const issues: Array<Schema.FilterIssue> = []
+    for (const field of ["symbol", "side"] as const) {
+      if (close[field] === undefined) {
+        issues.push({ path: [field], message: "is missing (a close without trade_id names the symbol and side it closes)" })
+      }
+    }
+    return issues
+  }),
+  Schema.annotations({ identifier: "TradeClosed", description: "Payload of `trade.closed`." })
+)
 /** @since 0.1.0 */
 export type TradeClosed = typeof TradeClosed.Type
 
@@ -83,15 +118,15 @@ export const OrderExecuted = Schema.Struct({
   side: FillSide,
   quantity: Quantity,
   price: Price,
-  fill_id: optional(Schema.Union(Schema.String, Schema.Finite)),
-  trade_id: optional(Schema.String),
+  fill_id: optional(Schema.Union(IdString, Schema.Finite)),
+  trade_id: optional(IdString),
   position_side: optional(Schema.Union(PositionSide, Schema.Literal("BOTH"))),
   fee: optional(NonNegative),
-  fee_asset: optional(Schema.NullOr(Schema.String)),
+  fee_asset: optional(Schema.NullOr(Text)),
   leverage: optional(Leverage),
   reduce_only: optional(Schema.Boolean),
-  status: optional(Schema.String),
-  order_type: optional(Schema.String),
+  status: optional(Text),
+  order_type: optional(Text),
   timestamp: optional(EventTime)
 }).annotations({ identifier: "OrderExecuted", description: "Payload of `order.executed`." })
 /** @since 0.1.0 */
@@ -99,10 +134,10 @@ export type OrderExecuted = typeof OrderExecuted.Type
 
 /** `ess.tripped`: the emergency stop system tripped. */
 export const EssTripped = Schema.Struct({
-  reason: Schema.optionalWith(Schema.String, { default: () => "unspecified" }),
+  reason: Schema.optionalWith(Text, { default: () => "unspecified" }),
   timestamp: optional(EventTime),
-  severity: optional(Schema.NullOr(Schema.String)),
-  triggered_by: optional(Schema.NullOr(Schema.String)),
+  severity: optional(Schema.NullOr(Text)),
+  triggered_by: optional(Schema.NullOr(Text)),
   drawdown_pct: optional(Schema.NullOr(FiniteNumber))
 }).annotations({ identifier: "EssTripped", description: "Payload of `ess.tripped`." })
 /** @since 0.1.0 */
@@ -147,7 +182,8 @@ export const incomingEventTypes: ReadonlyArray<IncomingEventType> = IncomingEven
 
 /**
  * A decoded incoming event: its type, its decoded payload, its event time (the payload's
- * `timestamp`, or the envelope's when the payload has none) and its tracing ids.
+ * `timestamp`, or the envelope's when the payload has none, or the caller's `defaultTime`) and
+ * its tracing ids.
  */
 export type IncomingEvent =
   | IncomingEventOf<"trade.opened">
@@ -165,4 +201,17 @@ export interface IncomingEventOf<T extends IncomingEventType> {
   readonly traceId: string
   readonly correlationId?: string | undefined
   readonly source: string
+  /**
+   * Whether `at` is the event's own time: `true` when it came from the payload's or the
+   * envelope's `timestamp`, `false` when `decodeEnvelope` fell back to `defaultTime` (the time of
+   * arrival, or a replay's last event time) — such an `at` must never enter an idempotency key
+   * (DESIGN.md §3). `decodeEnvelope` always sets it; absent on events built in code, whose `at`
+   * is their own (read absent as `true`).
+   */
+  readonly timed?: boolean
+  /**
+   * The caller's idempotency key (`DecodeOptions.idempotencyKey`: the HTTP `Idempotency-Key`
+   * header), 1 to 128 characters, as sent. When present it is the event's key (DESIGN.md §3).
+   */
+  readonly idempotencyKey?: string
 }

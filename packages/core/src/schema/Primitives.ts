@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import { ParseResult, Schema } from "effect"
+import { quote } from "./internal/quote.js"
 
 /**
  * The largest magnitude accepted for any number in an event: 10¹⁸, far beyond any price,
@@ -52,19 +53,53 @@ export const Leverage = FiniteNumber.pipe(
   Schema.annotations({ identifier: "Leverage", jsonSchema: { type: "number", exclusiveMinimum: 0, maximum: MAX_MAGNITUDE } })
 )
 
-/** A non-empty identifier or symbol, trimmed. */
+/** The longest accepted symbol: exchange symbols are short (`1000PEPEUSDT`). */
+export const MAX_SYMBOL_LENGTH = 32
+/** The longest accepted identifier: `trade_id`, `order_id`, `close_id`, `fill_id`, `trace_id`, `correlation_id`, `Idempotency-Key`. */
+export const MAX_ID_LENGTH = 128
+/** The longest accepted free text: `reason`, `close_reason`, `source`, `strategy`, … */
+export const MAX_TEXT_LENGTH = 1_024
+
+const atMost = (max: number) => (issue: ParseResult.ParseIssue) =>
+  `must be at most ${max} characters, got ${typeof issue.actual === "string" ? issue.actual.length : "more"}`
+
+/** A non-empty identifier, trimmed, of at most {@link MAX_ID_LENGTH} characters (`trade_id`, fills' `order_id`). */
 export const Id = Schema.Trim.pipe(
   Schema.nonEmptyString({ message: () => "must be a non-empty string" }),
-  Schema.annotations({ identifier: "Id", jsonSchema: { type: "string", minLength: 1 } })
+  Schema.maxLength(MAX_ID_LENGTH, { message: atMost(MAX_ID_LENGTH) }),
+  Schema.annotations({ identifier: "Id", jsonSchema: { type: "string", minLength: 1, maxLength: MAX_ID_LENGTH } })
 )
 
-/** A trading symbol such as `BTCUSDT`, upper-cased on decode. */
+/**
+ * An optional identifier as sent — any string, not trimmed, at most {@link MAX_ID_LENGTH}
+ * characters (`order_id` and `close_id` of a close, `trade_id` of a fill, `trace_id`, …).
+ */
+export const IdString = Schema.String.pipe(
+  Schema.maxLength(MAX_ID_LENGTH, { message: atMost(MAX_ID_LENGTH) }),
+  Schema.annotations({ identifier: "IdString", jsonSchema: { type: "string", maxLength: MAX_ID_LENGTH } })
+)
+
+/** Free text (`reason`, `source`, `strategy`, …): any string of at most {@link MAX_TEXT_LENGTH} characters. */
+export const Text = Schema.String.pipe(
+  Schema.maxLength(MAX_TEXT_LENGTH, { message: atMost(MAX_TEXT_LENGTH) }),
+  Schema.annotations({ identifier: "Text", jsonSchema: { type: "string", maxLength: MAX_TEXT_LENGTH } })
+)
+
+/**
+ * A trading symbol such as `BTCUSDT`: trimmed, 1 to {@link MAX_SYMBOL_LENGTH} characters of
+ * `A-Z a-z 0-9 . _ -`, upper-cased on decode.
+ */
 export const TradingSymbol = Schema.Trim.pipe(
   Schema.nonEmptyString({ message: () => "must be a non-empty symbol" }),
-  // The decoded symbol is trimmed, non-empty and upper-case: say so on the type side too, so
-  // values built from the type (`Arbitrary.make`, encoding) are symbols that decode again.
-  Schema.compose(Schema.Uppercase.pipe(Schema.trimmed(), Schema.nonEmptyString()), { strict: false }),
-  Schema.annotations({ identifier: "TradingSymbol", jsonSchema: { type: "string", minLength: 1, examples: ["BTCUSDT"] } })
+  Schema.maxLength(MAX_SYMBOL_LENGTH, { message: atMost(MAX_SYMBOL_LENGTH) }),
+  Schema.pattern(/^[A-Za-z0-9._-]*$/, { message: () => "must contain only A-Z, a-z, 0-9, '.', '_' and '-'" }),
+  // The decoded symbol is upper-case: say so on the type side too, so values built from the
+  // type (`Arbitrary.make`, encoding) are symbols that decode again.
+  Schema.compose(Schema.Uppercase.pipe(Schema.pattern(/^[A-Z0-9._-]{1,32}$/)), { strict: false }),
+  Schema.annotations({
+    identifier: "TradingSymbol",
+    jsonSchema: { type: "string", minLength: 1, maxLength: MAX_SYMBOL_LENGTH, pattern: "^[A-Za-z0-9._-]+$", examples: ["BTCUSDT"] }
+  })
 )
 
 /** The side of a position: what the snapshot reports. */
@@ -100,7 +135,7 @@ export const TradeSide = Schema.transformOrFail(Schema.String, PositionSide, {
   decode: (raw, _, ast) => {
     const side = sideOf(raw)
     return side === undefined
-      ? ParseResult.fail(new ParseResult.Type(ast, raw, `must be LONG, SHORT, BUY or SELL, got ${JSON.stringify(raw)}`))
+      ? ParseResult.fail(new ParseResult.Type(ast, raw, `must be LONG, SHORT, BUY or SELL, got ${quote(raw)}`))
       : ParseResult.succeed(side)
   },
   encode: (side) => ParseResult.succeed(side)
@@ -115,7 +150,7 @@ export const FillSide = Schema.transformOrFail(Schema.String, OrderSide, {
     const up = raw.trim().toUpperCase()
     return up === "BUY" || up === "SELL"
       ? ParseResult.succeed(up)
-      : ParseResult.fail(new ParseResult.Type(ast, raw, `must be BUY or SELL, got ${JSON.stringify(raw)}`))
+      : ParseResult.fail(new ParseResult.Type(ast, raw, `must be BUY or SELL, got ${quote(raw)}`))
   },
   encode: (side) => ParseResult.succeed(side)
 }).annotations({ identifier: "FillSide", jsonSchema: { type: "string", enum: ["BUY", "SELL"] } })
@@ -240,7 +275,7 @@ export const EventTime = Schema.transformOrFail(
     decode: (raw, _, ast) => {
       const ms = parseEventTime(raw)
       return ms === undefined
-        ? ParseResult.fail(new ParseResult.Type(ast, raw, `must be an ISO 8601 time or epoch milliseconds, got ${JSON.stringify(raw)}`))
+        ? ParseResult.fail(new ParseResult.Type(ast, raw, `must be an ISO 8601 time or epoch milliseconds, got ${typeof raw === "string" ? quote(raw) : String(raw)}`))
         : ParseResult.succeed(ms)
     },
     encode: (ms) => ParseResult.succeed(formatEventTime(ms))

@@ -11,7 +11,7 @@
  * Internal: see `decodeEnvelope`.
  */
 import type { EssTripped, IncomingEvent, IncomingEventType, IncomingPayloads, MarketTick, OrderExecuted, TradeClosed, TradeOpened } from "../EventsIn.js"
-import { MAX_MAGNITUDE, parseEventTime } from "../Primitives.js"
+import { MAX_ID_LENGTH, MAX_MAGNITUDE, MAX_SYMBOL_LENGTH, MAX_TEXT_LENGTH, parseEventTime } from "../Primitives.js"
 
 /** What a field reader returns for a value it does not decode: the whole payload is declined. */
 const NO: unique symbol = Symbol("decline")
@@ -56,6 +56,8 @@ interface RawPayload {
   readonly severity?: unknown
   readonly triggered_by?: unknown
   readonly drawdown_pct?: unknown
+  readonly pnl_usd?: unknown
+  readonly pnl_percent?: unknown
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -97,25 +99,24 @@ const eventTime = (v: unknown): number | NO => {
   return ms === undefined ? NO : ms
 }
 
-/** `Id`: a string, trimmed, not empty. */
+/** `Id`: a string, trimmed, not empty, at most 128 characters. */
 const id = (v: unknown): string | NO => {
   if (typeof v !== "string") return NO
   const trimmed = v.trim()
-  return trimmed.length > 0 ? trimmed : NO
+  return trimmed.length > 0 && trimmed.length <= MAX_ID_LENGTH ? trimmed : NO
 }
 
 /**
- * `TradingSymbol`: trimmed, not empty, upper-cased. Printable ASCII without spaces, the form of
- * every exchange symbol, needs no trimming and upper-cases to printable ASCII again; anything
- * else is left to the schema (Unicode case mappings can change a string's length or spaces).
+ * `TradingSymbol`: 1 to 32 characters of `A-Z a-z 0-9 . _ -`, upper-cased. A symbol with spaces
+ * to trim is left to the schema.
  */
 const tradingSymbol = (v: unknown): string | NO => {
-  if (typeof v !== "string" || v.length === 0) return NO
+  if (typeof v !== "string" || v.length === 0 || v.length > MAX_SYMBOL_LENGTH) return NO
   let lower = false
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i)
-    if (c < 0x21 || c > 0x7e) return NO
-    if (c >= 0x61 && c <= 0x7a) lower = true
+    if (c >= 0x61 && c <= 0x7a) lower = true // a-z
+    else if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x5f || c === 0x2d)) return NO // A-Z 0-9 . _ -
   }
   return lower ? v.toUpperCase() : v
 }
@@ -152,8 +153,11 @@ const fillSide = (v: unknown): "BUY" | "SELL" | NO => {
   }
 }
 
-const string = (v: unknown): string | NO => (typeof v === "string" ? v : NO)
-const nullOrString = (v: unknown): string | null | NO => (v === null || typeof v === "string" ? v : NO)
+/** `IdString`: a string of at most 128 characters, as sent. */
+const idString = (v: unknown): string | NO => (typeof v === "string" && v.length <= MAX_ID_LENGTH ? v : NO)
+/** `Text`: a string of at most 1 024 characters, as sent. */
+const text = (v: unknown): string | NO => (typeof v === "string" && v.length <= MAX_TEXT_LENGTH ? v : NO)
+const nullOrText = (v: unknown): string | null | NO => (v === null ? null : text(v))
 const boolean = (v: unknown): boolean | NO => (typeof v === "boolean" ? v : NO)
 
 const category = (v: unknown): TradeOpened["category"] | NO =>
@@ -162,9 +166,9 @@ const category = (v: unknown): TradeOpened["category"] | NO =>
 const positionSide = (v: unknown): OrderExecuted["position_side"] | NO =>
   v === "LONG" || v === "SHORT" || v === "BOTH" ? v : NO
 
-/** `fill_id`: a string or a finite number (no magnitude bound, no numeric strings). */
+/** `fill_id`: an `IdString` or a finite number (no magnitude bound, no numeric strings). */
 const fillId = (v: unknown): string | number | NO =>
-  typeof v === "string" || (typeof v === "number" && Number.isFinite(v)) ? v : NO
+  (typeof v === "string" && v.length <= MAX_ID_LENGTH) || (typeof v === "number" && Number.isFinite(v)) ? v : NO
 
 // ---------------------------------------------------------------------------------------------
 // Payload decoders. Fields in the schema's order, as the schema builds its output.
@@ -202,26 +206,27 @@ const tradeOpened = (p: RawPayload): TradeOpened | undefined => {
   let v: unknown
   let d: unknown
   if ((v = p.timestamp) !== undefined) { if ((d = eventTime(v)) === NO) return undefined; out["timestamp"] = d }
-  if ((v = p.order_id) !== undefined) { if ((d = string(v)) === NO) return undefined; out["order_id"] = d }
+  if ((v = p.order_id) !== undefined) { if ((d = idString(v)) === NO) return undefined; out["order_id"] = d }
   if ((v = p.stop_loss) !== undefined) { if ((d = nullOrFinite(v)) === NO) return undefined; out["stop_loss"] = d }
   if ((v = p.take_profit) !== undefined) { if ((d = nullOrFinite(v)) === NO) return undefined; out["take_profit"] = d }
   if ((v = p.fees) !== undefined) { if ((d = nonNegative(v)) === NO) return undefined; out["fees"] = d }
   if ((v = p.category) !== undefined) { if ((d = category(v)) === NO) return undefined; out["category"] = d }
-  if ((v = p.strategy) !== undefined) { if ((d = string(v)) === NO) return undefined; out["strategy"] = d }
+  if ((v = p.strategy) !== undefined) { if ((d = text(v)) === NO) return undefined; out["strategy"] = d }
   if ((v = p.confidence) !== undefined) { if ((d = nullOrFinite(v)) === NO) return undefined; out["confidence"] = d }
-  if ((v = p.model) !== undefined) { if ((d = nullOrString(v)) === NO) return undefined; out["model"] = d }
+  if ((v = p.model) !== undefined) { if ((d = nullOrText(v)) === NO) return undefined; out["model"] = d }
   return out as TradeOpened
 }
 
-/** `trade.closed`. */
+/** `trade.closed`: `trade_id`, or else `symbol` and `side`. */
 const tradeClosed = (p: RawPayload): TradeClosed | undefined => {
-  const trade_id = id(p.trade_id)
-  if (trade_id === NO) return undefined
-  const out: Out = { trade_id }
+  const out: Out = {}
   let v: unknown
   let d: unknown
+  if ((v = p.trade_id) !== undefined) { if ((d = id(v)) === NO) return undefined; out["trade_id"] = d }
   if ((v = p.symbol) !== undefined) { if ((d = tradingSymbol(v)) === NO) return undefined; out["symbol"] = d }
+  else if (p.trade_id === undefined) return undefined
   if ((v = p.side) !== undefined) { if ((d = tradeSide(v)) === NO) return undefined; out["side"] = d }
+  else if (p.trade_id === undefined) return undefined
   if ((d = positive(p.exit_price)) === NO) return undefined
   out["exit_price"] = d
   if ((v = p.quantity) !== undefined) { if ((d = positive(v)) === NO) return undefined; out["quantity"] = d }
@@ -229,12 +234,15 @@ const tradeClosed = (p: RawPayload): TradeClosed | undefined => {
   if ((v = p.fees) !== undefined) { if ((d = nonNegative(v)) === NO) return undefined; out["fees"] = d }
   if ((v = p.entry_price) !== undefined) { if ((d = positive(v)) === NO) return undefined; out["entry_price"] = d }
   if ((v = p.timestamp) !== undefined) { if ((d = eventTime(v)) === NO) return undefined; out["timestamp"] = d }
-  if ((v = p.order_id) !== undefined) { if ((d = string(v)) === NO) return undefined; out["order_id"] = d }
-  if ((v = p.close_id) !== undefined) { if ((d = string(v)) === NO) return undefined; out["close_id"] = d }
+  if ((v = p.order_id) !== undefined) { if ((d = idString(v)) === NO) return undefined; out["order_id"] = d }
+  if ((v = p.close_id) !== undefined) { if ((d = idString(v)) === NO) return undefined; out["close_id"] = d }
   if ((v = p.pnl_pct) !== undefined) { if ((d = nullOrFinite(v)) === NO) return undefined; out["pnl_pct"] = d }
   if ((v = p.duration_sec) !== undefined) { if ((d = nullOrFinite(v)) === NO) return undefined; out["duration_sec"] = d }
-  if ((v = p.close_reason) !== undefined) { if ((d = nullOrString(v)) === NO) return undefined; out["close_reason"] = d }
-  if ((v = p.reason) !== undefined) { if ((d = nullOrString(v)) === NO) return undefined; out["reason"] = d }
+  if ((v = p.close_reason) !== undefined) { if ((d = nullOrText(v)) === NO) return undefined; out["close_reason"] = d }
+  if ((v = p.reason) !== undefined) { if ((d = nullOrText(v)) === NO) return undefined; out["reason"] = d }
+  // `null` (Python's None) is an absent value here.
+  if ((v = p.pnl_usd) !== undefined && v !== null) { if ((d = finite(v)) === NO) return undefined; out["pnl_usd"] = d }
+  if ((v = p.pnl_percent) !== undefined && v !== null) { if ((d = finite(v)) === NO) return undefined; out["pnl_percent"] = d }
   return out as TradeClosed
 }
 
@@ -250,14 +258,14 @@ const orderExecuted = (p: RawPayload): OrderExecuted | undefined => {
   let v: unknown
   let d: unknown
   if ((v = p.fill_id) !== undefined) { if ((d = fillId(v)) === NO) return undefined; out["fill_id"] = d }
-  if ((v = p.trade_id) !== undefined) { if ((d = string(v)) === NO) return undefined; out["trade_id"] = d }
+  if ((v = p.trade_id) !== undefined) { if ((d = idString(v)) === NO) return undefined; out["trade_id"] = d }
   if ((v = p.position_side) !== undefined) { if ((d = positionSide(v)) === NO) return undefined; out["position_side"] = d }
   if ((v = p.fee) !== undefined) { if ((d = nonNegative(v)) === NO) return undefined; out["fee"] = d }
-  if ((v = p.fee_asset) !== undefined) { if ((d = nullOrString(v)) === NO) return undefined; out["fee_asset"] = d }
+  if ((v = p.fee_asset) !== undefined) { if ((d = nullOrText(v)) === NO) return undefined; out["fee_asset"] = d }
   if ((v = p.leverage) !== undefined) { if ((d = positive(v)) === NO) return undefined; out["leverage"] = d }
   if ((v = p.reduce_only) !== undefined) { if ((d = boolean(v)) === NO) return undefined; out["reduce_only"] = d }
-  if ((v = p.status) !== undefined) { if ((d = string(v)) === NO) return undefined; out["status"] = d }
-  if ((v = p.order_type) !== undefined) { if ((d = string(v)) === NO) return undefined; out["order_type"] = d }
+  if ((v = p.status) !== undefined) { if ((d = text(v)) === NO) return undefined; out["status"] = d }
+  if ((v = p.order_type) !== undefined) { if ((d = text(v)) === NO) return undefined; out["order_type"] = d }
   if ((v = p.timestamp) !== undefined) { if ((d = eventTime(v)) === NO) return undefined; out["timestamp"] = d }
   return out as OrderExecuted
 }
@@ -265,13 +273,13 @@ const orderExecuted = (p: RawPayload): OrderExecuted | undefined => {
 /** `ess.tripped`. */
 const essTripped = (p: RawPayload): EssTripped | undefined => {
   let reason: unknown = "unspecified"
-  if (p.reason !== undefined && (reason = string(p.reason)) === NO) return undefined
+  if (p.reason !== undefined && (reason = text(p.reason)) === NO) return undefined
   const out: Out = { reason }
   let v: unknown
   let d: unknown
   if ((v = p.timestamp) !== undefined) { if ((d = eventTime(v)) === NO) return undefined; out["timestamp"] = d }
-  if ((v = p.severity) !== undefined) { if ((d = nullOrString(v)) === NO) return undefined; out["severity"] = d }
-  if ((v = p.triggered_by) !== undefined) { if ((d = nullOrString(v)) === NO) return undefined; out["triggered_by"] = d }
+  if ((v = p.severity) !== undefined) { if ((d = nullOrText(v)) === NO) return undefined; out["severity"] = d }
+  if ((v = p.triggered_by) !== undefined) { if ((d = nullOrText(v)) === NO) return undefined; out["triggered_by"] = d }
   if ((v = p.drawdown_pct) !== undefined) { if ((d = nullOrFinite(v)) === NO) return undefined; out["drawdown_pct"] = d }
   return out as EssTripped
 }
