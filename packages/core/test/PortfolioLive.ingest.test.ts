@@ -161,6 +161,47 @@ describe("ingest", () => {
       yield* stop
     }))
 
+  it.effect("the same request sent twice is one event: no arrival time in keys, and the Idempotency-Key wins", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports)
+      yield* service.ingest(open("i1", T0, 100, 2))
+      // No close_id, no order_id, no timestamp: its time would be the time of arrival.
+      const bare = { event_type: "trade.closed", payload: JSON.stringify({ trade_id: "i1", exit_price: 110, quantity: 1 }) }
+      expect((yield* service.ingest(bare)).status).toBe("applied")
+      yield* TestClock.adjust("3 seconds")
+      expect((yield* service.ingest(bare)).status).toBe("duplicate")
+      expect((yield* service.pnl).realized_pnl_total).toBe(10)
+      // With an Idempotency-Key the key is the caller's: a retried request is a duplicate even
+      // when its body changed its time.
+      const keyed = (at: number) => envelope("market.tick", { symbol: "BTCUSDT", price: 105, timestamp: iso(at) })
+      const first = yield* service.ingest(envelope("ess.tripped", { reason: "manual", timestamp: iso(T0 + 1) }), { idempotencyKey: "req-7" })
+      expect(first.status).toBe("applied")
+      const retry = yield* service.ingest(envelope("ess.tripped", { reason: "manual", timestamp: iso(T0 + 2) }), { idempotencyKey: "req-7" })
+      expect(retry.status).toBe("duplicate")
+      expect((yield* service.ingest(keyed(T0 + 5))).status).toBe("applied")
+      yield* stop
+    }))
+
+  it.effect("a bus entry whose event_type disagrees with its stream is dead-lettered, not applied as the other type", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const bus = Context.get(ports.context, EventBus)
+      const { service, stop } = yield* start(ports)
+      // Published on the stream of trade.opened, but says it is a tick.
+      yield* bus.publish({ ...envelope("market.tick", { symbol: "BTCUSDT", price: 1, timestamp: iso(T0) }), event_type: "trade.opened" })
+      const entries = yield* ports.inspector.published("trade.opened")
+      expect(entries).toHaveLength(1)
+      // The memory bus files an entry under its envelope's type; rewrite the field as a foreign producer would.
+      ;(entries[0]!.fields as Record<string, string>)["event_type"] = "market.tick"
+      const dead = yield* eventually(ports.inspector.deadLetters("trade.opened"), (d) => d.length === 1)
+      expect(dead[0]!.fields["error"]).toContain("read from the stream of")
+      expect((yield* service.snapshot).num_positions).toBe(0)
+      yield* stop
+    }))
+
   it.effect("every published snapshot records an equity sample, lifecycle ones included", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(T0)

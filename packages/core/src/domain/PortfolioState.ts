@@ -249,7 +249,8 @@ export const eventKey = (event: IncomingEvent): string | undefined => {
       return openedKey(event.payload.trade_id)
     case "trade.closed": {
       const p = event.payload
-      const which = p.close_id ?? p.order_id ?? `${ownTime(event)}${p.quantity ?? "all"}:${p.exit_price}`
+      // An empty id (a flat entry's "") names nothing.
+      const which = p.close_id || p.order_id || `${ownTime(event)}${p.quantity ?? "all"}:${p.exit_price}`
       return p.trade_id !== undefined ? `trade.closed:${p.trade_id}:${which}` : `trade.closed:${p.symbol}:${p.side}:${which}`
     }
     case "order.executed":

@@ -34,7 +34,7 @@ import * as Ingest from "./internal/ingest.js"
 import * as Publisher from "./internal/publisher.js"
 import * as Recovery from "./internal/recovery.js"
 import { makeTally } from "./internal/tally.js"
-import { PortfolioService, type PortfolioServiceShape } from "./PortfolioService.js"
+import { type IngestOptions, PortfolioService, type PortfolioServiceShape } from "./PortfolioService.js"
 
 /** The version the service reports in health. */
 export const VERSION = "0.2.0"
@@ -71,7 +71,7 @@ export const make = Effect.gen(function* () {
   /** Handles one chunk of the bus in order, then settles it: one acknowledgement for the batch. */
   const onDeliveries = (deliveries: ReadonlyArray<Delivery>) =>
     Effect.gen(function* () {
-      const outcomes = yield* ingest.batch(deliveries.map((d) => ({ raw: d.fields, origin: "bus" as const, busId: d.id })))
+      const outcomes = yield* ingest.batch(deliveries.map((d) => ({ raw: d.fields, origin: "bus" as const, busId: d.id, streamType: d.eventType })))
       const acks: Array<Delivery> = []
       for (let i = 0; i < deliveries.length; i++) {
         const d = deliveries[i]!
@@ -146,8 +146,8 @@ export const make = Effect.gen(function* () {
   yield* prices.ticks.pipe(Stream.runForEach(onTick), forever("price feed consumer"), Effect.forkScoped)
   yield* ingest.watchParked.pipe(forever("parked-close watcher"), Effect.forkScoped)
 
-  const ingestMany = (envelopes: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<IngestResult>, StoreError> =>
-    ingest.grouped(envelopes.map((raw) => ({ raw, origin: "http" as const, busId: null }))).pipe(
+  const ingestMany = (envelopes: ReadonlyArray<unknown>, options: IngestOptions = {}): Effect.Effect<ReadonlyArray<IngestResult>, StoreError> =>
+    ingest.grouped(envelopes.map((raw) => ({ raw, origin: "http" as const, busId: null, idempotencyKey: envelopes.length === 1 ? options.idempotencyKey : undefined }))).pipe(
       Effect.flatMap((outcomes) => {
         const failed = outcomes.find((o) => o._tag === "Failed")
         return failed !== undefined
@@ -165,7 +165,7 @@ export const make = Effect.gen(function* () {
     health,
     rejections: Effect.sync(() => [...tally.rejections]),
     // Answered once durable; a caller that goes away does not take its events back.
-    ingest: (envelope) => Effect.map(ingestMany([envelope]), (results) => results[0]!),
+    ingest: (envelope, options) => Effect.map(ingestMany([envelope], options), (results) => results[0]!),
     ingestMany,
     publishSnapshot: publisher.periodic
   }

@@ -17,6 +17,16 @@ import type {
 import type { CashUnavailable } from "../ports/AccountBalance.js"
 import type { StoreError } from "../ports/TradeStore.js"
 
+/** Options of an ingestion over HTTP. */
+export interface IngestOptions {
+  /**
+   * The request's `Idempotency-Key` header: the event's processed-event id (DESIGN.md §3), so the
+   * same request sent twice is one event. For a single envelope; ignored by `ingestMany` with
+   * more than one.
+   */
+  readonly idempotencyKey?: string | undefined
+}
+
 /**
  * The queries and the ingestion entry of the running service.
  *
@@ -37,13 +47,13 @@ export interface PortfolioServiceShape {
   readonly netPositions: Effect.Effect<ReadonlyArray<NetPosition>, CashUnavailable>
   readonly health: Effect.Effect<ServiceHealth>
   readonly rejections: Effect.Effect<ReadonlyArray<RejectedEvent>>
-  readonly ingest: (envelope: unknown) => Effect.Effect<IngestResult, StoreError>
+  readonly ingest: (envelope: unknown, options?: IngestOptions) => Effect.Effect<IngestResult, StoreError>
   /**
    * Ingests many envelopes (a JSON array posted to `/api/events`): they join the next batch
    * (group commit: concurrent callers share one store transaction) and are answered one result
    * each, in order, once their batch is durable.
    */
-  readonly ingestMany: (envelopes: ReadonlyArray<unknown>) => Effect.Effect<ReadonlyArray<IngestResult>, StoreError>
+  readonly ingestMany: (envelopes: ReadonlyArray<unknown>, options?: IngestOptions) => Effect.Effect<ReadonlyArray<IngestResult>, StoreError>
   /** Builds a snapshot, records an equity sample and publishes it now (what the timer does). */
   readonly publishSnapshot: Effect.Effect<void>
 }

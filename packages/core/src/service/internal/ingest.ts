@@ -35,6 +35,10 @@ export interface Item {
   readonly raw: unknown
   readonly origin: "bus" | "http"
   readonly busId: string | null
+  /** The type of the stream a bus entry was read from: its `event_type` must agree. */
+  readonly streamType?: string | undefined
+  /** The caller's idempotency key (HTTP `Idempotency-Key`): the event's key when given. */
+  readonly idempotencyKey?: string | undefined
 }
 
 /** What became of one item. */
@@ -279,7 +283,11 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         const events: Array<IncomingEvent> = []
         const positions: Array<number> = []
         items.forEach((item, i) => {
-          const decoded = decodeEnvelope(item.raw, { defaultTime: now })
+          const decoded = decodeEnvelope(item.raw, {
+            defaultTime: now,
+            ...(item.streamType !== undefined ? { streamType: item.streamType } : {}),
+            ...(item.idempotencyKey !== undefined ? { idempotencyKey: item.idempotencyKey } : {})
+          })
           if (Either.isLeft(decoded)) {
             tally.reject(decoded.left, item.raw, item.origin, item.busId, now)
             outcomes[i] = { _tag: "Done", result: rejectedResult(decoded.left), invalid: decoded.left }
