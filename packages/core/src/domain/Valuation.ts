@@ -207,10 +207,15 @@ export const pnl = (self: Portfolio, v: Valuation): PnLBreakdown => {
 /**
  * The `portfolio.pnl_updated` payload for closes that just happened: the breakdown, the
  * original model's `daily_pnl` / `weekly_pnl` / `monthly_pnl` (realized in the window +
- * unrealized), and the closes' trade and realized PnL.
+ * unrealized), and the closes' trade and realized PnL. `breakdown` is `pnl(self, v)`; pass it
+ * when publishing several closes of one valuation.
  */
-export const pnlUpdated = (self: Portfolio, v: Valuation, closes: ReadonlyArray<ClosedTradeRecord>): PnlUpdated => {
-  const breakdown = pnl(self, v)
+export const pnlUpdated = (
+  self: Portfolio,
+  v: Valuation,
+  closes: ReadonlyArray<ClosedTradeRecord>,
+  breakdown: PnLBreakdown = pnl(self, v)
+): PnlUpdated => {
   const last = closes[closes.length - 1]
   return {
     ...breakdown,

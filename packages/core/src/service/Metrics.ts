@@ -29,13 +29,18 @@ export const commitSeconds = Metric.histogram(
 /** Closes parked waiting for their trade's open. */
 export const parkedCloses = Metric.gauge("portfolio_parked_closes", { description: "closes waiting for their trade's open" })
 
-/** Adds the counts of one batch: `type → outcome → n`. */
+/** The tagged counter of each `type\noutcome`, made once (tagging a metric allocates). */
+const tagged = new Map<string, Metric.Metric.Counter<number>>()
+const counterOf = (key: string): Metric.Metric.Counter<number> => {
+  let counter = tagged.get(key)
+  if (counter === undefined) {
+    const [type, outcome] = key.split("\n") as [string, string]
+    counter = events.pipe(Metric.tagged("type", type), Metric.tagged("outcome", outcome))
+    tagged.set(key, counter)
+  }
+  return counter
+}
+
+/** Adds the counts of one batch: `type\noutcome → n`. */
 export const countEvents = (counts: ReadonlyMap<string, number>): Effect.Effect<void> =>
-  Effect.forEach(
-    counts,
-    ([key, n]) => {
-      const [type, outcome] = key.split("\n") as [string, string]
-      return Metric.incrementBy(events.pipe(Metric.tagged("type", type), Metric.tagged("outcome", outcome)), n)
-    },
-    { discard: true }
-  )
+  Effect.forEach(counts, ([key, n]) => Metric.incrementBy(counterOf(key), n), { discard: true })

@@ -152,7 +152,7 @@ export const make = Effect.gen(function* () {
         const failed = outcomes.find((o) => o._tag === "Failed")
         return failed !== undefined
           ? Effect.fail(failed.error)
-          : Effect.succeed(outcomes.map((o) => (o as Extract<Ingest.Outcome, { _tag: "Done" }>).result))
+          : Effect.succeed(outcomes.map((o) => (o as Extract<Ingest.Outcome, { _tag: "Done" }>).result!)) // HTTP items always carry their answer
       })
     )
 

@@ -43,7 +43,12 @@ export interface Item {
 
 /** What became of one item. */
 export type Outcome =
-  | { readonly _tag: "Done"; readonly result: IngestResult; readonly invalid: InvalidEvent | undefined }
+  | {
+      readonly _tag: "Done"
+      /** The answer for an HTTP caller; `undefined` for a bus entry, which nobody reads an answer of. */
+      readonly result: IngestResult | undefined
+      readonly invalid: InvalidEvent | undefined
+    }
   | { readonly _tag: "Failed"; readonly eventType: string; readonly error: StoreError }
 
 /** What ingestion needs. */
@@ -85,6 +90,9 @@ const resultOf = (decision: Exclude<Portfolio.Decision, { _tag: "Rejected" }>, k
       return { ...base, status: "ignored", reason: decision.reason }
   }
 }
+
+/** The outcome of a bus entry that was handled (applied, duplicate, ignored or parked): nothing to answer. */
+const handled: Outcome = { _tag: "Done", result: undefined, invalid: undefined }
 
 const rejectedResult = (e: InvalidEvent): IngestResult => ({
   status: "rejected",
@@ -265,10 +273,11 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         const v = yield* valuer.valueNow.pipe(
           Effect.catchTag("CashUnavailable", () => Effect.map(Clock.currentTimeMillis, (now) => Valuation.value(holder.current, 0, now)))
         )
+        const breakdown = realizing.length > 0 ? Valuation.pnl(holder.current, v) : undefined
         for (const { closes, event } of realizing) {
           yield* publisher.enqueue({
             type: "portfolio.pnl_updated",
-            payload: Valuation.pnlUpdated(holder.current, v, closes),
+            payload: Valuation.pnlUpdated(holder.current, v, closes, breakdown),
             traceId: event.traceId,
             correlationId: event.correlationId
           })
@@ -300,7 +309,9 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         if (rejected > 0) {
           const counts = new Map<string, number>()
           for (const o of outcomes) {
-            if (o?._tag === "Done") counts.set(`${o.result.event_type}\nrejected`, (counts.get(`${o.result.event_type}\nrejected`) ?? 0) + 1)
+            if (o?._tag !== "Done" || o.invalid === undefined) continue
+            const key = `${o.invalid.eventType}\nrejected`
+            counts.set(key, (counts.get(key) ?? 0) + 1)
           }
           yield* Metrics.countEvents(counts)
         }
@@ -315,9 +326,13 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
             outcomes[positions[j]!] = { _tag: "Done", result: rejectedResult(invalid), invalid }
             return
           }
+          applied.push(decisions)
+          if (items[positions[j]!]!.origin === "bus") {
+            outcomes[positions[j]!] = handled
+            return
+          }
           const key = first._tag === "Applied" || first._tag === "Ignored" ? Portfolio.eventKey(first.event) : first.key
           outcomes[positions[j]!] = { _tag: "Done", result: resultOf(first, key), invalid: undefined }
-          applied.push(decisions)
         }
         const whole = yield* Effect.either(lock.withPermits(1)(attempt(events)))
         if (Either.isRight(whole)) {
