@@ -35,6 +35,9 @@ describe("ingest", () => {
       const health = yield* service.health
       expect(health.events.orphan_closes).toBe(0)
       expect(health.events.parked_closes).toBe(0)
+      // The 30 closes written before their opens were parked, then applied with their opens.
+      expect(health.events.parked).toEqual({ "trade.closed": 30 })
+      expect(health.events.processed).toEqual({ "trade.opened": 60, "trade.closed": 60 })
       const counters = yield* ports.inspector.counters
       expect(counters["trade.opened"]!.acked + counters["trade.closed"]!.acked).toBe(120)
       // Nothing is left parked in the store either: a restart finds the same state.

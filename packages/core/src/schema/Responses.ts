@@ -151,6 +151,10 @@ export type ComponentHealth = typeof ComponentHealth.Type
 export const EventCounters = Schema.Struct({
   processed: Schema.Record({ key: Schema.String, value: Int }),
   duplicates: Schema.Record({ key: Schema.String, value: Int }),
+  /** Valid events without effect, e.g. a price older than the symbol's last. */
+  ignored: Schema.Record({ key: Schema.String, value: Int }),
+  /** Closes parked because their trade was not open yet (each counted once, whatever became of it). */
+  parked: Schema.Record({ key: Schema.String, value: Int }),
   rejected: Schema.Record({ key: Schema.String, value: Int }),
   /** Valid events that could not be applied after every retry (the store kept failing), dead-lettered. */
   failed: Schema.Record({ key: Schema.String, value: Int }),

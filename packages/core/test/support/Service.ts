@@ -2,7 +2,8 @@
  * The service on memory ports, for the service's tests: ports built once so that two service
  * lifetimes can share them, a start that returns a graceful stop, and one polling helper.
  */
-import { Context, Effect, Exit, Layer, Scope, TestServices } from "effect"
+import { Context, Effect, Exit, Layer, Scope } from "effect"
+import * as Testing from "../../src/testing/Eventually.js"
 import {
   AccountBalance,
   EquityHistory,
@@ -58,14 +59,5 @@ export const envelope = (type: IncomingEventType, payload: Record<string, unknow
 export const published = (ports: Ports, type: string) =>
   Effect.map(ports.inspector.published(type), (entries) => entries.map((e) => JSON.parse(e.fields["payload"]!)))
 
-/** Lets the service's fibers run until `check` holds (bounded). */
-export const eventually = <A, E>(check: Effect.Effect<A, E>, until: (a: A) => boolean) =>
-  Effect.gen(function* () {
-    for (let i = 0; i < 200; i++) {
-      const a = yield* check
-      if (until(a)) return a
-      yield* TestServices.provideLive(Effect.sleep("5 millis"))
-    }
-    return yield* Effect.dieMessage("condition not reached")
-  })
-
+/** Lets the service's fibers run until `check` holds (bounded): the one polling helper. */
+export const eventually = <A, E>(check: Effect.Effect<A, E>, until: (a: A) => boolean) => Testing.eventually(check, until)

@@ -71,6 +71,8 @@ export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
       events: {
         processed: toRecord(deps.tally.processed),
         duplicates: toRecord(deps.tally.duplicates),
+        ignored: toRecord(deps.tally.ignored),
+        parked: toRecord(deps.tally.parked),
         rejected: toRecord(deps.tally.rejected),
         failed: toRecord(deps.tally.failed),
         orphan_closes: deps.state().counters.orphanCloses,

@@ -223,6 +223,7 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
               count(type, "applied")
               break
             case "Parked":
+              tally.count(tally.parked, type)
               count(type, "parked")
               parked = true
               break
@@ -237,6 +238,11 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
           }
           for (const d of decisions) {
             if (d._tag !== "Applied") continue
+            if (d !== first) {
+              // A parked close its trade's open released: applied now.
+              tally.count(tally.processed, d.event.type)
+              count(d.event.type, "applied")
+            }
             for (const t of d.changes.upsertOpenTrades) if (t.opened_at === d.event.at) symbols.add(t.symbol)
             for (const p of d.changes.upsertNetPositions) symbols.add(p.symbol)
             for (const c of d.changes.closes) if (c.remaining_size === 0) released.add(c.symbol)

@@ -13,6 +13,7 @@ export interface Tally {
   readonly processed: Map<string, number>
   readonly duplicates: Map<string, number>
   readonly ignored: Map<string, number>
+  readonly parked: Map<string, number>
   readonly rejected: Map<string, number>
   /** Valid events dead-lettered because the store kept failing. */
   readonly failed: Map<string, number>
@@ -38,6 +39,7 @@ export const makeTally = (): Tally => {
     processed: new Map(),
     duplicates: new Map(),
     ignored: new Map(),
+    parked: new Map(),
     rejected: new Map(),
     failed: new Map(),
     rejections: [],
