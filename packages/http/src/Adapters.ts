@@ -29,7 +29,7 @@ import {
   type PriceFeed,
   type TradeStore
 } from "@portfolio/core"
-import { Config, type ConfigError, Duration, Effect, Layer, Redacted } from "effect"
+import { Config, type ConfigError, Duration, Effect, Layer } from "effect"
 import { resolve } from "node:path"
 
 /** Where trades and equity samples are kept. */
@@ -93,19 +93,6 @@ export const config: Effect.Effect<Choice, ConfigError.ConfigError> = Effect.gen
   return { store, bus, exchange }
 })
 
-/** Where a Redis bus connects, without its password. */
-const redisWhere = (options: RedisEventBus.Options): string => {
-  if (options.url !== undefined) {
-    try {
-      const url = new URL(Redacted.value(options.url))
-      return `${url.protocol}//${url.hostname}:${url.port === "" ? 6379 : url.port}${url.pathname === "/" ? "" : url.pathname}`
-    } catch {
-      return "PORTFOLIO_REDIS_URL"
-    }
-  }
-  return `${options.host ?? "localhost"}:${options.port ?? 6379}${options.db ? `/${options.db}` : ""}`
-}
-
 /**
  * One line naming each choice (the database by its absolute path), secrets left out.
  *
@@ -115,7 +102,7 @@ const redisWhere = (options: RedisEventBus.Options): string => {
 export const describe = (choice: Choice): string =>
   [
     choice.store.kind === "sqlite" ? `store=sqlite(${resolve(choice.store.options.path)})` : "store=memory",
-    choice.bus.kind === "redis" ? `bus=redis(${redisWhere(choice.bus.options)})` : "bus=memory",
+    choice.bus.kind === "redis" ? `bus=redis(${RedisEventBus.describeEndpoint(choice.bus.options)})` : "bus=memory",
     choice.exchange.kind === "binance"
       ? `balance=binance(${choice.exchange.balance.restUrl ?? BinanceConfig.DEFAULT_REST_URL}) prices=binance(${choice.exchange.prices.wsUrl ?? BinanceConfig.DEFAULT_WS_URL})`
       : `balance=paper(${choice.exchange.initialCash}) prices=ticks`

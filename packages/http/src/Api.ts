@@ -11,7 +11,8 @@
  * | GET | `/api/portfolio/exposure` | `ExposureBreakdown` |
  * | GET | `/api/portfolio/drawdown` | `DrawdownMetrics` |
  * | GET | `/api/portfolio/positions` | `NetPosition[]` |
- * | POST | `/api/events` | one envelope: `IngestResult`, 202; 422 when invalid. An array: `IngestBatchResult`, 202 |
+ * | | (each of `/api/portfolio/*`) | 503 `cash_unavailable` while no cash balance was ever read |
+ * | POST | `/api/events` | one envelope (optional `Idempotency-Key`): `IngestResult`, 202; 422 when invalid. An array: `IngestBatchResult`, 202 |
  * | GET | `/api/events/rejected` | `RejectedEvent[]`, most recent rejections |
  *
  * @since 0.1.0
@@ -35,6 +36,7 @@ import {
 import { Schema } from "effect"
 import {
   BadRequestWire,
+  CashUnavailableWire,
   EventRejectedWire,
   InternalErrorWire,
   PayloadTooLargeWire,
@@ -85,6 +87,8 @@ export class PortfolioGroup extends HttpApiGroup.make("portfolio")
       .addSuccess(Schema.Array(NetPosition).annotations({ description: "The net positions, by symbol and side" }))
       .annotate(OpenApi.Summary, "Net positions per (symbol, side): sizes summed, entry size-weighted")
   )
+  // Every query fails so while cash has never been read: declared once, for the group.
+  .addError(CashUnavailableWire)
   .prefix("/api/portfolio")
   .middleware(ApiKeyAuth)
   .annotate(OpenApi.Title, "portfolio") {}
@@ -94,6 +98,16 @@ export class EventsGroup extends HttpApiGroup.make("events")
   .add(
     HttpApiEndpoint.post("ingest", "/")
       .setPayload(Schema.Union(EnvelopeInput, EnvelopeBatch))
+      .setHeaders(
+        Schema.Struct({
+          "idempotency-key": Schema.optional(
+            Schema.String.annotations({
+              description:
+                "For one envelope: the event's idempotency key (1 to 128 characters), so that the same request sent twice is applied once (the second answers duplicate). Refused (400) with an array."
+            })
+          )
+        })
+      )
       .addSuccess(IngestResult, { status: 202 })
       .addSuccess(IngestBatchResult, { status: 202 })
       .addError(EventRejectedWire)
@@ -103,7 +117,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
       .annotate(OpenApi.Summary, "Ingest one event in the bus envelope, or an array of them")
       .annotate(
         OpenApi.Description,
-        `The body is the envelope the Python services write to Redis (\`event_type\`, \`payload\` as a JSON string or object, \`trace_id\`, \`timestamp\`, \`source\`, \`correlation_id\`), sent as application/json, or a JSON array of up to ${MAX_EVENTS} of them. Each takes the same path as a bus delivery: validate, persist, apply, publish; an array is committed together and answered once durable. One envelope: 202 says what became of it (applied; duplicate — already processed, nothing changed; ignored, with the reason; parked — a close whose trade is not open yet, kept until it is), 422 that it was invalid, with each field at fault. An array: 202 with the count of each status and each envelope's result in order (invalid ones among them are \`rejected\` with their fields; the others are still ingested); 413 above ${MAX_EVENTS} envelopes.`
+        `The body is the envelope the Python services write to Redis (\`event_type\`, \`payload\` as a JSON string or object, \`trace_id\`, \`timestamp\`, \`source\`, \`correlation_id\`), sent as application/json, or a JSON array of up to ${MAX_EVENTS} of them. An envelope without \`payload\` is a flat entry, as the executor writes \`trade.closed\`: the event's fields are on the envelope itself, numbers as decimal strings (\`"exit_price": "41000.5"\`). Each takes the same path as a bus delivery: validate, persist, apply, publish; an array is committed together and answered once durable. One envelope: 202 says what became of it (applied; duplicate — already processed, nothing changed; ignored, with the reason; parked — a close whose trade is not open yet, kept until it is), 422 that it was invalid, with each field at fault (symbols at most 32 characters of [A-Za-z0-9._-], ids 128, free text 1 024). With an \`Idempotency-Key\` header the envelope is that key's event: sent again with the same key it answers duplicate. An array: 202 with the count of each status and each envelope's result in order (invalid ones among them are \`rejected\` with their fields; the others are still ingested); 413 above ${MAX_EVENTS} envelopes; 400 with an \`Idempotency-Key\` header (keys belong to single events). A body nested deeper than 34 levels is refused (400).`
       )
   )
   .add(

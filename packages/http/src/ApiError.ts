@@ -28,7 +28,7 @@ export const ErrorBody = <Code extends string>(code: Code) =>
     details: Schema.optional(Schema.Unknown)
   })
 
-/** The body is not JSON, is empty, or is not the JSON value expected. */
+/** The body is not JSON, is empty, nests too deep, or is not the JSON value expected; or a header is misused. */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fields) {}
 /** The API key is missing or wrong. */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fields) {}
@@ -40,6 +40,12 @@ export class MethodNotAllowed extends Schema.TaggedError<MethodNotAllowed>()("Me
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("PayloadTooLarge", fields) {}
 /** The body is not `application/json`. */
 export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", fields) {}
+/**
+ * No cash balance was ever read (an exchange that has not answered since start), so equity
+ * cannot be computed: the portfolio endpoints answer 503 rather than an equity of 0. `details`
+ * holds the source's `reason` (URLs and credentials removed), `retryable` and its `code`, if any.
+ */
+export class CashUnavailable extends Schema.TaggedError<CashUnavailable>()("CashUnavailable", fields) {}
 /** Something failed inside the service; the details are in its log, never in the answer. */
 export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", fields) {}
 
@@ -51,6 +57,7 @@ export type ApiError =
   | MethodNotAllowed
   | PayloadTooLarge
   | UnsupportedMediaType
+  | CashUnavailable
   | InternalError
 
 interface ErrorClass<Self> extends Schema.Schema<Self, any, never> {
@@ -65,7 +72,8 @@ export const codes = {
   MethodNotAllowed: { code: "method_not_allowed", status: 405 },
   PayloadTooLarge: { code: "payload_too_large", status: 413 },
   UnsupportedMediaType: { code: "unsupported_media_type", status: 415 },
-  InternalError: { code: "internal_error", status: 500 }
+  InternalError: { code: "internal_error", status: 500 },
+  CashUnavailable: { code: "cash_unavailable", status: 503 }
 } as const satisfies Record<ApiError["_tag"], { code: string; status: number }>
 
 const wire = <Self extends ApiError>(
@@ -82,13 +90,23 @@ const wire = <Self extends ApiError>(
 }
 
 /** `BadRequest` on the wire: 400. */
-export const BadRequestWire = wire(BadRequest, "BadRequest", "The body is empty or not valid JSON.")
+export const BadRequestWire = wire(
+  BadRequest,
+  "BadRequest",
+  "The body is empty, not valid UTF-8 JSON, or nests arrays and objects deeper than 34 levels; or an `Idempotency-Key` header came with an array of events."
+)
 /** `Unauthorized` on the wire: 401. */
 export const UnauthorizedWire = wire(Unauthorized, "Unauthorized", "The API key is missing or wrong (send `X-API-Key` or `Authorization: Bearer`).")
 /** `PayloadTooLarge` on the wire: 413. */
 export const PayloadTooLargeWire = wire(PayloadTooLarge, "PayloadTooLarge", "The body exceeds PORTFOLIO_HTTP_MAX_BODY_BYTES, or the array holds more than 10 000 events.")
 /** `UnsupportedMediaType` on the wire: 415. */
 export const UnsupportedMediaTypeWire = wire(UnsupportedMediaType, "UnsupportedMediaType", "The body is not application/json.")
+/** `CashUnavailable` on the wire: 503. */
+export const CashUnavailableWire = wire(
+  CashUnavailable,
+  "CashUnavailable",
+  "No cash balance was ever read from the exchange (it has not answered since start), so equity cannot be computed; retry later. Once one was read, an outage is served with the last known cash marked `cash_stale_since`."
+)
 /** `InternalError` on the wire: 500. */
 export const InternalErrorWire = wire(InternalError, "InternalError", "The service failed; details are in its log.")
 

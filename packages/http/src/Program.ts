@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import { PortfolioConfig, PortfolioLive } from "@portfolio/core"
-import { Cause, ConfigError, Console, Effect, Layer, Option } from "effect"
+import { Cause, Config, ConfigError, ConfigProvider, Console, Effect, Layer, Option } from "effect"
 import * as Adapters from "./Adapters.js"
 import * as HttpConfig from "./HttpConfig.js"
 import * as Logging from "./Logging.js"
@@ -24,6 +24,31 @@ export interface Settings {
   readonly portfolio: PortfolioConfig.PortfolioConfigShape
   readonly adapters: Adapters.Choice
 }
+
+const TEXT = Config.string() as unknown as Config.Config.Primitive<string>
+
+/**
+ * `provider` with an empty (or blank) value read as no value: `PORTFOLIO_HTTP_PORT=` takes the
+ * default, as if the variable were unset, for every variable of every package (core, adapters,
+ * HTTP). A required variable left empty is reported missing.
+ */
+export const emptyAsUnset = (provider: ConfigProvider.ConfigProvider): ConfigProvider.ConfigProvider => {
+  const flat = provider.flattened
+  return ConfigProvider.fromFlat(
+    ConfigProvider.makeFlat({
+      patch: flat.patch,
+      enumerateChildren: (path) => flat.enumerateChildren(path),
+      load: (path, primitive, split = true) =>
+        Effect.flatMap(flat.load(path, TEXT, false), (texts) =>
+          texts.every((t) => t.trim() === "")
+            ? Effect.fail(ConfigError.MissingData([...path], `Expected ${path.join("_")} to be set; it is empty`))
+            : flat.load(path, primitive, split))
+    })
+  )
+}
+
+/** Where the process reads its settings: the environment, an empty variable counting as unset. */
+export const configProvider: ConfigProvider.ConfigProvider = emptyAsUnset(ConfigProvider.fromEnv())
 
 /** Reads and validates every setting from the environment. */
 export const settings: Effect.Effect<Settings, ConfigError.ConfigError> = Effect.all({
@@ -93,7 +118,11 @@ export const describeFailure = (cause: Cause.Cause<unknown>): string => {
   return `${NAME}: stopped on a defect: ${Cause.pretty(cause)}`
 }
 
-/** `main` with failures reported on standard error as {@link describeFailure} says. */
+/**
+ * `main` on the environment ({@link configProvider}: empty variables unset), failures reported on
+ * standard error as {@link describeFailure} says.
+ */
 export const run = main.pipe(
+  Effect.withConfigProvider(configProvider),
   Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : Console.error(describeFailure(cause))))
 )

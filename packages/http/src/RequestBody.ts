@@ -17,6 +17,7 @@
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import { MAX_PAYLOAD_DEPTH } from "@portfolio/core"
 import { Effect, Option } from "effect"
 import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from "./ApiError.js"
 
@@ -25,6 +26,42 @@ import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from "./ApiError.js
  * (a tick is ~100, a trade ~250), or 1 000 of up to ~4 KB.
  */
 export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024
+
+/**
+ * How deep a body may nest arrays and objects: an array (1) of envelopes (2) whose payload may
+ * nest {@link MAX_PAYLOAD_DEPTH} levels. A deeper body is refused (400) before it is parsed, so
+ * that nothing downstream (schemas, formatters, the rejection log) recurses through it.
+ */
+export const MAX_DEPTH = MAX_PAYLOAD_DEPTH + 2
+
+/**
+ * Whether a JSON text opens more than `max` arrays or objects inside one another (brackets in
+ * strings do not count). One pass, no recursion, stops at the first bracket past `max`.
+ */
+export const deeperThan = (text: string, max: number): boolean => {
+  // Most bodies hold fewer brackets than `max` in all: `indexOf` counts them far faster.
+  let brackets = 0
+  for (let i = text.indexOf("{"); i !== -1 && brackets <= max; i = text.indexOf("{", i + 1)) brackets++
+  for (let i = text.indexOf("["); i !== -1 && brackets <= max; i = text.indexOf("[", i + 1)) brackets++
+  if (brackets <= max) return false
+  let depth = 0
+  const length = text.length
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 34) {
+      for (i++; i < length; i++) {
+        const s = text.charCodeAt(i)
+        if (s === 92) i++
+        else if (s === 34) break
+      }
+    } else if (c === 123 || c === 91) {
+      if (++depth > max) return true
+    } else if (c === 125 || c === 93) {
+      depth--
+    }
+  }
+  return false
+}
 
 /** True when a `Content-Type` names JSON (`application/json` or `application/*+json`, any parameters). */
 export const isJsonMediaType = (contentType: string | undefined): boolean => {
@@ -82,8 +119,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
  * (none: no limit).
  *
  * Fails with `UnsupportedMediaType` when the `Content-Type` is not JSON, `PayloadTooLarge`
- * when the body is larger than the limit, `BadRequest` when it is empty, not UTF-8 or not
- * JSON (the parser's message says where).
+ * when the body is larger than the limit, `BadRequest` when it is empty, not UTF-8, not
+ * JSON (the parser's message says where) or nested deeper than {@link MAX_DEPTH} levels.
  */
 export const json = (
   request: HttpServerRequest.HttpServerRequest
@@ -113,6 +150,14 @@ export const json = (
     }
     if (text.trim() === "") {
       return yield* Effect.fail(new BadRequest({ message: "the body is empty: expected a JSON object or array" }))
+    }
+    if (deeperThan(text, MAX_DEPTH)) {
+      return yield* Effect.fail(
+        new BadRequest({
+          message: `the body nests arrays and objects deeper than ${MAX_DEPTH} levels`,
+          details: { max_depth: MAX_DEPTH }
+        })
+      )
     }
     try {
       return JSON.parse(text) as unknown

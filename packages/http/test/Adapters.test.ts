@@ -28,7 +28,7 @@ describe("Adapters", () => {
 
       const redis = Either.getOrThrow(yield* choose({ PORTFOLIO_REDIS_HOST: "redis", PORTFOLIO_REDIS_PORT: "6380" }))
       expect(redis.bus).toMatchObject({ kind: "redis", options: { host: "redis", port: 6380 } })
-      expect(Adapters.describe(redis)).toContain("bus=redis(redis:6380)")
+      expect(Adapters.describe(redis)).toContain("bus=redis(redis://redis:6380/0)")
 
       const url = Either.getOrThrow(yield* choose({ PORTFOLIO_REDIS_URL: "redis://user:hunter2@cache.internal:6390/2" }))
       expect(url.bus.kind).toBe("redis")

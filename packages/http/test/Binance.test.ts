@@ -56,4 +56,44 @@ describe("with Binance keys", () => {
       expect(fake.requests().length).toBeGreaterThan(0)
       expect(yield* server.stop("SIGTERM")).toEqual({ code: 0, signal: null })
     }), 120_000)
+
+  it.scopedLive("answers 503 on the portfolio endpoints until cash was read once, then 200", () =>
+    Effect.gen(function* () {
+      const fake = yield* FakeBinance.scoped()
+      fake.setBalances([{ asset: "USDT", balance: 12_000 }])
+      fake.setOutage(true)
+      const server = yield* ServerProcess.start({
+        PORTFOLIO_TRADE_STORE_TYPE: "memory",
+        PORTFOLIO_BINANCE_API_KEY: fake.apiKey,
+        PORTFOLIO_BINANCE_API_SECRET: fake.apiSecret,
+        PORTFOLIO_BINANCE_REST_URL: fake.restUrl,
+        PORTFOLIO_BINANCE_WS_URL: fake.wsUrl,
+        PORTFOLIO_BINANCE_REFRESH_INTERVAL: "200 millis"
+      })
+      for (const path of ["snapshot", "pnl", "exposure", "drawdown", "positions"]) {
+        const answer = yield* Http.get(server.url, `/api/portfolio/${path}`)
+        expect(answer.status, path).toBe(503)
+        expect(answer.body).toMatchObject({ error: "cash_unavailable", message: expect.stringContaining("cash balance unavailable"), details: { retryable: expect.any(Boolean) } })
+        expect(answer.text).not.toContain(fake.apiKey)
+        expect(answer.text).not.toContain(fake.restUrl)
+      }
+      expect((yield* Http.get(server.url, "/health")).body.components.balance.status).toBe("down")
+
+      fake.setOutage(false)
+      const snapshot = (yield* waitFor(Http.get(server.url, "/api/portfolio/snapshot"), (s) => s.status === 200, "the first wallet balance")).body
+      expect(snapshot).toMatchObject({ cash_balance: 12_000, total_equity: 12_000 })
+      expect(snapshot.cash_stale_since).toBeUndefined()
+      for (const path of ["pnl", "exposure", "drawdown", "positions"]) {
+        expect((yield* Http.get(server.url, `/api/portfolio/${path}`)).status, path).toBe(200)
+      }
+
+      // Read once, then unreachable: the last known cash, marked stale.
+      fake.setOutage(true)
+      const stale = (yield* waitFor(Http.get(server.url, "/api/portfolio/snapshot"), (s) => s.body?.cash_stale_since !== undefined, "cash marked stale")).body
+      expect(stale.status ?? 200).toBe(200)
+      expect(stale.cash_balance).toBe(12_000)
+      expect(stale.cash_stale_since).toMatch(/^\d{4}-\d{2}-\d{2}T/)
+      expect((yield* Http.get(server.url, "/health")).body.components.balance.status).toBe("degraded")
+      expect(yield* server.stop("SIGTERM")).toEqual({ code: 0, signal: null })
+    }), 120_000)
 })

@@ -22,6 +22,17 @@ describe("Program", () => {
       expect(s.log.format).toBe("logfmt")
     }))
 
+  it.effect("reads an empty variable as unset, for every package's variables", () =>
+    Effect.gen(function* () {
+      const env = { PORTFOLIO_HTTP_PORT: "", PORTFOLIO_TIMEZONE: " ", PORTFOLIO_TRADE_STORE_TYPE: "memory" }
+      const provider = Program.emptyAsUnset(ConfigProvider.fromMap(new Map(Object.entries(env))))
+      const s = Either.getOrThrow(yield* Program.settings.pipe(Effect.withConfigProvider(provider), Effect.either))
+      expect(s.http.port).toBe(8004)
+      expect(s.portfolio.portfolio.timeZone).toBe("UTC")
+      // Without it, an empty port would be refused (or, read leniently, be port 0).
+      expect(Either.isLeft(yield* settings(env))).toBe(true)
+    }))
+
   it.effect("describes a bad configuration by its variables", () =>
     Effect.gen(function* () {
       const result = yield* settings({ PORTFOLIO_TIMEZONE: "Mars/Base" })

@@ -34,7 +34,7 @@ describe("the session through Redis Streams", () => {
         // One snapshot per lifecycle event, unthrottled, so the count below is exact.
         PORTFOLIO_SNAPSHOT_THROTTLE_MS: "0"
       })
-      expect(server.output()).toContain(`bus=redis(127.0.0.1:${redis.port})`)
+      expect(server.output()).toContain(`bus=redis(redis://127.0.0.1:${redis.port}/0)`)
       const client = yield* Resp.connect(redis.port)
 
       // One entry at a time, each applied before the next: every event type has its own stream,

@@ -20,4 +20,12 @@ describe("RequestBody", () => {
   it("limits bodies to 4 MiB by default", () => {
     expect(RequestBody.DEFAULT_MAX_BYTES).toBe(4 * 1_048_576)
   })
+
+  it("measures nesting without recursion, brackets in strings left out", () => {
+    expect(RequestBody.deeperThan("[".repeat(100_000) + "]".repeat(100_000), RequestBody.MAX_DEPTH)).toBe(true)
+    expect(RequestBody.deeperThan("[".repeat(34) + "]".repeat(34), 34)).toBe(false)
+    expect(RequestBody.deeperThan("[".repeat(35) + "]".repeat(35), 34)).toBe(true)
+    expect(RequestBody.deeperThan(JSON.stringify({ s: "[".repeat(100), t: "\\\"[[" }), 2)).toBe(false)
+    expect(RequestBody.deeperThan("[]".repeat(1000), 1)).toBe(false)
+  })
 })
