@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll } from "vitest"
 import type { RedisEventBus } from "../src/index.js"
 import { RedisServer } from "../src/testing/index.js"
+import * as Testing from "@portfolio/core/testing"
 
 /** Starts a redis-server for the file (before its tests) and stops it after them. */
 export const redisForFile = (options: RedisServer.Options = {}) => {
@@ -64,19 +65,10 @@ const pairs = (flat: ReadonlyArray<string>): Array<[string, string]> => {
   return out
 }
 
-/** Polls `check` every 20 ms until it holds, failing after `timeoutMs`. */
-export const eventually = <E, R>(
-  what: string,
-  check: Effect.Effect<boolean, E, R>,
-  timeoutMs = 10_000
-): Effect.Effect<void, E | Error, R> =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + timeoutMs
-    while (!(yield* check)) {
-      if (Date.now() > deadline) return yield* Effect.fail(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`))
-      yield* Effect.sleep("20 millis")
-    }
-  })
+/** Polls `check` until it holds, failing after `timeoutMs`: core's one polling helper. */
+export const eventually = <E, R>(what: string, check: Effect.Effect<boolean, E, R>, timeoutMs = 10_000) =>
+  Effect.asVoid(Testing.eventually(check, (ok) => ok, { what, timeout: timeoutMs, interval: "20 millis" }))
+
 
 /** The fields of an entry as the Python bus writes it (`payload` a JSON string, zone-less time). */
 export const pythonFields = (eventType: string, payload: Record<string, unknown>): Array<string> => [

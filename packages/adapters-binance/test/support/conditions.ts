@@ -3,24 +3,15 @@
  * fixed time, and fail loudly (with the last value seen) when it does not come.
  */
 import { inspect } from "node:util"
+import * as Testing from "@portfolio/core/testing"
 import { Cause, Effect, Layer, Logger, LogLevel } from "effect"
 
-/** Runs `effect` every `intervalMs` until `predicate` holds; fails after `timeoutMs`. */
+/** Runs `effect` every `intervalMs` until `predicate` holds; fails after `timeoutMs`: core's one polling helper. */
 export const eventually = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
   predicate: (a: A) => boolean,
   options: { readonly timeoutMs?: number; readonly intervalMs?: number; readonly what?: string } = {}
-): Effect.Effect<A, E | Error, R> =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + (options.timeoutMs ?? 10_000)
-    let last: A | undefined
-    while (Date.now() < deadline) {
-      last = yield* effect
-      if (predicate(last)) return last
-      yield* Effect.sleep(options.intervalMs ?? 20)
-    }
-    return yield* Effect.fail(new Error(`timed out waiting for ${options.what ?? "a condition"}; last value: ${inspect(last, { depth: 6 })}`))
-  })
+) => Testing.eventually(effect, predicate, { what: options.what, timeout: options.timeoutMs ?? 10_000, interval: options.intervalMs ?? 20 })
 
 /** {@link eventually} over a plain function. */
 export const waitFor = <A>(read: () => A, predicate: (a: A) => boolean, options: { readonly timeoutMs?: number; readonly what?: string } = {}) =>
