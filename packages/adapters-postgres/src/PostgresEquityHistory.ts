@@ -97,13 +97,26 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
           : attempt("append", () => append(sample))
       },
       range: (range) =>
-        attempt("range", (): Promise<Array<EquitySample>> => {
+        attempt("range", async (): Promise<Array<EquitySample>> => {
           let select = kysely.selectFrom("equity_samples").select(sampleColumns).where("account_id", "=", accountId)
           if (range?.from !== undefined) select = select.where("at", ">=", range.from)
           if (range?.to !== undefined) select = select.where("at", "<", range.to)
           select = select.orderBy("at").orderBy("seq")
           const limit = rowLimit(range)
-          return (limit === undefined ? select : select.limit(limit)).execute()
+          // Rows as arrays, made into samples here: half the client time of pg's row objects on
+          // a 7-day range (tens of thousands of rows), which is most of the time of the read.
+          const compiled = (limit === undefined ? select : select.limit(limit)).compile()
+          const result = await pool.query<[number, number, number, number]>({
+            text: compiled.sql,
+            values: [...compiled.parameters],
+            rowMode: "array"
+          })
+          const samples = new Array<EquitySample>(result.rows.length)
+          for (let i = 0; i < samples.length; i++) {
+            const [at, equity, cash, unrealized_pnl] = result.rows[i] as [number, number, number, number]
+            samples[i] = { at, equity, cash, unrealized_pnl }
+          }
+          return samples
         }),
       latest: attempt("latest", async () =>
         (await kysely

@@ -112,9 +112,27 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
     // The closes summed per 15-minute bucket, kept by the commits (`realized_buckets`): O(buckets).
     const realizedBuckets = kysely
       .selectFrom("realized_buckets")
-      .selectAll()
+      .select([
+        "bucket_start",
+        "realized_pnl",
+        "realized_pnl_c",
+        "fees",
+        "fees_c",
+        "gross_profit",
+        "gross_profit_c",
+        "gross_loss",
+        "gross_loss_c",
+        "round_trips",
+        "wins",
+        "losses",
+        "breakevens",
+        "best",
+        "worst"
+      ])
       .where("account_id", "=", accountId)
       .orderBy("bucket_start")
+      .compile()
+    type BucketRow = [number, number, number, number, number, number, number, number, number, number, number, number, number, number | null, number | null]
 
     const counts = kysely.selectNoFrom((eb) => [
       eb.selectFrom("open_trades").where("account_id", "=", accountId).select(eb.fn.countAll<number>().as("n")).as("openTrades"),
@@ -172,20 +190,27 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
           const limit = rowLimit(range)
           return (limit === undefined ? select : select.limit(limit)).execute()
         }),
-      realizedBuckets: attempt("realizedBuckets", async (): Promise<Array<RealizedBucket>> =>
-        (await realizedBuckets.execute()).map((row) => ({
-          start: row.bucket_start,
-          realized_pnl: Sum.value({ total: row.realized_pnl, compensation: row.realized_pnl_c }),
-          fees: Sum.value({ total: row.fees, compensation: row.fees_c }),
-          gross_profit: Sum.value({ total: row.gross_profit, compensation: row.gross_profit_c }),
-          gross_loss: Sum.value({ total: row.gross_loss, compensation: row.gross_loss_c }),
-          round_trips: row.round_trips,
-          wins: row.wins,
-          losses: row.losses,
-          breakevens: row.breakevens,
-          best: row.best,
-          worst: row.worst
-        }))),
+      realizedBuckets: attempt("realizedBuckets", async (): Promise<Array<RealizedBucket>> => {
+        // Rows as arrays (tens of thousands of rows at start: pg's row objects cost more).
+        const result = await pool.query<BucketRow>({
+          text: realizedBuckets.sql,
+          values: [...realizedBuckets.parameters],
+          rowMode: "array"
+        })
+        return result.rows.map((r) => ({
+          start: r[0],
+          realized_pnl: Sum.value({ total: r[1], compensation: r[2] }),
+          fees: Sum.value({ total: r[3], compensation: r[4] }),
+          gross_profit: Sum.value({ total: r[5], compensation: r[6] }),
+          gross_loss: Sum.value({ total: r[7], compensation: r[8] }),
+          round_trips: r[9],
+          wins: r[10],
+          losses: r[11],
+          breakevens: r[12],
+          best: r[13],
+          worst: r[14]
+        }))
+      }),
       saveMarks: (marks) =>
         attempt("saveMarks", async () => {
           if (marks.length > 0) await writer.saveMarks(pool, accountId, marks)
