@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Portfolio from "../src/domain/Portfolio.js"
 import * as PnlStats from "../src/domain/PnlStats.js"
+import * as Sum from "../src/domain/Sum.js"
 import * as Valuation from "../src/domain/Valuation.js"
 import type { IncomingEvent } from "../src/schema/EventsIn.js"
 import type { ClosedTradeRecord } from "../src/schema/Records.js"
@@ -158,6 +159,22 @@ describe("Portfolio (trades mode)", () => {
     expect(Portfolio.eventKey(close({ idempotencyKey: "req-1" }))).toBe("trade.closed:key:req-1")
     expect(Portfolio.eventKey(essTripped(T, "manual"))).toBe(`ess.tripped:${T}:manual`)
     expect(Portfolio.eventKey({ ...essTripped(T, "manual"), timed: false })).toBe("ess.tripped:manual")
+  })
+
+  it("converts a fee in another asset at its mark, and keeps it apart, out of cash, when no mark is known", () => {
+    const p = Portfolio.make({ positionSource: "fills" })
+    const bnbFill = (id: string, at: number) => fill(at, { order_id: id, symbol: "BTCUSDT", side: "BUY", quantity: 1, price: 100, fee: 0.01, fee_asset: "BNB" })
+    // No BNBUSDT mark yet: the fee is not counted as if it were USDT.
+    Portfolio.apply(p, bnbFill("f1", T))
+    expect(PnlStats.total(p.pnl)).toBe(0)
+    expect(Object.fromEntries(p.unconvertedFees)).toEqual({ BNB: 0.01 })
+    // With a mark of 600 it is 0.01 × 600 = 6 USDT.
+    Portfolio.apply(p, tick(T + MIN, "BNBUSDT", 600))
+    Portfolio.apply(p, bnbFill("f2", T + 2 * MIN))
+    expect(PnlStats.total(p.pnl)).toBe(-6)
+    expect(Sum.value(p.pnl.fees)).toBe(6)
+    expect(Portfolio.feeInQuote(p, "BTCUSDT", 2, "USDT")).toBe(2)
+    expect(Portfolio.feeInQuote(p, "BTCUSDT", 2, undefined)).toBe(2)
   })
 
   it("a full close of a trade that is closed already is a duplicate, not a parked close", () => {

@@ -173,11 +173,15 @@ describe("PortfolioLive", () => {
       }
       expect((yield* service.ingest({ event_type: "trade.opened", payload: "{not json" })).reason).toContain("not JSON")
       expect((yield* service.ingest({ event_type: "nope", payload: "{}" })).reason).toContain("unknown event type")
+      // A value nested 100 000 deep is rejected, and its record among the rejections does not overflow.
+      let deep: unknown = 1
+      for (let i = 0; i < 100_000; i++) deep = [deep]
+      expect((yield* service.ingest({ event_type: "trade.opened", payload: deep })).status).toBe("rejected")
       expect(yield* service.snapshot).toEqual(before)
       const health = yield* service.health
       const rejected = Object.values(health.events.rejected).reduce((a, b) => a + b, 0)
-      expect(rejected).toBe(invalid.length + 2)
-      expect((yield* service.rejections).length).toBe(invalid.length + 2)
+      expect(rejected).toBe(invalid.length + 3)
+      expect((yield* service.rejections).length).toBe(invalid.length + 3)
       yield* stop
     }))
 

@@ -64,6 +64,7 @@ export const fill = (
     quantity: number
     price: number
     fee?: number
+    fee_asset?: string
     fill_id?: string
     position_side?: "LONG" | "SHORT" | "BOTH"
     leverage?: number

@@ -81,6 +81,10 @@ export const evolve = (self: Portfolio, decision: Decision): void => {
     self.marks.set(decision.mark.symbol, { price: decision.mark.price, at: decision.mark.at })
   }
   if (decision.changes !== noChanges) applyChanges(self, decision.changes)
+  if (decision.unconvertedFee !== undefined) {
+    const { amount, asset } = decision.unconvertedFee
+    self.unconvertedFees.set(asset, (self.unconvertedFees.get(asset) ?? 0) + amount)
+  }
   if (decision.event.type === "ess.tripped") {
     self.ess = { at: decision.event.at, reason: decision.event.payload.reason }
   }
@@ -277,6 +281,7 @@ export const clone = (self: Portfolio): Portfolio => ({
   pnl: PnlStats.clone(self.pnl),
   seen: KeySet.clone(self.seen),
   parked: new Map([...self.parked].map(([id, waiting]) => [id, [...waiting]])),
+  unconvertedFees: new Map(self.unconvertedFees),
   counters: { ...self.counters },
   lastEventAt: self.lastEventAt,
   version: self.version,

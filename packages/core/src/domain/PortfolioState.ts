@@ -111,6 +111,11 @@ export interface Portfolio {
   readonly marks: Map<string, Mark>
   readonly pnl: PnlStats.PnlStats
   readonly seen: KeySet.KeySet
+  /**
+   * Fees charged in another asset than the quote (e.g. BNB) while no mark of `<asset><quote>` was
+   * known: kept unconverted per asset, out of cash and PnL, listed in health. In memory only.
+   */
+  readonly unconvertedFees: Map<string, number>
   /** Parked closes by `trade_id`, each list in arrival order. */
   readonly parked: Map<string, Array<ParkedClose>>
   readonly counters: Counters
@@ -166,6 +171,8 @@ export type Decision =
       readonly lifecycle: boolean
       readonly orphan: boolean
       readonly overClose: boolean
+      /** A fee in another asset with no mark to convert it at: kept apart, out of cash (DESIGN.md §3). */
+      readonly unconvertedFee?: { readonly asset: string; readonly amount: number } | undefined
     }
   | {
       /** A close whose trade is not open (yet): `changes.parkCloses` holds it; nothing else changes. */
@@ -213,11 +220,29 @@ export const make = (options: Options = {}): Portfolio => {
     pnl: PnlStats.make(calendar),
     seen: KeySet.make(resolved.rememberKeys),
     parked: new Map(),
+    unconvertedFees: new Map(),
     counters: { applied: 0, duplicates: 0, ignored: 0, orphanCloses: 0, overCloses: 0, parkedCloses: 0 },
     lastEventAt: 0,
     version: 0,
     ess: undefined
   }
+}
+
+/** Quote assets a symbol's name ends with, longest first. */
+const QUOTES = ["FDUSD", "USDT", "USDC", "BUSD"] as const
+
+/**
+ * A fee in the symbol's quote asset (DESIGN.md §3): as given when its asset is the quote (or not
+ * named); converted at the last mark of `<asset><quote>` (`BNBUSDT` for a BNB fee on
+ * `BTCUSDT`) otherwise; `undefined` when no such mark is known — never added as if it were the
+ * quote.
+ */
+export const feeInQuote = (self: Portfolio, symbol: string, fee: number, asset: string | null | undefined): number | undefined => {
+  if (fee === 0 || asset === undefined || asset === null || asset === "") return fee
+  const quote = QUOTES.find((q) => symbol.endsWith(q))
+  if (quote === undefined || asset.toUpperCase() === quote) return fee
+  const mark = self.marks.get(`${asset.toUpperCase()}${quote}`)
+  return mark === undefined ? undefined : fee * mark.price
 }
 
 /** The processed-event id of a trade's open: known when the trade was opened, even if closed since. */

@@ -161,7 +161,9 @@ export const EventCounters = Schema.Struct({
   orphan_closes: Int,
   over_closes: Int,
   /** Closes waiting for their trade's open right now (DESIGN.md §3). */
-  parked_closes: Int
+  parked_closes: Int,
+  /** Fees charged in another asset with no mark to convert them at yet, per asset: out of cash and PnL. */
+  unconverted_fees: Schema.Record({ key: Schema.String, value: Num })
 }).annotations({ identifier: "EventCounters" })
 /** @since 0.1.0 */
 export type EventCounters = typeof EventCounters.Type

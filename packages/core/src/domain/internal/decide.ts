@@ -6,7 +6,7 @@ import type { PositionSide } from "../../schema/Primitives.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord } from "../../schema/Records.js"
 import * as KeySet from "../KeySet.js"
 import type { Changes, Decision, Portfolio } from "../PortfolioState.js"
-import { categoryOf, noChanges, openedKey, positionKey, roundTripPnl } from "../PortfolioState.js"
+import { categoryOf, feeInQuote, noChanges, openedKey, positionKey, roundTripPnl } from "../PortfolioState.js"
 import * as Position from "../Position.js"
 
 type Applied = Extract<Decision, { _tag: "Applied" }>
@@ -25,7 +25,8 @@ const applied = (
   mark: fields.mark,
   lifecycle: fields.lifecycle ?? false,
   orphan: fields.orphan ?? false,
-  overClose: fields.overClose ?? false
+  overClose: fields.overClose ?? false,
+  unconvertedFee: fields.unconvertedFee
 })
 
 /** A price is taken unless the symbol already has a newer one. */
@@ -259,7 +260,9 @@ const fillKey = (p: IncomingEventOf<"order.executed">["payload"]) =>
 
 const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">, key: string): Decision => {
   const p = event.payload
-  const fee = p.fee ?? 0
+  const converted = feeInQuote(self, p.symbol, p.fee ?? 0, p.fee_asset)
+  const unconvertedFee = converted === undefined ? { asset: p.fee_asset!.toUpperCase(), amount: p.fee ?? 0 } : undefined
+  const fee = converted ?? 0
   const direction: PositionSide = p.side === "BUY" ? "LONG" : "SHORT"
   const mark = markOf(self, p.symbol, p.price, event.at)
   const hedge = self.options.positionMode === "hedge"
@@ -277,7 +280,7 @@ const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">
   if (self.options.positionSource === "trades") {
     const positionSide: PositionSide = p.position_side === "LONG" || p.position_side === "SHORT" ? p.position_side : direction
     const fill: FillRecord = { ...baseFill, position_side: positionSide, realized_pnl: 0 }
-    return applied(event, key, { changes: { ...noChanges, fills: [fill] }, mark, lifecycle: true })
+    return applied(event, key, { changes: { ...noChanges, fills: [fill] }, mark, lifecycle: true, unconvertedFee })
   }
   let hedgeSide: PositionSide | undefined
   let position: NetPositionRecord | undefined
@@ -355,7 +358,8 @@ const orderExecuted = (self: Portfolio, event: IncomingEventOf<"order.executed">
     changes: { ...noChanges, fills: [fill], closes, upsertNetPositions: upsert, deleteNetPositions: remove },
     mark,
     lifecycle: true,
-    overClose: outcome.excessQuantity > 0
+    overClose: outcome.excessQuantity > 0,
+    unconvertedFee
   })
 }
 

@@ -77,7 +77,8 @@ export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
         failed: toRecord(deps.tally.failed),
         orphan_closes: deps.state().counters.orphanCloses,
         over_closes: deps.state().counters.overCloses,
-        parked_closes: Portfolio.parkedCount(deps.state())
+        parked_closes: Portfolio.parkedCount(deps.state()),
+        unconverted_fees: Object.fromEntries(deps.state().unconvertedFees)
       },
       last_snapshot_at: last === null ? null : formatEventTime(last),
       timestamp: formatEventTime(now)

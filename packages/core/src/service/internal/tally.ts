@@ -23,11 +23,20 @@ export interface Tally {
   readonly reject: (error: InvalidEvent, raw: unknown, origin: "bus" | "http", busId: string | null, at: number) => void
 }
 
+/** A value as JSON for the record of a rejection: never throws (a 100 000-deep value overflows JSON.stringify). */
+const stringify = (v: unknown): string => {
+  try {
+    return JSON.stringify(v) ?? String(v)
+  } catch (e) {
+    return `(not shown: ${(e as Error).message})`
+  }
+}
+
 const fieldsOf = (raw: unknown): Record<string, string> => {
   const out: Record<string, string> = {}
   if (typeof raw !== "object" || raw === null) return { raw: String(raw).slice(0, MAX_FIELD_CHARS) }
   for (const [k, v] of Object.entries(raw)) {
-    const text = typeof v === "string" ? v : JSON.stringify(v) ?? String(v)
+    const text = typeof v === "string" ? v : stringify(v)
     out[k] = text.length > MAX_FIELD_CHARS ? `${text.slice(0, MAX_FIELD_CHARS)}… (${text.length} characters)` : text
   }
   return out
