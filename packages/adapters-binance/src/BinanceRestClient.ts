@@ -67,6 +67,8 @@ export interface State {
   blockedBy: 429 | 418 | undefined
   /** Server time − local time, ms: added to every `timestamp`. */
   timeOffsetMs: number
+  /** How far the offset may be off: half the round trip it was measured over (+1 ms of rounding). */
+  timeOffsetUncertaintyMs: number
   timeSyncedAt: number | undefined
   requestsSent: number
 }
@@ -147,6 +149,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
       blockedUntil: 0,
       blockedBy: undefined,
       timeOffsetMs: 0,
+      timeOffsetUncertaintyMs: 0,
       timeSyncedAt: undefined,
       requestsSent: 0
     }
@@ -193,7 +196,10 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
           // Retry-After when sent; else the ban's end from the message, a server time: converted
           // with the known offset, or with the answer's Date header when no offset was read yet.
           const until = bannedUntil(msg)
-          const serverNow = state.timeSyncedAt !== undefined ? now + state.timeOffsetMs : serverDate(response.headers.get("date")) ?? now
+          // The offset is known to ± half its round trip: wait that much longer, never less than the ban.
+          const serverNow = state.timeSyncedAt !== undefined
+            ? now + state.timeOffsetMs - state.timeOffsetUncertaintyMs
+            : serverDate(response.headers.get("date")) ?? now
           const fromBody = until === undefined ? undefined : Math.min(LONGEST_BAN_MS, Math.max(0, until - serverNow))
           const wait = retryAfterMs(response.headers.get("retry-after"), now) ?? fromBody ?? settings.defaultRetryAfterMs
           state.blockedUntil = Math.max(state.blockedUntil, now + wait)
@@ -232,6 +238,7 @@ export const make = (options: Options = {}): Effect.Effect<Service, never, Scope
         const body = yield* send("/fapi/v1/time", 1, "", {}, timeoutMs).pipe(Effect.flatMap(decode("/fapi/v1/time", ServerTime)))
         const after = yield* Clock.currentTimeMillis
         state.timeOffsetMs = Math.round(body.serverTime - (before + after) / 2)
+        state.timeOffsetUncertaintyMs = Math.ceil((after - before) / 2) + 1
         state.timeSyncedAt = after
         yield* Effect.logDebug(`Binance server-time offset ${state.timeOffsetMs} ms`)
         return state.timeOffsetMs
