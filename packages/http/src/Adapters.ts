@@ -4,7 +4,7 @@
  *
  * | port | default (embedded) | chosen when |
  * | --- | --- | --- |
- * | `TradeStore` + `EquityHistory` | SQLite file `./data/portfolio.db` | `PORTFOLIO_TRADE_STORE_TYPE=memory`: in memory |
+ * | `TradeStore` + `EquityHistory` | SQLite file `./data/portfolio.db` | `PORTFOLIO_TRADE_STORE_TYPE=memory`: in memory; `=postgres`: PostgreSQL (`PORTFOLIO_POSTGRES_URL`, rows scoped by `PORTFOLIO_ACCOUNT_ID`) |
  * | `EventBus` | in process | `PORTFOLIO_REDIS_HOST` or `PORTFOLIO_REDIS_URL` set: Redis Streams |
  * | `AccountBalance` | paper cash (`PORTFOLIO_INITIAL_CASH`, 10 000) | both Binance keys set: Binance wallet |
  * | `PriceFeed` | `market.tick` events only | both Binance keys set: Binance mark prices |
@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import { BinanceAccountBalance, BinanceConfig, BinancePriceFeed } from "@portfolio/adapters-binance"
+import { PostgresDatabase, PostgresStore } from "@portfolio/adapters-postgres"
 import { RedisEventBus } from "@portfolio/adapters-redis"
 import { SqliteDatabase, SqliteStore } from "@portfolio/adapters-sqlite"
 import {
@@ -35,6 +36,7 @@ import { resolve } from "node:path"
 /** Where trades and equity samples are kept. */
 export type StoreChoice =
   | { readonly kind: "sqlite"; readonly options: SqliteDatabase.Options }
+  | { readonly kind: "postgres"; readonly options: PostgresDatabase.Options }
   | { readonly kind: "memory" }
 
 /** Which bus carries the events. */
@@ -74,16 +76,19 @@ const isSet = (name: string): Config.Config<boolean> =>
 const storeType = Config.string("PORTFOLIO_TRADE_STORE_TYPE").pipe(
   Config.map((t) => t.trim().toLowerCase()),
   Config.validate({
-    message: "PORTFOLIO_TRADE_STORE_TYPE must be sqlite or memory",
-    validation: (t): t is "sqlite" | "memory" => t === "sqlite" || t === "memory"
+    message: "PORTFOLIO_TRADE_STORE_TYPE must be sqlite, postgres or memory",
+    validation: (t): t is "sqlite" | "postgres" | "memory" => t === "sqlite" || t === "postgres" || t === "memory"
   }),
-  Config.withDefault<"sqlite" | "memory">("sqlite")
+  Config.withDefault<"sqlite" | "postgres" | "memory">("sqlite")
 )
 
 /** Reads the choice, and every setting of the chosen adapters, from the environment. */
 export const config: Effect.Effect<Choice, ConfigError.ConfigError> = Effect.gen(function* () {
-  const store: StoreChoice = (yield* storeType) === "memory"
+  const type = yield* storeType
+  const store: StoreChoice = type === "memory"
     ? { kind: "memory" }
+    : type === "postgres"
+    ? { kind: "postgres", options: yield* PostgresDatabase.config }
     : { kind: "sqlite", options: yield* SqliteDatabase.config }
   const redis = (yield* isSet("PORTFOLIO_REDIS_HOST")) || (yield* isSet("PORTFOLIO_REDIS_URL"))
   const bus: BusChoice = redis ? { kind: "redis", options: yield* RedisEventBus.config } : { kind: "memory" }
@@ -101,7 +106,11 @@ export const config: Effect.Effect<Choice, ConfigError.ConfigError> = Effect.gen
  */
 export const describe = (choice: Choice): string =>
   [
-    choice.store.kind === "sqlite" ? `store=sqlite(${resolve(choice.store.options.path)})` : "store=memory",
+    choice.store.kind === "sqlite"
+      ? `store=sqlite(${resolve(choice.store.options.path)})`
+      : choice.store.kind === "postgres"
+      ? `store=postgres(${PostgresDatabase.describe(choice.store.options)})`
+      : "store=memory",
     choice.bus.kind === "redis" ? `bus=redis(${RedisEventBus.describeEndpoint(choice.bus.options)})` : "bus=memory",
     choice.exchange.kind === "binance"
       ? `balance=binance(${choice.exchange.balance.restUrl ?? BinanceConfig.DEFAULT_REST_URL}) prices=binance(${choice.exchange.prices.wsUrl ?? BinanceConfig.DEFAULT_WS_URL})`
@@ -119,13 +128,15 @@ export const IN_PROCESS_RETENTION = 4
 export type Ports = TradeStore | EquityHistory | EventBus | AccountBalance | PriceFeed
 
 /** What building the ports can fail with. */
-export type AdapterError = SqliteDatabase.SqliteDatabaseError | BusError
+export type AdapterError = SqliteDatabase.SqliteDatabaseError | PostgresDatabase.PostgresDatabaseError | BusError
 
 /** The layer of the chosen adapters. */
 export const layer = (choice: Choice): Layer.Layer<Ports, AdapterError> => {
-  const store: Layer.Layer<TradeStore | EquityHistory, SqliteDatabase.SqliteDatabaseError> =
+  const store: Layer.Layer<TradeStore | EquityHistory, SqliteDatabase.SqliteDatabaseError | PostgresDatabase.PostgresDatabaseError> =
     choice.store.kind === "sqlite"
       ? SqliteStore.layer(choice.store.options)
+      : choice.store.kind === "postgres"
+      ? PostgresStore.layer(choice.store.options)
       : Layer.merge(MemoryTradeStore.layer, MemoryEquityHistory.layer)
   const bus: Layer.Layer<EventBus, BusError> =
     choice.bus.kind === "redis" ? RedisEventBus.layer(choice.bus.options) : MemoryEventBus.layerWith({ retention: IN_PROCESS_RETENTION })

@@ -43,12 +43,23 @@ describe("Adapters", () => {
       expect(line).toContain("balance=binance(http://127.0.0.1:9999) prices=binance(wss://fstream.binance.com)")
       expect(line).not.toContain("key-abc")
       expect(line).not.toContain("secret-xyz")
+
+      const postgres = Either.getOrThrow(
+        yield* choose({ PORTFOLIO_TRADE_STORE_TYPE: "postgres", PORTFOLIO_POSTGRES_URL: "postgres://app:pg-secret-1@db.internal:5433/portfolio", PORTFOLIO_ACCOUNT_ID: "acct-7" })
+      )
+      expect(postgres.store.kind).toBe("postgres")
+      const pgLine = Adapters.describe(postgres)
+      expect(pgLine).toContain("store=postgres(")
+      expect(pgLine).toContain("db.internal:5433/portfolio")
+      expect(pgLine).toContain("acct-7")
+      expect(pgLine).not.toContain("pg-secret-1")
     }))
 
   it.effect("fails naming the variable of a bad or incomplete setting", () =>
     Effect.gen(function* () {
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
-        [{ PORTFOLIO_TRADE_STORE_TYPE: "postgres" }, "PORTFOLIO_TRADE_STORE_TYPE"],
+        [{ PORTFOLIO_TRADE_STORE_TYPE: "mongo" }, "PORTFOLIO_TRADE_STORE_TYPE"],
+        [{ PORTFOLIO_TRADE_STORE_TYPE: "postgres" }, "PORTFOLIO_POSTGRES_URL"],
         [{ PORTFOLIO_INITIAL_CASH: "-5" }, "PORTFOLIO_INITIAL_CASH"],
         [{ PORTFOLIO_BINANCE_API_KEY: "key-only" }, "PORTFOLIO_BINANCE_API_SECRET"],
         [{ PORTFOLIO_REDIS_HOST: "redis", PORTFOLIO_REDIS_PORT: "port" }, "PORTFOLIO_REDIS_PORT"],
