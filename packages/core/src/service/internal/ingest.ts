@@ -74,6 +74,12 @@ export interface Ingest {
   readonly watchParked: Effect.Effect<never>
 }
 
+/** Waits for the event loop's next turn (`setImmediate`: after pending I/O callbacks have run). */
+const nextTurnOfTheEventLoop: Effect.Effect<void> = Effect.async<void>((resume) => {
+  const handle = setImmediate(() => resume(Effect.void))
+  return Effect.sync(() => clearImmediate(handle))
+})
+
 /** Most envelopes taken into one group commit of HTTP posts. */
 const maxGroup = 5_000
 
@@ -369,7 +375,11 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
 
     // Group commit: HTTP posts that arrive while a batch is being committed join the next one.
     const waiting = yield* Queue.unbounded<{ readonly items: ReadonlyArray<Item>; readonly done: Deferred.Deferred<ReadonlyArray<Outcome>> }>()
-    yield* Queue.takeBetween(waiting, 1, Number.MAX_SAFE_INTEGER).pipe(
+    yield* Queue.take(waiting).pipe(
+      // Let the requests that arrived meanwhile reach the queue (their sockets are read in the
+      // event loop's next poll), so that concurrent posts share one transaction.
+      Effect.zipLeft(nextTurnOfTheEventLoop),
+      Effect.flatMap((first) => Effect.map(Queue.takeAll(waiting), (rest) => [first, ...rest])),
       Effect.flatMap((chunk) =>
         Effect.gen(function* () {
           const requests = [...chunk]
