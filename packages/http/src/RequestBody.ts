@@ -17,7 +17,7 @@
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
-import { MAX_PAYLOAD_DEPTH } from "@portfolio/core"
+import { jsonDeeperThan, MAX_PAYLOAD_DEPTH } from "@portfolio/core"
 import { Effect, Option } from "effect"
 import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from "./ApiError.js"
 
@@ -34,34 +34,8 @@ export const DEFAULT_MAX_BYTES = 4 * 1024 * 1024
  */
 export const MAX_DEPTH = MAX_PAYLOAD_DEPTH + 2
 
-/**
- * Whether a JSON text opens more than `max` arrays or objects inside one another (brackets in
- * strings do not count). One pass, no recursion, stops at the first bracket past `max`.
- */
-export const deeperThan = (text: string, max: number): boolean => {
-  // Most bodies hold fewer brackets than `max` in all: `indexOf` counts them far faster.
-  let brackets = 0
-  for (let i = text.indexOf("{"); i !== -1 && brackets <= max; i = text.indexOf("{", i + 1)) brackets++
-  for (let i = text.indexOf("["); i !== -1 && brackets <= max; i = text.indexOf("[", i + 1)) brackets++
-  if (brackets <= max) return false
-  let depth = 0
-  const length = text.length
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i)
-    if (c === 34) {
-      for (i++; i < length; i++) {
-        const s = text.charCodeAt(i)
-        if (s === 92) i++
-        else if (s === 34) break
-      }
-    } else if (c === 123 || c === 91) {
-      if (++depth > max) return true
-    } else if (c === 125 || c === 93) {
-      depth--
-    }
-  }
-  return false
-}
+/** Whether a JSON text nests deeper than `max` (core's one check, also used on payloads). */
+export const deeperThan = jsonDeeperThan
 
 /** True when a `Content-Type` names JSON (`application/json` or `application/*+json`, any parameters). */
 export const isJsonMediaType = (contentType: string | undefined): boolean => {

@@ -389,3 +389,13 @@ export const encodeIncoming = (
   timestamp: options.timestamp ?? (typeof payload["timestamp"] === "string" ? payload["timestamp"] : ""),
   source: options.source ?? "test"
 })
+
+/**
+ * Whether a JSON text opens more than `max` arrays or objects inside one another (brackets in
+ * strings do not count): one pass, no recursion, stops at the first bracket past `max` — what
+ * `decodeEnvelope` checks a payload with, and the HTTP edge a body, before anything recurses.
+ *
+ * @example
+ * jsonDeeperThan("[".repeat(100_000) + "]".repeat(100_000), 34) // true, at once
+ */
+export const jsonDeeperThan: (text: string, max: number) => boolean = jsonTextDeeperThan
