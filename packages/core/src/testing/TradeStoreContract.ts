@@ -11,6 +11,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import * as fc from "fast-check"
+import { noChanges } from "../domain/PortfolioState.js"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, ParkedCloseRecord } from "../schema/Records.js"
 import { type StoreBatch, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
@@ -123,14 +124,7 @@ export const storeBatch = (eventKey: string | undefined, fields: Partial<Omit<St
   eventKey,
   eventType: "trade.opened",
   at: 1_700_000_000_000,
-  upsertOpenTrades: [],
-  deleteOpenTrades: [],
-  closes: [],
-  fills: [],
-  upsertNetPositions: [],
-  deleteNetPositions: [],
-  parkCloses: [],
-  releaseParked: [],
+  ...noChanges,
   ...fields
 })
 
