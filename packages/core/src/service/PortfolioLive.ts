@@ -76,18 +76,16 @@ export const make = Effect.gen(function* () {
       for (let i = 0; i < deliveries.length; i++) {
         const d = deliveries[i]!
         const o = outcomes[i]!
-        if (o._tag === "Failed") {
-          const reason = `not applied after ${config.ingestMaxAttempts} attempt(s): ${o.error.message}`
-          yield* d.deadLetter(new InvalidEvent({ eventType: o.eventType, reason, issues: [] })).pipe(
-            Effect.catchAll((e) => Effect.logError("dead-lettering failed; the entry stays pending").pipe(Effect.annotateLogs({ bus_id: d.id, reason: e.reason })))
-          )
-        } else if (o.invalid !== undefined) {
-          yield* d.deadLetter(o.invalid).pipe(
-            Effect.catchAll((e) => Effect.logError("dead-lettering failed; the entry stays pending").pipe(Effect.annotateLogs({ bus_id: d.id, reason: e.reason })))
-          )
-        } else {
+        const why = o._tag === "Failed"
+          ? new InvalidEvent({ eventType: o.eventType, reason: `not applied after ${config.ingestMaxAttempts} attempt(s): ${o.error.message}`, issues: [] })
+          : o.invalid
+        if (why === undefined) {
           acks.push(d)
+          continue
         }
+        yield* d.deadLetter(why).pipe(
+          Effect.catchAll((e) => Effect.logError("dead-lettering failed; the entry stays pending").pipe(Effect.annotateLogs({ bus_id: d.id, reason: e.reason })))
+        )
       }
       if (acks.length > 0) {
         yield* bus.ackAll(acks).pipe(
