@@ -165,7 +165,8 @@ export const make = Effect.gen(function* () {
     // Answered once durable; a caller that goes away does not take its events back.
     ingest: (envelope, options) => Effect.map(ingestMany([envelope], options), (results) => results[0]!),
     ingestMany,
-    publishSnapshot: publisher.periodic
+    publishSnapshot: publisher.periodic,
+    published: publisher.published
   }
   return service
 })

@@ -4,7 +4,8 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Stream } from "effect"
+import type { OutgoingEvent } from "../schema/EventsOut.js"
 import type { IngestResult, RejectedEvent } from "../schema/Ingest.js"
 import type {
   DrawdownMetrics,
@@ -56,6 +57,13 @@ export interface PortfolioServiceShape {
   readonly ingestMany: (envelopes: ReadonlyArray<unknown>, options?: IngestOptions) => Effect.Effect<ReadonlyArray<IngestResult>, StoreError>
   /** Builds a snapshot, records an equity sample and publishes it now (what the timer does). */
   readonly publishSnapshot: Effect.Effect<void>
+  /**
+   * Every outgoing event as the service publishes it (whatever the bus: in-process or Redis),
+   * for pushing to this process's clients (SSE, WebSocket). Each run of the stream is a new
+   * subscription that sees the events published from then on; a subscriber more than 1 024
+   * events behind loses the oldest, never holding the publisher up.
+   */
+  readonly published: Stream.Stream<OutgoingEvent>
 }
 
 /** The running portfolio service: see {@link PortfolioServiceShape}. */

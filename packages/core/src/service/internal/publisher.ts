@@ -11,7 +11,7 @@
  * - Other events (`portfolio.pnl_updated`, `portfolio.drawdown_updated` on an emergency stop)
  *   go through a bounded queue, in order; past its bound they are dropped and counted.
  */
-import { Clock, Duration, Effect, Either, Queue, Schedule, type Scope } from "effect"
+import { Clock, Duration, Effect, Either, PubSub, Queue, Schedule, type Scope, Stream } from "effect"
 import * as Drawdown from "../../domain/Drawdown.js"
 import type * as Portfolio from "../../domain/Portfolio.js"
 import * as Valuation from "../../domain/Valuation.js"
@@ -136,6 +136,12 @@ export interface Publisher {
   /** The `portfolio.drawdown_updated` payload of an event at this valuation. */
   readonly drawdownEvent: (v: Valuation.Valuation, reason: DrawdownReason, essReason: string | null, trace?: IncomingEvent) => OutgoingEvent
   readonly lastSnapshotAt: () => number | null
+  /**
+   * Every event as it is published (to this process's listeners, whether or not the bus took
+   * it): what the HTTP push streams carry. A listener that falls more than 1 024 events behind
+   * loses the oldest (a sliding buffer), so it never holds the publisher up.
+   */
+  readonly published: Stream.Stream<OutgoingEvent>
 }
 
 /** The most outgoing events waiting to be published; past it they are dropped and counted. */
@@ -148,8 +154,10 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
     let alertActive = false
     let lastSnapshotAt: number | null = null
 
+    const published = yield* PubSub.sliding<OutgoingEvent>(1024)
     const publish = (event: OutgoingEvent) =>
       Effect.gen(function* () {
+        yield* PubSub.publish(published, event)
         const now = yield* Clock.currentTimeMillis
         yield* bus.publish(encodeOutgoing(event, now, config.serviceName))
       }).pipe(
@@ -254,6 +262,7 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
         ),
       periodic,
       drawdownEvent,
-      lastSnapshotAt: () => lastSnapshotAt
+      lastSnapshotAt: () => lastSnapshotAt,
+      published: Stream.fromPubSub(published)
     }
   })
