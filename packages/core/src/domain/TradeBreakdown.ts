@@ -1,0 +1,142 @@
+/**
+ * Realized PnL broken down by calendar period, by heatmap cell and by symbol or sector, from
+ * the stored closes (`ClosedTradeRecord`), in a time zone:
+ *
+ * - `pnl` sums every close's net `realized_pnl` (partial closes count at once, as the realized
+ *   windows do);
+ * - `trades`, `wins` and `win_rate` count round trips (closes with a `round_trip_pnl`) in the
+ *   period they ended (`win_rate = wins / trades`, `null` when none) — Freqtrade's `/daily`,
+ *   `/weekly`, `/monthly`;
+ * - periods are local days, weeks (from Monday) and months (`Calendar`), every period from the
+ *   first close's to the last's, zero-filled;
+ * - heatmap cells: local weekday (0 = Monday) × hour, or symbol × local month.
+ *
+ * @since 0.3.0
+ */
+import type { ClosedTradeRecord } from "../schema/Records.js"
+import * as Calendar from "./Calendar.js"
+import * as Sum from "./Sum.js"
+
+/** What the breakdowns read of a close. */
+export type Close = Pick<ClosedTradeRecord, "symbol" | "closed_at" | "realized_pnl" | "round_trip_pnl">
+
+/** A calendar unit of {@link periods}. */
+export type Unit = "day" | "week" | "month"
+
+/** PnL and round trips of one group (a period, a cell, a symbol, a sector). */
+export interface Cell {
+  readonly pnl: number
+  readonly trades: number
+  readonly wins: number
+  readonly winRate: number | null
+}
+
+/** A group while it is summed. */
+interface Acc {
+  readonly pnl: Sum.Sum
+  trades: number
+  wins: number
+}
+
+const newAcc = (): Acc => ({ pnl: Sum.make(), trades: 0, wins: 0 })
+
+const add = (acc: Acc, close: Close): void => {
+  Sum.add(acc.pnl, close.realized_pnl)
+  if (close.round_trip_pnl !== null) {
+    acc.trades++
+    if (close.round_trip_pnl > 0) acc.wins++
+  }
+}
+
+const cellOf = (acc: Acc): Cell => ({
+  pnl: Sum.value(acc.pnl),
+  trades: acc.trades,
+  wins: acc.wins,
+  winRate: acc.trades === 0 ? null : acc.wins / acc.trades
+})
+
+const group = <K>(closes: Iterable<Close>, key: (c: Close) => K): Map<K, Cell> => {
+  const accs = new Map<K, Acc>()
+  for (const c of closes) {
+    const k = key(c)
+    let acc = accs.get(k)
+    if (acc === undefined) accs.set(k, (acc = newAcc()))
+    add(acc, c)
+  }
+  const out = new Map<K, Cell>()
+  for (const [k, acc] of accs) out.set(k, cellOf(acc))
+  return out
+}
+
+/** One calendar period. */
+export interface Period extends Cell {
+  /** The period's first local date, `YYYY-MM-DD`. */
+  readonly start: string
+}
+
+const dayOfMonthKey = (month: number): number => Math.floor(Date.UTC(Math.floor(month / 12), month % 12, 1) / Calendar.DAY)
+
+/** The key of the period `at` falls in, and the next period's key. */
+const unitKey = (unit: Unit, calendar: Calendar.Calendar, at: number): number =>
+  unit === "day" ? Calendar.dayKey(calendar, at) : unit === "week" ? Calendar.weekKey(calendar, at) : Calendar.monthKey(calendar, at)
+
+/** PnL per local period, oldest first, zero-filled from the first close's period to the last's. */
+export const periods = (closes: Iterable<Close>, calendar: Calendar.Calendar, unit: Unit): Array<Period> => {
+  const cells = group(closes, (c) => unitKey(unit, calendar, c.closed_at))
+  if (cells.size === 0) return []
+  const keys = [...cells.keys()]
+  const first = Math.min(...keys)
+  const last = Math.max(...keys)
+  const step = unit === "week" ? 7 : 1
+  const out: Array<Period> = []
+  for (let k = first; k <= last; k += step) {
+    const cell = cells.get(k) ?? { pnl: 0, trades: 0, wins: 0, winRate: null }
+    out.push({ ...cell, start: Calendar.formatDay(unit === "month" ? dayOfMonthKey(k) : k) })
+  }
+  return out
+}
+
+/** A heatmap cell: its row and column labels and its figures. */
+export interface HeatmapCell extends Cell {
+  readonly row: string
+  readonly column: string
+}
+
+const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const
+
+/**
+ * PnL by local weekday (rows `Mon` … `Sun`) and hour (columns `00` … `23`); only cells with
+ * closes, in row then column order.
+ */
+export const weekdayHour = (closes: Iterable<Close>, calendar: Calendar.Calendar): Array<HeatmapCell> => {
+  const cells = group(closes, (c) => {
+    const local = c.closed_at + calendar.offsetAt(c.closed_at)
+    const day = Math.floor(local / Calendar.DAY)
+    const weekday = (((day + 3) % 7) + 7) % 7
+    const hour = Math.floor((local - day * Calendar.DAY) / 3_600_000)
+    return weekday * 24 + hour
+  })
+  return [...cells.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([k, cell]) => ({ ...cell, row: WEEKDAYS[Math.floor(k / 24)]!, column: String(k % 24).padStart(2, "0") }))
+}
+
+/** PnL by symbol (rows) and local month (columns `YYYY-MM`); only cells with closes, sorted. */
+export const symbolMonth = (closes: Iterable<Close>, calendar: Calendar.Calendar): Array<HeatmapCell> => {
+  const cells = group(closes, (c) => `${c.symbol}\u0000${Calendar.formatDay(dayOfMonthKey(Calendar.monthKey(calendar, c.closed_at))).slice(0, 7)}`)
+  return [...cells.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, cell]) => {
+      const [row, column] = k.split("\u0000") as [string, string]
+      return { ...cell, row, column }
+    })
+}
+
+/** PnL and round trips per key (symbol, or the sector `sectorOf` gives), largest PnL first. */
+export const performance = (
+  closes: Iterable<Close>,
+  keyOf: (symbol: string) => string = (s) => s
+): Array<Cell & { readonly key: string }> =>
+  [...group(closes, (c) => keyOf(c.symbol)).entries()]
+    .map(([key, cell]) => ({ ...cell, key }))
+    .sort((a, b) => b.pnl - a.pnl || (a.key < b.key ? -1 : 1))
