@@ -6,3 +6,4 @@
  */
 export * as RedisEventBus from "./RedisEventBus.js"
 export * as RedisOptions from "./RedisOptions.js"
+export * as StreamOrder from "./StreamOrder.js"

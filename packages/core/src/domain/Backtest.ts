@@ -72,29 +72,44 @@ export const sample = (self: Backtest): void => {
  * Applies one decoded event (and the parked closes it releases), sampling equity when the
  * interval has passed. Time is event time: parked closes whose grace (`orphanGraceMs`) has
  * passed by this event's time apply first, as orphan closes — as the live service does on
- * its clock. Answers the event's own decision.
+ * its clock. Answers the event's own decision; `onDecision`, when given, sees every decision
+ * made, in order (expired orphan closes, the event's own, the parked closes it released) —
+ * what a caller that keeps every close (a trades file) needs.
  */
-export const feed = (self: Backtest, event: IncomingEvent): Portfolio.Decision => {
-  if (self.portfolio.parked.size > 0) Portfolio.expireParked(self.portfolio, event.at)
-  const decision = Portfolio.step(self.portfolio, event, event.at)[0]!
+export const feed = (
+  self: Backtest,
+  event: IncomingEvent,
+  onDecision?: (decision: Portfolio.Decision) => void
+): Portfolio.Decision => {
+  if (self.portfolio.parked.size > 0) {
+    const expired = Portfolio.expireParked(self.portfolio, event.at)
+    if (onDecision !== undefined) for (const d of expired) onDecision(d)
+  }
+  const decisions = Portfolio.step(self.portfolio, event, event.at)
+  const decision = decisions[0]!
   if (decision._tag === "Rejected") self.rejected++
+  if (onDecision !== undefined) for (const d of decisions) onDecision(d)
   if (self.portfolio.lastEventAt - self.lastSampleAt >= self.sampleIntervalMs) sample(self)
   return decision
 }
 
 /**
  * Decodes a bus envelope (as recorded from a stream, `payload` a JSON string or object) and
- * applies it; an invalid one is counted and kept in `rejections` (the first 1 000), never
- * applied.
+ * applies it (`onDecision` as for {@link feed}); an invalid one is counted and kept in
+ * `rejections` (the first 1 000), never applied.
  */
-export const feedEnvelope = (self: Backtest, envelope: unknown): Portfolio.Decision | InvalidEvent => {
+export const feedEnvelope = (
+  self: Backtest,
+  envelope: unknown,
+  onDecision?: (decision: Portfolio.Decision) => void
+): Portfolio.Decision | InvalidEvent => {
   const decoded = decodeEnvelope(envelope, { defaultTime: self.portfolio.lastEventAt })
   if (Either.isLeft(decoded)) {
     self.rejected++
     if (self.rejections.length < 1000) self.rejections.push(decoded.left)
     return decoded.left
   }
-  return feed(self, decoded.right)
+  return feed(self, decoded.right, onDecision)
 }
 
 /** The snapshot at the last event time. */
