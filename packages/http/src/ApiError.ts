@@ -142,9 +142,29 @@ export const EventRejectedWire = Schema.transform(
  * failures of the edge): same body, same status as inside.
  */
 export const toResponse = (error: ApiError, headers: Record<string, string> = {}): HttpServerResponse.HttpServerResponse => {
-  const { code, status } = codes[error._tag]
-  return HttpServerResponse.unsafeJson(
-    error.details === undefined ? { error: code, message: error.message } : { error: code, message: error.message, details: error.details },
-    { status, headers }
-  )
+  const answer = toAnswer(error)
+  return HttpServerResponse.unsafeJson(answer.body, { status: answer.status, headers })
 }
+
+/** A status and the JSON body to send with it: what both the platform's route and the fast lane answer. */
+export interface Answer {
+  readonly status: number
+  readonly body: unknown
+}
+
+/** The status and `{ error, message, details? }` body of `error`; for {@link EventRejected}, 422 with the result. */
+export const toAnswer = (error: ApiError | EventRejected): Answer => {
+  if (error._tag === "EventRejected") return { status: 422, body: { error: "invalid_event", message: error.message, ...error.result } }
+  const { code, status } = codes[error._tag]
+  return {
+    status,
+    body: error.details === undefined ? { error: code, message: error.message } : { error: code, message: error.message, details: error.details }
+  }
+}
+
+/** The 503 of a query made while no cash was ever read, with the source's reason (already free of URLs and credentials). */
+export const fromCashUnavailable = (error: { readonly message: string; readonly reason: string; readonly retryable: boolean; readonly code?: string | number | undefined }): CashUnavailable =>
+  new CashUnavailable({
+    message: `${error.message}; retry later`,
+    details: { reason: error.reason, retryable: error.retryable, ...(error.code === undefined ? {} : { code: error.code }) }
+  })

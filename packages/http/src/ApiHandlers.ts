@@ -11,29 +11,35 @@
  */
 import type * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import {
   type CashUnavailable as CoreCashUnavailable,
   DrawdownMetrics,
   ExposureBreakdown,
-  IngestResult,
   NetPosition,
   PnLBreakdown,
   PortfolioService,
   PortfolioSnapshot
 } from "@portfolio/core"
 import { Context, Effect, Layer, Schema } from "effect"
-import { BadRequest, CashUnavailable, EventRejected, InternalError } from "./ApiError.js"
+import { fromCashUnavailable } from "./ApiError.js"
 import { PortfolioApi } from "./Api.js"
 import type { ApiKeyAuth } from "./ApiKey.js"
-import * as EventBatch from "./EventBatch.js"
+import * as IngestAnswer from "./internal/ingestAnswer.js"
 import * as PlainJson from "./internal/plainJson.js"
 import * as RequestBody from "./RequestBody.js"
 
 /** The key of `events.rejected` in `/health` counting bodies refused before any event was read. */
 export const BAD_BODY = "http.body"
 
-/** How many request bodies were refused (400) before any event could be read. */
-class BadBodies extends Context.Tag("@portfolio/http/ApiHandlers/BadBodies")<BadBodies, { count: number }>() {}
+/**
+ * How many request bodies were refused (400) before any event could be read: one counter for
+ * the API's route and the fast lane, reported by `/health`.
+ */
+export class BadBodies extends Context.Tag("@portfolio/http/ApiHandlers/BadBodies")<BadBodies, { count: number }>() {
+  /** A fresh counter at 0. */
+  static readonly layer: Layer.Layer<BadBodies> = Layer.sync(BadBodies, () => ({ count: 0 }))
+}
 
 const healthLive = HttpApiBuilder.group(PortfolioApi, "health", (handlers) =>
   Effect.gen(function* () {
@@ -51,13 +57,7 @@ const healthLive = HttpApiBuilder.group(PortfolioApi, "health", (handlers) =>
 )
 
 // No cash was ever read: 503, with the source's reason (already free of URLs and credentials).
-const unavailable = (error: CoreCashUnavailable) =>
-  Effect.fail(
-    new CashUnavailable({
-      message: `${error.message}; retry later`,
-      details: { reason: error.reason, retryable: error.retryable, ...(error.code === undefined ? {} : { code: error.code }) }
-    })
-  )
+const unavailable = (error: CoreCashUnavailable) => Effect.fail(fromCashUnavailable(error))
 
 // The service's answers are already in wire form: written as they are (see `internal/plainJson`).
 const snapshot = PlainJson.answer(PortfolioSnapshot)
@@ -78,55 +78,18 @@ const portfolioLive = HttpApiBuilder.group(PortfolioApi, "portfolio", (handlers)
   })
 )
 
-const single = PlainJson.answer(IngestResult, 202)
-const batch = PlainJson.answer(EventBatch.IngestBatchResult, 202)
-
 const eventsLive = HttpApiBuilder.group(PortfolioApi, "events", (handlers) =>
   Effect.gen(function* () {
     const service = yield* PortfolioService
     const badBodies = yield* BadBodies
-    // Once the body is in hand the events are ingested to the end, even if the client leaves:
-    // persist and apply must not be separated by an interruption. One envelope goes the same
-    // way as an array of one, so that concurrent requests share the service's group commit.
-    const ingest = (envelopes: ReadonlyArray<unknown>, idempotencyKey?: string) =>
-      service.ingestMany(envelopes, { idempotencyKey }).pipe(
-        Effect.uninterruptible,
-        Effect.catchTag("StoreError", (error) =>
-          Effect.logError("events not stored; answered 500").pipe(
-            Effect.annotateLogs({ operation: error.operation, reason: error.reason, events: envelopes.length }),
-            Effect.zipRight(
-              Effect.fail(
-                new InternalError({
-                  message: envelopes.length === 1
-                    ? "the event could not be stored and was not applied; retry later"
-                    : "the events could not be stored; retry later (those already stored will answer duplicate)"
-                })
-              )
-            )
-          )
-        )
-      )
     return handlers
       .handleRaw("ingest", ({ request }) =>
         Effect.gen(function* () {
           const body = yield* RequestBody.json(request).pipe(
             Effect.tapErrorTag("BadRequest", () => Effect.sync(() => void badBodies.count++))
           )
-          const idempotencyKey = request.headers["idempotency-key"]
-          if (Array.isArray(body)) {
-            if (idempotencyKey !== undefined) {
-              return yield* Effect.fail(
-                new BadRequest({
-                  message: "the Idempotency-Key header applies to one event: send the envelope alone, or give each envelope in the array its own id",
-                  details: { header: "Idempotency-Key" }
-                })
-              )
-            }
-            if (body.length > EventBatch.MAX_EVENTS) return yield* Effect.fail(EventBatch.tooMany(body.length))
-            return batch(EventBatch.summarize(yield* ingest(body)))
-          }
-          const result = (yield* ingest([body], idempotencyKey))[0]!
-          return result.status === "rejected" ? yield* Effect.fail(new EventRejected({ result })) : single(result)
+          const answer = yield* IngestAnswer.answer(service, body, request.headers["idempotency-key"])
+          return HttpServerResponse.unsafeJson(answer.body, { status: answer.status })
         })
       )
       .handle("rejected", () => service.rejections)
@@ -135,9 +98,8 @@ const eventsLive = HttpApiBuilder.group(PortfolioApi, "events", (handlers) =>
 
 /**
  * Every group of the API implemented on `PortfolioService`, with the API key middleware
- * left to provide (see `ApiKey.layer`).
+ * (see `ApiKey.layer`) and the bad-body counter ({@link BadBodies}) left to provide.
  */
-export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth> = HttpApiBuilder.api(PortfolioApi).pipe(
-  Layer.provide([healthLive, portfolioLive, eventsLive]),
-  Layer.provide(Layer.sync(BadBodies, () => ({ count: 0 })))
+export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies> = HttpApiBuilder.api(PortfolioApi).pipe(
+  Layer.provide([healthLive, portfolioLive, eventsLive])
 )

@@ -18,7 +18,8 @@ import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import { jsonDeeperThan, MAX_PAYLOAD_DEPTH } from "@portfolio/core"
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
+import type { IncomingMessage } from "node:http"
 import { BadRequest, PayloadTooLarge, UnsupportedMediaType } from "./ApiError.js"
 
 /**
@@ -50,92 +51,105 @@ const tooLarge = (limit: number, received?: number) =>
     details: received === undefined ? { limit_bytes: limit } : { limit_bytes: limit, content_length: received }
   })
 
-/** Reads the raw bytes of the body, failing as soon as they exceed `limit`. */
-const readBytes = (request: HttpServerRequest.HttpServerRequest, limit: number): Effect.Effect<Buffer, BadRequest | PayloadTooLarge> =>
-  Effect.async<Buffer, BadRequest | PayloadTooLarge>((resume) => {
-    const source = NodeHttpServerRequest.toIncomingMessage(request)
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const cleanup = () => {
-      source.off("data", onData)
-      source.off("end", onEnd)
-      source.off("error", onError)
-    }
-    const onData = (chunk: Buffer) => {
-      size += chunk.length
-      if (size > limit) {
-        cleanup()
-        // Discard the rest of the body so that the answer can be read by the client.
-        source.resume()
-        resume(Effect.fail(tooLarge(limit)))
-        return
-      }
-      chunks.push(chunk)
-    }
-    const onEnd = () => {
+/** The 415 of a body whose `Content-Type` is not JSON; `undefined` when it is. */
+export const mediaTypeError = (contentType: string | undefined): UnsupportedMediaType | undefined =>
+  isJsonMediaType(contentType)
+    ? undefined
+    : new UnsupportedMediaType({
+      message: `the body must be sent as Content-Type: application/json${contentType === undefined ? " (no Content-Type was given)" : ""}`,
+      details: { expected: "application/json", received: contentType === undefined ? null : contentType.slice(0, 100) }
+    })
+
+/** The 413 of a body whose `Content-Length` already exceeds `limit`; `undefined` otherwise. */
+export const declaredTooLarge = (contentLength: string | undefined, limit: number): PayloadTooLarge | undefined => {
+  const declared = Number(contentLength)
+  return Number.isFinite(declared) && declared > limit ? tooLarge(limit, declared) : undefined
+}
+
+/**
+ * Reads the raw bytes of `source` and calls `done` once with them, or with the error: 413 as
+ * soon as they exceed `limit` (the rest is drained, so the answer reaches the client on a
+ * connection that stays usable), 400 when the stream fails. Returns what detaches the reader.
+ */
+export const readIncoming = (
+  source: IncomingMessage,
+  limit: number,
+  done: (result: Either.Either<Buffer, BadRequest | PayloadTooLarge>) => void
+): (() => void) => {
+  const chunks: Array<Buffer> = []
+  let size = 0
+  const cleanup = () => {
+    source.off("data", onData)
+    source.off("end", onEnd)
+    source.off("error", onError)
+  }
+  const onData = (chunk: Buffer) => {
+    size += chunk.length
+    if (size > limit) {
       cleanup()
-      resume(Effect.succeed(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
+      source.resume()
+      done(Either.left(tooLarge(limit)))
+      return
     }
-    const onError = (error: Error) => {
-      cleanup()
-      resume(Effect.fail(new BadRequest({ message: `the body could not be read: ${error.message}` })))
-    }
-    source.on("data", onData)
-    source.once("end", onEnd)
-    source.once("error", onError)
-    return Effect.sync(cleanup)
-  })
+    chunks.push(chunk)
+  }
+  const onEnd = () => {
+    cleanup()
+    done(Either.right(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
+  }
+  const onError = (error: Error) => {
+    cleanup()
+    done(Either.left(new BadRequest({ message: `the body could not be read: ${error.message}` })))
+  }
+  source.on("data", onData)
+  source.once("end", onEnd)
+  source.once("error", onError)
+  return cleanup
+}
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
+/** The JSON value of a body's bytes, or the 400 saying why there is none (not UTF-8, empty, nested too deep, not JSON). */
+export const parse = (bytes: Uint8Array): Either.Either<unknown, BadRequest> => {
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    return Either.left(new BadRequest({ message: "the body is not valid UTF-8" }))
+  }
+  if (text.trim() === "") return Either.left(new BadRequest({ message: "the body is empty: expected a JSON object or array" }))
+  if (deeperThan(text, MAX_DEPTH)) {
+    return Either.left(
+      new BadRequest({ message: `the body nests arrays and objects deeper than ${MAX_DEPTH} levels`, details: { max_depth: MAX_DEPTH } })
+    )
+  }
+  try {
+    return Either.right(JSON.parse(text) as unknown)
+  } catch (error) {
+    return Either.left(new BadRequest({ message: `the body is not valid JSON: ${(error as Error).message}` }))
+  }
+}
+
 /**
- * The body of `request` parsed as JSON, under the limit of `HttpIncomingMessage.MaxBodySize`
- * (none: no limit).
- *
- * Fails with `UnsupportedMediaType` when the `Content-Type` is not JSON, `PayloadTooLarge`
- * when the body is larger than the limit, `BadRequest` when it is empty, not UTF-8, not
- * JSON (the parser's message says where) or nested deeper than {@link MAX_DEPTH} levels.
+ * The JSON body of `request`: 415 unless its media type is JSON, 413 past the platform's
+ * `MaxBodySize`, 400 when it is not UTF-8 JSON (see {@link parse}).
  */
 export const json = (
   request: HttpServerRequest.HttpServerRequest
 ): Effect.Effect<unknown, BadRequest | PayloadTooLarge | UnsupportedMediaType> =>
   Effect.gen(function* () {
-    const contentType = request.headers["content-type"]
-    if (!isJsonMediaType(contentType)) {
-      return yield* Effect.fail(
-        new UnsupportedMediaType({
-          message: `the body must be sent as Content-Type: application/json${contentType === undefined ? " (no Content-Type was given)" : ""}`,
-          details: { expected: "application/json", received: contentType === undefined ? null : contentType.slice(0, 100) }
-        })
-      )
-    }
+    const wrongType = mediaTypeError(request.headers["content-type"])
+    if (wrongType !== undefined) return yield* Effect.fail(wrongType)
     const maxBytes = Option.match(yield* HttpIncomingMessage.MaxBodySize, { onNone: () => Infinity, onSome: Number })
-    const declared = Number(request.headers["content-length"])
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      NodeHttpServerRequest.toIncomingMessage(request).resume()
-      return yield* Effect.fail(tooLarge(maxBytes, declared))
+    const source = NodeHttpServerRequest.toIncomingMessage(request)
+    const declared = declaredTooLarge(request.headers["content-length"], maxBytes)
+    if (declared !== undefined) {
+      source.resume()
+      return yield* Effect.fail(declared)
     }
-    const bytes = yield* readBytes(request, maxBytes)
-    let text: string
-    try {
-      text = utf8.decode(bytes)
-    } catch {
-      return yield* Effect.fail(new BadRequest({ message: "the body is not valid UTF-8" }))
-    }
-    if (text.trim() === "") {
-      return yield* Effect.fail(new BadRequest({ message: "the body is empty: expected a JSON object or array" }))
-    }
-    if (deeperThan(text, MAX_DEPTH)) {
-      return yield* Effect.fail(
-        new BadRequest({
-          message: `the body nests arrays and objects deeper than ${MAX_DEPTH} levels`,
-          details: { max_depth: MAX_DEPTH }
-        })
-      )
-    }
-    try {
-      return JSON.parse(text) as unknown
-    } catch (error) {
-      return yield* Effect.fail(new BadRequest({ message: `the body is not valid JSON: ${(error as Error).message}` }))
-    }
+    const bytes = yield* Effect.async<Buffer, BadRequest | PayloadTooLarge>((resume) => {
+      const detach = readIncoming(source, maxBytes, (result) => resume(result))
+      return Effect.sync(detach)
+    })
+    return yield* parse(bytes)
   })

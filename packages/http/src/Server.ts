@@ -18,6 +18,7 @@ import { createServer, type Server as NodeServer } from "node:http"
 import { PortfolioApi } from "./Api.js"
 import * as ApiHandlers from "./ApiHandlers.js"
 import * as ApiKey from "./ApiKey.js"
+import * as FastLane from "./FastLane.js"
 import type { HttpSettings } from "./HttpConfig.js"
 import * as HttpEdge from "./HttpEdge.js"
 
@@ -89,16 +90,20 @@ export const serve = (settings: HttpSettings) => {
 
 /**
  * The whole HTTP server on `settings.host:settings.port`, serving the `PortfolioService` it
- * is given; it provides the `HttpServer` (whose `address` has the real port). Fails with a
- * `ServeError` when it cannot listen (port in use, …).
+ * is given; it provides the `HttpServer` (whose `address` has the real port). The hottest
+ * routes take the fast lane (`FastLane`) in front of the API. Fails with a `ServeError` when it
+ * cannot listen (port in use, …).
  */
 export const layer = (settings: HttpSettings) =>
   Layer.unwrapEffect(
     Effect.sync(() => {
       const server = createServer()
-      return lifecycle(server, settings.shutdownGrace).pipe(
-        Layer.provide(serve(settings)),
+      const lane = FastLane.layer(server, settings)
+      return Layer.merge(lifecycle(server, settings.shutdownGrace).pipe(Layer.provide(serve(settings))), lane).pipe(
+        // One counter of refused bodies for both the API's route and the lane.
+        Layer.provide(ApiHandlers.BadBodies.layer),
         Layer.provideMerge(NodeHttpServer.layer(() => server, { port: settings.port, host: settings.host }))
       )
     })
   )
+

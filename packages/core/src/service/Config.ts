@@ -22,6 +22,7 @@
  * | `PORTFOLIO_INGEST_RETRY_BASE_MS` | `50` | first retry delay; doubles each attempt (jittered), at most `PORTFOLIO_INGEST_RETRY_CAP_MS` |
  * | `PORTFOLIO_INGEST_RETRY_CAP_MS` | `2000` | longest retry delay |
  *
+ * | `PORTFOLIO_QUERY_CACHE_MS` | `1000` | longest time one valuation answers the queries while nothing changes (0: a new one per query) |
  * @since 0.1.0
  */
 import { Config, ConfigError, Context, Duration, Either, Layer } from "effect"
@@ -47,6 +48,11 @@ export interface PortfolioConfigShape {
 }
 
 /** The defaults of the service's own settings (the portfolio's are `Portfolio.resolveOptions`'). */
+  /**
+   * Longest time one valuation answers the queries (snapshot, pnl, exposure, drawdown,
+   * positions) while the state, the cash and the day stay the same; zero builds one per query.
+   */
+  readonly queryCacheMaxAge: Duration.Duration
 export const defaults = {
   serviceName: "portfolio_intelligence",
   snapshotInterval: Duration.seconds(10),
@@ -60,6 +66,7 @@ export const defaults = {
 } as const
 
 /** The service's settings as a context entry. */
+  queryCacheMaxAge: Duration.seconds(1),
 export class PortfolioConfig extends Context.Tag("@portfolio/core/PortfolioConfig")<PortfolioConfig, PortfolioConfigShape>() {}
 
 const categories: ReadonlyArray<SymbolCategory> = ["CORE", "EXPANSION", "MONITORING", "TOXIC"]
@@ -136,6 +143,11 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
     Config.validate({ message: "PORTFOLIO_SNAPSHOT_THROTTLE_MS must be 0 or more", validation: (n) => n >= 0 }),
     Config.map(Duration.millis)
   ),
+  queryCacheMaxAge: Config.integer("PORTFOLIO_QUERY_CACHE_MS").pipe(
+    Config.withDefault(Duration.toMillis(defaults.queryCacheMaxAge)),
+    Config.validate({ message: "PORTFOLIO_QUERY_CACHE_MS must be 0 or more", validation: (n) => n >= 0 }),
+    Config.map(Duration.millis)
+  ),
   drawdownAlertPct: percent("PORTFOLIO_DRAWDOWN_ALERT_PCT", defaults.drawdownAlertPct),
   drawdownHysteresisPct: percent("PORTFOLIO_DRAWDOWN_HYSTERESIS_PCT", defaults.drawdownHysteresisPct),
   timeZone: Config.string("PORTFOLIO_TIMEZONE").pipe(
@@ -177,6 +189,7 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
       positionSource: c.positionSource,
       positionMode: c.positionMode,
       sectors: c.sectors,
+    queryCacheMaxAge: c.queryCacheMaxAge,
       categories: c.categories,
       defaultCategory: c.defaultCategory,
       rememberKeys: c.rememberKeys
@@ -200,3 +213,4 @@ export const layer = (settings: Partial<PortfolioConfigShape> = {}): Layer.Layer
     ingestRetryCap: settings.ingestRetryCap ?? defaults.ingestRetryCap,
     portfolio: settings.portfolio ?? {}
   })
+    queryCacheMaxAge: settings.queryCacheMaxAge ?? defaults.queryCacheMaxAge,

@@ -17,9 +17,8 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Clock, Effect, Layer, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Layer, Stream } from "effect"
 import * as Portfolio from "../domain/Portfolio.js"
-import * as Valuation from "../domain/Valuation.js"
 import { AccountBalance } from "../ports/AccountBalance.js"
 import { EquityHistory } from "../ports/EquityHistory.js"
 import { type Delivery, EventBus } from "../ports/EventBus.js"
@@ -33,6 +32,7 @@ import { makeHealth } from "./internal/health.js"
 import * as Ingest from "./internal/ingest.js"
 import * as Publisher from "./internal/publisher.js"
 import * as Recovery from "./internal/recovery.js"
+import * as Views from "./internal/views.js"
 import { makeTally } from "./internal/tally.js"
 import { type IngestOptions, PortfolioService, type PortfolioServiceShape } from "./PortfolioService.js"
 
@@ -154,12 +154,14 @@ export const make = Effect.gen(function* () {
       })
     )
 
+  const view = Views.make(holder, valuer, Duration.toMillis(config.queryCacheMaxAge), startedAt)
   const service: PortfolioServiceShape = {
-    snapshot: Effect.map(valuer.valueNow, (v) => Valuation.snapshot(holder.current, v, holder.drawdown)),
-    pnl: Effect.map(valuer.valueNow, (v) => Valuation.pnl(holder.current, v)),
-    exposure: Effect.map(valuer.valueNow, Valuation.exposure),
-    drawdown: Effect.map(valuer.valueNow, (v) => Valuation.drawdown(holder.drawdown, v)),
-    netPositions: Effect.map(valuer.valueNow, Valuation.netPositions),
+    view,
+    snapshot: Effect.map(view, (v) => v.snapshot),
+    pnl: Effect.map(view, (v) => v.pnl),
+    exposure: Effect.map(view, (v) => v.exposure()),
+    drawdown: Effect.map(view, (v) => v.drawdown),
+    netPositions: Effect.map(view, (v) => v.netPositions()),
     health,
     rejections: Effect.sync(() => [...tally.rejections]),
     // Answered once durable; a caller that goes away does not take its events back.

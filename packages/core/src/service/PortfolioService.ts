@@ -29,6 +29,26 @@ export interface IngestOptions {
 }
 
 /**
+ * One valuation of the current state and every answer derived from it, shared by the queries
+ * until something they depend on changes: the state (an event, a price), the cash, the equity
+ * samples, the day, or `PORTFOLIO_QUERY_CACHE_MS` passing. Its answers are computed once each;
+ * an HTTP layer may keep what it encodes from them under {@link View.tag}.
+ */
+export interface View {
+  /** Unique to this view within the process's life and across restarts: an ETag's basis. */
+  readonly tag: string
+  /** When it was valued (epoch ms): the snapshot's `timestamp`. */
+  readonly at: number
+  readonly snapshot: PortfolioSnapshot
+  readonly pnl: PnLBreakdown
+  readonly drawdown: DrawdownMetrics
+  /** Computed on first use (from the valuation only). */
+  readonly exposure: () => ExposureBreakdown
+  /** Computed on first use (from the valuation only). */
+  readonly netPositions: () => ReadonlyArray<NetPosition>
+}
+
+/**
  * The queries and the ingestion entry of the running service.
  *
  * - the queries answer the current state, built in O(positions), never re-reading the store;
@@ -41,6 +61,8 @@ export interface IngestOptions {
  *   it fails only when the store fails.
  */
 export interface PortfolioServiceShape {
+  /** The current {@link View}: what `snapshot`, `pnl`, `exposure`, `drawdown` and `netPositions` answer from. */
+  readonly view: Effect.Effect<View, CashUnavailable>
   readonly snapshot: Effect.Effect<PortfolioSnapshot, CashUnavailable>
   readonly pnl: Effect.Effect<PnLBreakdown, CashUnavailable>
   readonly exposure: Effect.Effect<ExposureBreakdown, CashUnavailable>

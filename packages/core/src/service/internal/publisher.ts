@@ -49,6 +49,14 @@ export interface CashValuation extends Valuation.Valuation {
 export interface Valuer {
   readonly valueNow: Effect.Effect<CashValuation, CashUnavailable>
 }
+  /** The cash a valuation now would use, without valuing the positions. */
+  readonly cashNow: Effect.Effect<CashReading, CashUnavailable>
+}
+
+/** The cash a valuation uses and since when it is stale (`null`: fresh). */
+export interface CashReading {
+  readonly cash: number
+  readonly staleSince: number | null
 
 /** A {@link Valuer} over the state in `holder`. */
 export const makeValuer = (holder: StateHolder, balance: AccountBalanceService): Valuer => {
@@ -78,7 +86,7 @@ export const makeValuer = (holder: StateHolder, balance: AccountBalanceService):
     }
   }
 
-  const cash = Effect.gen(function* () {
+  const cash: Effect.Effect<CashReading, CashUnavailable> = Effect.gen(function* () {
     const reading = yield* Effect.either(balance.balance)
     if (Either.isRight(reading)) {
       const b = reading.right
@@ -108,7 +116,8 @@ export const makeValuer = (holder: StateHolder, balance: AccountBalanceService):
       const c = yield* cash
       const now = yield* Clock.currentTimeMillis
       return Object.assign(Valuation.value(holder.current, c.cash, now), { cashStaleSince: c.staleSince })
-    })
+    }),
+    cashNow: cash
   }
 }
 
