@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import { Account } from "@portfolio/core"
 import { Config, type ConfigError, Context, Data, Effect, Layer, Redacted, type Scope } from "effect"
 import { Kysely, PostgresDialect, sql } from "kysely"
 import pg from "pg"
@@ -12,8 +13,8 @@ import * as PostgresSpecific from "./internal/PostgresSpecific.js"
 import * as PostgresMigrations from "./PostgresMigrations.js"
 import type { Database } from "./Tables.js"
 
-/** The account of a service that names none. */
-export const DEFAULT_ACCOUNT_ID = "default"
+/** The account of a service that names none (`Account.DEFAULT_ACCOUNT_ID` of the core). */
+export const DEFAULT_ACCOUNT_ID = Account.DEFAULT_ACCOUNT_ID
 /** Connections per pool, by default. */
 export const DEFAULT_POOL_SIZE = 10
 /** The statement timeout, by default (ms). */
@@ -140,8 +141,8 @@ export const make = (options: Options): Effect.Effect<PostgresDatabaseService, P
     if (!identifier.test(schema)) {
       return yield* fail("InvalidOptions", `the schema name ${JSON.stringify(schema)} is not a lower-case SQL identifier`)
     }
-    if (accountId.trim() === "" || accountId.length > 200) {
-      return yield* fail("InvalidOptions", "the account id must be 1 to 200 characters, not blank")
+    if (!Account.isValidAccountId(accountId)) {
+      return yield* fail("InvalidOptions", `the account id must be ${Account.accountIdRule}`)
     }
     if (!Number.isInteger(poolSize) || poolSize < 1) {
       return yield* fail("InvalidOptions", `the pool size must be a whole number of connections, at least 1 (got ${poolSize})`)
@@ -273,13 +274,12 @@ const positiveInteger = (name: string, min: number, max: number, fallback: numbe
     Config.withDefault(fallback)
   )
 
-/** `PORTFOLIO_ACCOUNT_ID`: the account this service instance serves (default `default`). */
-export const accountIdConfig: Config.Config<string> = Config.string().pipe(
-  Config.map((s) => s.trim()),
-  Config.validate({ message: "must be 1 to 200 characters, not blank", validation: (s) => s.length > 0 && s.length <= 200 }),
-  Config.nested("PORTFOLIO_ACCOUNT_ID"),
-  Config.withDefault(DEFAULT_ACCOUNT_ID)
-)
+/**
+ * `PORTFOLIO_ACCOUNT_ID`: the account this service instance serves (default `default`); the
+ * core's one reading of it (`Account.accountIdConfig`), so the rows, the consumer groups and
+ * the published `source` name the same account.
+ */
+export const accountIdConfig: Config.Config<string> = Account.accountIdConfig
 
 /**
  * `PORTFOLIO_POSTGRES_URL` (required), read as `Redacted`. A bad value is reported by the

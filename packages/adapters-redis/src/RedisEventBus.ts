@@ -1,9 +1,10 @@
 /**
  * The `EventBus` on Redis Streams, wire-compatible with the trading system's Python services
  * (DESIGN.md §5): one stream per event type (`quantum:stream:<event_type>`), one consumer
- * group per type (`quantum:group:<service>:<event_type>`), a stable consumer name per
- * instance (`<service>_<8 hex>` from host and account), entries acknowledged only when the
- * consumer says so, invalid entries parked in `quantum:dlq:<event_type>`.
+ * group per type (`quantum:group:<service>:<event_type>`; for an account other than `default`,
+ * `quantum:group:<service>@<account>:<event_type>`), a stable consumer name per instance
+ * (`<service>_<8 hex>` from host and account), entries acknowledged only when the consumer
+ * says so, invalid entries parked in `quantum:dlq:<event_type>`.
  *
  * A subscription reads all its types on one connection and delivers them **in one order**:
  * merged by entry id (on equal milliseconds opened < executed < closed < tick < the rest), this
@@ -120,7 +121,7 @@ export const make = (options: Options = {}): Effect.Effect<EventBusService, BusE
       return Connection.batch(commands, "lag", types.map((type): Connection.Command => ["xinfo", "GROUPS", Wire.streamKey(settings.streamPrefix, type)])).pipe(
         Effect.map((replies) =>
           Object.fromEntries(types.map((type, i) => {
-            const group = Wire.groupName(settings.serviceName, type)
+            const group = Wire.groupName(settings.busName, type)
             const info = (replies[i] as Array<Array<unknown>> | undefined)?.map(Wire.toFieldMap).find((g) => g.get("name") === group)
             const value = info?.get("lag")
             return [type, value === undefined || value === null ? null : Number(value)]
@@ -148,8 +149,11 @@ export const make = (options: Options = {}): Effect.Effect<EventBusService, BusE
         details: {
           redis: where,
           service_name: settings.serviceName,
+          account: settings.accountId,
+          group_prefix: Wire.groupName(settings.busName, ""),
           consumer: settings.consumerName,
           stream_prefix: settings.streamPrefix,
+          dead_letter_prefix: settings.deadLetterPrefix,
           counters: ledger.snapshot(),
           ...(lagByType === undefined ? {} : { lag: lagByType })
         }

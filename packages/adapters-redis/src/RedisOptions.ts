@@ -8,7 +8,8 @@
  *
  * @since 0.1.0
  */
-import { Config, Duration, Option, type Redacted } from "effect"
+import { Account } from "@portfolio/core"
+import { Config, ConfigError, Duration, Either, Option, type Redacted } from "effect"
 
 /** Options of `RedisEventBus.layer`. */
 export interface Options {
@@ -22,18 +23,25 @@ export interface Options {
   readonly password?: Redacted.Redacted<string> | undefined
   /** Default 0. */
   readonly db?: number | undefined
-  /** Prefix of the stream of each event type (default `quantum:stream:`). */
+  /**
+   * Prefix of the stream of each event type (default `quantum:stream:`, the Python layout).
+   * Another prefix per account partitions the streams: each account's producers write to, and
+   * its instance reads and publishes on, its own streams.
+   */
   readonly streamPrefix?: string | undefined
-  /** Prefix of the dead-letter stream of each event type (default `quantum:dlq:`). */
+  /** Prefix of the dead-letter stream of each event type (default `quantum:dlq:`); not the stream prefix. */
   readonly deadLetterPrefix?: string | undefined
   /** Approximate length streams are trimmed to on publish, `MAXLEN ~ N` (default 10 000). */
   readonly maxLen?: number | undefined
   /** This service's name, in its consumer groups and consumer names (default `portfolio_intelligence`). */
   readonly serviceName?: string | undefined
   /**
-   * The account this instance serves (default `default`). With the host name it makes the
-   * stable consumer name `<service>_<8 hex>`, so a restarted instance resumes its own pending
-   * entries.
+   * The account this instance serves (default `default`). It scopes the consumer groups:
+   * `quantum:group:<service>@<account>:<type>` (`Account.busName`; the default account's are
+   * the Python names, `quantum:group:<service>:<type>`), so instances of different accounts
+   * reading the same streams never split their entries between them. With the host name it
+   * makes the stable consumer name `<service>_<8 hex>`, so a restarted instance resumes its own
+   * pending entries.
    */
   readonly accountId?: string | undefined
   /** The consumer name, instead of the one made from host and account. */
@@ -53,6 +61,15 @@ export interface Options {
   readonly downAfter?: Duration.DurationInput | undefined
 }
 
+/** A stream-name prefix: 1 to 200 characters, none of them blank or control characters. */
+const prefixPattern = /^[^\s\p{Cc}]{1,200}$/u
+
+const prefix = (name: string, fallback: string) =>
+  Config.string(name).pipe(
+    Config.validate({ message: "must be 1 to 200 characters without spaces", validation: (p) => prefixPattern.test(p) }),
+    Config.withDefault(fallback)
+  )
+
 const positiveInteger = (name: string, fallback: number) =>
   Config.integer(name).pipe(
     Config.validate({ message: "must be a positive integer", validation: (n) => n > 0 }),
@@ -61,10 +78,11 @@ const positiveInteger = (name: string, fallback: number) =>
 
 /**
  * The options from the environment: `PORTFOLIO_REDIS_URL` (secret) or `PORTFOLIO_REDIS_HOST`,
- * `_PORT`, `_PASSWORD` (secret), `_DB`; `PORTFOLIO_STREAM_PREFIX`, `PORTFOLIO_STREAM_MAXLEN`,
+ * `_PORT`, `_PASSWORD` (secret), `_DB`; `PORTFOLIO_STREAM_PREFIX`, `PORTFOLIO_DEAD_LETTER_PREFIX`
+ * (the two must differ), `PORTFOLIO_STREAM_MAXLEN`,
  * `PORTFOLIO_SERVICE_NAME`, `PORTFOLIO_ACCOUNT_ID`, `PORTFOLIO_CONSUMER_NAME`,
  * `PORTFOLIO_REDIS_BATCH_SIZE`, `PORTFOLIO_REDIS_BLOCK_MS`, `PORTFOLIO_REDIS_CLAIM_IDLE_MS`,
- * `PORTFOLIO_REDIS_DOWN_AFTER_MS`.
+ * `PORTFOLIO_REDIS_DOWN_AFTER_MS`. A bad value fails naming its variable.
  */
 export const config: Config.Config<Options> = Config.all({
   url: Config.option(Config.redacted("PORTFOLIO_REDIS_URL")),
@@ -75,16 +93,22 @@ export const config: Config.Config<Options> = Config.all({
     Config.validate({ message: "must be a non-negative integer", validation: (n) => n >= 0 }),
     Config.withDefault(0)
   ),
-  streamPrefix: Config.string("PORTFOLIO_STREAM_PREFIX").pipe(Config.withDefault("quantum:stream:")),
+  streamPrefix: prefix("PORTFOLIO_STREAM_PREFIX", "quantum:stream:"),
+  deadLetterPrefix: prefix("PORTFOLIO_DEAD_LETTER_PREFIX", "quantum:dlq:"),
   maxLen: positiveInteger("PORTFOLIO_STREAM_MAXLEN", 10_000),
   serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault("portfolio_intelligence")),
-  accountId: Config.string("PORTFOLIO_ACCOUNT_ID").pipe(Config.withDefault("default")),
+  accountId: Account.accountIdConfig,
   consumerName: Config.option(Config.string("PORTFOLIO_CONSUMER_NAME")),
   batchSize: positiveInteger("PORTFOLIO_REDIS_BATCH_SIZE", 500),
   blockMillis: positiveInteger("PORTFOLIO_REDIS_BLOCK_MS", 1_000),
   claimIdleMillis: positiveInteger("PORTFOLIO_REDIS_CLAIM_IDLE_MS", 60_000),
   downAfterMillis: positiveInteger("PORTFOLIO_REDIS_DOWN_AFTER_MS", 30_000)
 }).pipe(
+  Config.mapOrFail((c) =>
+    c.streamPrefix === c.deadLetterPrefix
+      ? Either.left(ConfigError.InvalidData(["PORTFOLIO_DEAD_LETTER_PREFIX"], `must differ from PORTFOLIO_STREAM_PREFIX (both ${JSON.stringify(c.streamPrefix)}): dead letters would be read again`))
+      : Either.right(c)
+  ),
   Config.map(({ blockMillis, claimIdleMillis, consumerName, downAfterMillis, password, url, ...rest }): Options => ({
     ...rest,
     url: Option.getOrUndefined(url),

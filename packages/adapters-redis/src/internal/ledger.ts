@@ -116,11 +116,11 @@ export class Ledger {
       else ids.push(d.id)
     }
     const types = [...byType.keys()]
-    const { serviceName, streamPrefix } = this.settings
+    const { busName, streamPrefix } = this.settings
     const commands = types.map((type): Connection.Command => [
       "xack",
       Wire.streamKey(streamPrefix, type),
-      Wire.groupName(serviceName, type),
+      Wire.groupName(busName, type),
       ...byType.get(type)!
     ])
     return Connection.batch(this.commands, "ack", commands).pipe(
@@ -135,7 +135,7 @@ export class Ledger {
 
   /** Copies the entry to the dead-letter stream with the reason and acknowledges it, in one script. */
   deadLetter(delivery: Delivery, error: InvalidEvent): Effect.Effect<void, BusError> {
-    const { deadLetterPrefix, maxLen, serviceName, streamPrefix } = this.settings
+    const { deadLetterPrefix, busName, maxLen, streamPrefix } = this.settings
     const { eventType, id } = delivery
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
       const fields = Object.entries(delivery.fields).filter(([name]) => !Wire.deadLetterFieldNames.has(name)).flat()
@@ -143,7 +143,7 @@ export class Ledger {
       fields.push("error", reason, "failed_at", formatEventTime(now), "original_id", id)
       const key = Wire.streamKey(streamPrefix, eventType)
       const dlq = Wire.streamKey(deadLetterPrefix, eventType)
-      const group = Wire.groupName(serviceName, eventType)
+      const group = Wire.groupName(busName, eventType)
       return Connection.command("dead-letter", () =>
         this.commands.call("EVAL", [Wire.deadLetterScript, "2", key, dlq, group, id, String(maxLen), ...fields]))
     }).pipe(

@@ -61,7 +61,7 @@ const makeReader = (context: ReaderContext, connection: Connection.Connection): 
   const merge = new OrderedMerge([...new Set(context.eventTypes)])
   const names = new Map(merge.lanes.map((lane) => [lane, {
     key: Wire.streamKey(settings.streamPrefix, lane.eventType),
-    group: Wire.groupName(settings.serviceName, lane.eventType)
+    group: Wire.groupName(settings.busName, lane.eventType)
   }]))
   const keyOf = (lane: Lane) => names.get(lane)!.key
   const groupOf = (lane: Lane) => names.get(lane)!.group

@@ -2,7 +2,7 @@
  * The settings of a Redis bus, resolved from its options with the defaults of the Python
  * services' layout.
  */
-import { BusError } from "@portfolio/core"
+import { Account, BusError } from "@portfolio/core"
 import { Duration, Effect } from "effect"
 import { createHash } from "node:crypto"
 import { hostname } from "node:os"
@@ -18,6 +18,10 @@ export interface Settings {
   readonly deadLetterPrefix: string
   readonly maxLen: number
   readonly serviceName: string
+  /** The account this instance serves. */
+  readonly accountId: string
+  /** The name in the consumer groups, `Account.busName(serviceName, accountId)`. */
+  readonly busName: string
   /** The stable consumer name of the bus's first subscription. */
   readonly consumerName: string
   readonly batchSize: number
@@ -65,7 +69,13 @@ export const resolve = (options: Options): Effect.Effect<Settings, BusError> =>
     if (typeof endpoint === "string") return yield* invalid(endpoint)
     const serviceName = options.serviceName ?? "portfolio_intelligence"
     if (!/^[A-Za-z0-9_.-]+$/.test(serviceName)) return yield* invalid(`service name ${JSON.stringify(serviceName)} must be letters, digits, _ . -`)
-    const consumerName = options.consumerName ?? stableConsumerName(serviceName, hostname(), options.accountId ?? "default")
+    const accountId = options.accountId ?? Account.DEFAULT_ACCOUNT_ID
+    if (!Account.isValidAccountId(accountId)) return yield* invalid(`account id ${JSON.stringify(accountId)} must be ${Account.accountIdRule}`)
+    const streamPrefix = options.streamPrefix ?? "quantum:stream:"
+    const deadLetterPrefix = options.deadLetterPrefix ?? "quantum:dlq:"
+    if (streamPrefix === "" || deadLetterPrefix === "") return yield* invalid("the stream and dead-letter prefixes must not be empty")
+    if (streamPrefix === deadLetterPrefix) return yield* invalid(`the dead-letter prefix must differ from the stream prefix (both ${JSON.stringify(streamPrefix)})`)
+    const consumerName = options.consumerName ?? stableConsumerName(serviceName, hostname(), accountId)
     if (!namePattern.test(consumerName)) return yield* invalid(`consumer name ${JSON.stringify(consumerName)} must be letters, digits, _ . : -`)
     const positive = { maxLen: options.maxLen ?? 10_000, batchSize: options.batchSize ?? 500 }
     for (const [name, value] of Object.entries(positive)) {
@@ -75,10 +85,12 @@ export const resolve = (options: Options): Effect.Effect<Settings, BusError> =>
     return {
       endpoint,
       where: Connection.describeEndpoint(endpoint),
-      streamPrefix: options.streamPrefix ?? "quantum:stream:",
-      deadLetterPrefix: options.deadLetterPrefix ?? "quantum:dlq:",
+      streamPrefix,
+      deadLetterPrefix,
       ...positive,
       serviceName,
+      accountId,
+      busName: Account.busName(serviceName, accountId),
       consumerName,
       blockMillis: Math.max(1, Math.round(millis(options.block ?? "1 second"))),
       claimIdleMillis,

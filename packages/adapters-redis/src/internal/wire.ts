@@ -7,9 +7,9 @@ import type { Envelope } from "@portfolio/core"
 /** The stream of one event type: `<prefix><event_type>`. */
 export const streamKey = (prefix: string, eventType: string): string => `${prefix}${eventType}`
 
-/** The consumer group of a service for one event type. */
-export const groupName = (serviceName: string, eventType: string): string =>
-  `quantum:group:${serviceName}:${eventType}`
+/** The consumer group of a service (its bus name: `Account.busName`) for one event type. */
+export const groupName = (busName: string, eventType: string): string =>
+  `quantum:group:${busName}:${eventType}`
 
 /** The fields of an entry, in the order the Python bus writes them; `timestamp` fills a missing one. */
 export const entryFields = (envelope: Envelope, timestamp: string): Array<string> => {

@@ -6,6 +6,7 @@
  * | variable | default | meaning |
  * | --- | --- | --- |
  * | `PORTFOLIO_SERVICE_NAME` | `portfolio_intelligence` | `source` of what we publish; consumer group name |
+ * | `PORTFOLIO_ACCOUNT_ID` | `default` | the account this instance serves: another than `default` publishes as `<service>@<account>` (`Account.busName`) |
  * | `PORTFOLIO_SNAPSHOT_INTERVAL` | `10` | seconds between snapshots (or a duration: `500 millis`) |
  * | `PORTFOLIO_SNAPSHOT_THROTTLE_MS` | `100` | least time between snapshots published on lifecycle events (0: every event) |
  * | `PORTFOLIO_TIMEZONE` | `UTC` | IANA zone of the PnL windows and the daily drawdown |
@@ -27,12 +28,15 @@
  */
 import { Config, ConfigError, Context, Duration, Either, Layer } from "effect"
 import * as Calendar from "../domain/Calendar.js"
+import * as Account from "./Account.js"
 import type { Options } from "../domain/Portfolio.js"
 import type { SymbolCategory } from "../schema/Primitives.js"
 
 /** The service's settings. */
 export interface PortfolioConfigShape {
   readonly serviceName: string
+  /** The account this instance serves (`Account.accountIdConfig`); with `serviceName` it makes the `source` we publish. */
+  readonly accountId: string
   readonly snapshotInterval: Duration.Duration
   /** Least time between two snapshots published on lifecycle events (0: one per event). */
   readonly lifecycleSnapshotThrottle: Duration.Duration
@@ -130,6 +134,7 @@ const percent = (name: string, fallback: number) =>
 /** Reads and validates the configuration from the environment. */
 export const config: Config.Config<PortfolioConfigShape> = Config.all({
   serviceName: Config.string("PORTFOLIO_SERVICE_NAME").pipe(Config.withDefault(defaults.serviceName)),
+  accountId: Account.accountIdConfig,
   snapshotInterval: seconds("PORTFOLIO_SNAPSHOT_INTERVAL", defaults.snapshotInterval),
   orphanGrace: seconds("PORTFOLIO_ORPHAN_GRACE", defaults.orphanGrace),
   ingestMaxAttempts: Config.integer("PORTFOLIO_INGEST_MAX_ATTEMPTS").pipe(
@@ -176,6 +181,7 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
 }).pipe(
   Config.map((c) => ({
     serviceName: c.serviceName,
+    accountId: c.accountId,
     snapshotInterval: c.snapshotInterval,
     lifecycleSnapshotThrottle: c.lifecycleSnapshotThrottle,
     drawdownAlertPct: c.drawdownAlertPct,
@@ -204,6 +210,7 @@ export const layerConfig: Layer.Layer<PortfolioConfig, ConfigError.ConfigError> 
 export const layer = (settings: Partial<PortfolioConfigShape> = {}): Layer.Layer<PortfolioConfig> =>
   Layer.succeed(PortfolioConfig, {
     serviceName: settings.serviceName ?? defaults.serviceName,
+    accountId: settings.accountId ?? Account.DEFAULT_ACCOUNT_ID,
     snapshotInterval: settings.snapshotInterval ?? defaults.snapshotInterval,
     lifecycleSnapshotThrottle: settings.lifecycleSnapshotThrottle ?? defaults.lifecycleSnapshotThrottle,
     drawdownAlertPct: settings.drawdownAlertPct ?? defaults.drawdownAlertPct,

@@ -1,3 +1,4 @@
+export * as Account from "./Account.js"
 export * as PortfolioConfig from "./Config.js"
 export * as DrawdownAlert from "./DrawdownAlert.js"
 export * as PortfolioLive from "./PortfolioLive.js"

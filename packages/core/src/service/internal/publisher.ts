@@ -24,6 +24,7 @@ import type { IncomingEvent } from "../../schema/EventsIn.js"
 import type { DrawdownReason, OutgoingEvent } from "../../schema/EventsOut.js"
 import { formatEventTime } from "../../schema/Primitives.js"
 import type { MarkRecord } from "../../schema/Records.js"
+import * as Account from "../Account.js"
 import type { PortfolioConfigShape } from "../Config.js"
 import * as DrawdownAlert from "../DrawdownAlert.js"
 import type { Tally } from "./tally.js"
@@ -162,13 +163,14 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
     const { config, bus, history, store, holder, valuer, tally, savedMarks } = deps
     let alertActive = false
     let lastSnapshotAt: number | null = null
+    const source = Account.busName(config.serviceName, config.accountId)
 
     const published = yield* PubSub.sliding<OutgoingEvent>(1024)
     const publish = (event: OutgoingEvent) =>
       Effect.gen(function* () {
         yield* PubSub.publish(published, event)
         const now = yield* Clock.currentTimeMillis
-        yield* bus.publish(encodeOutgoing(event, now, config.serviceName))
+        yield* bus.publish(encodeOutgoing(event, now, source))
       }).pipe(
         Effect.catchAll((e) => {
           tally.publishFailures++
