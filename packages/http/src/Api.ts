@@ -45,6 +45,7 @@ import {
 import { ApiKeyAuth } from "./ApiKey.js"
 import { EnvelopeBatch, IngestBatchResult, MAX_EVENTS } from "./EventBatch.js"
 import { dropDecodeErrors } from "./internal/openApi.js"
+import { PushGroup } from "./PushApi.js"
 
 /** `GET /health`: open to everyone, even when an API key is set. */
 export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
@@ -134,6 +135,7 @@ export class PortfolioApi extends HttpApi.make("portfolio-intelligence")
   .add(HealthGroup)
   .add(PortfolioGroup)
   .add(EventsGroup)
+  .add(PushGroup)
   .addError(InternalErrorWire)
   .annotate(OpenApi.Title, "Portfolio Intelligence")
   .annotate(OpenApi.Version, PortfolioLive.VERSION)

@@ -27,6 +27,8 @@ import { PortfolioApi } from "./Api.js"
 import type { ApiKeyAuth } from "./ApiKey.js"
 import * as IngestAnswer from "./internal/ingestAnswer.js"
 import * as PlainJson from "./internal/plainJson.js"
+import * as Push from "./Push.js"
+import type { PushAuth } from "./PushApi.js"
 import * as RequestBody from "./RequestBody.js"
 
 /** The key of `events.rejected` in `/health` counting bodies refused before any event was read. */
@@ -100,6 +102,6 @@ const eventsLive = HttpApiBuilder.group(PortfolioApi, "events", (handlers) =>
  * Every group of the API implemented on `PortfolioService`, with the API key middleware
  * (see `ApiKey.layer`) and the bad-body counter ({@link BadBodies}) left to provide.
  */
-export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies> = HttpApiBuilder.api(PortfolioApi).pipe(
-  Layer.provide([healthLive, portfolioLive, eventsLive])
+export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies | Push.PushHub | PushAuth> = HttpApiBuilder.api(PortfolioApi).pipe(
+  Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers])
 )

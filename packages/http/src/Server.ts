@@ -21,6 +21,7 @@ import * as ApiKey from "./ApiKey.js"
 import * as FastLane from "./FastLane.js"
 import type { HttpSettings } from "./HttpConfig.js"
 import * as HttpEdge from "./HttpEdge.js"
+import * as Push from "./Push.js"
 
 /** The routes served beside the API. */
 export const DOCS_PATH = "/docs"
@@ -59,8 +60,10 @@ const lifecycle = (server: NodeServer, grace: Duration.Duration) =>
   Layer.scopedDiscard(
     Effect.gen(function* () {
       const http = yield* HttpServer.HttpServer
+      const push = yield* Push.PushHub
+      // The push streams never end by themselves: they are ended first, then the server drains.
       yield* Effect.addFinalizer(() =>
-        Effect.logInfo("http server stopping: draining connections").pipe(Effect.zipRight(drain(server, grace)))
+        Effect.logInfo("http server stopping: draining connections").pipe(Effect.zipRight(push.close), Effect.zipRight(drain(server, grace)))
       )
       yield* Console.log(listeningLine(http.address))
     })
@@ -84,7 +87,8 @@ export const serve = (settings: HttpSettings) => {
     Layer.provide(HttpApiSwagger.layer({ path: DOCS_PATH })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
     Layer.provide(ApiHandlers.layer),
-    Layer.provide(ApiKey.layer(settings.apiKey))
+    Layer.provide(ApiKey.layer(settings.apiKey)),
+    Layer.provide(Push.authLayer(settings.apiKey))
   )
 }
 
@@ -99,7 +103,9 @@ export const layer = (settings: HttpSettings) =>
     Effect.sync(() => {
       const server = createServer()
       const lane = FastLane.layer(server, settings)
-      return Layer.merge(lifecycle(server, settings.shutdownGrace).pipe(Layer.provide(serve(settings))), lane).pipe(
+      const push = Layer.merge(lifecycle(server, settings.shutdownGrace).pipe(Layer.provide(serve(settings))), Push.webSocketLayer(server, settings))
+      return Layer.merge(push, lane).pipe(
+        Layer.provideMerge(Push.layer()),
         // One counter of refused bodies for both the API's route and the lane.
         Layer.provide(ApiHandlers.BadBodies.layer),
         Layer.provideMerge(NodeHttpServer.layer(() => server, { port: settings.port, host: settings.host }))

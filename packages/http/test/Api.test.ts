@@ -54,7 +54,9 @@ describe("Api", () => {
         "GET /api/portfolio/pnl",
         "GET /api/portfolio/positions",
         "GET /api/portfolio/snapshot",
+        "GET /api/portfolio/stream",
         "GET /health",
+        "GET /ws",
         "POST /api/events"
       ])
 
@@ -66,7 +68,9 @@ describe("Api", () => {
         for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
           expect(status).toMatch(/^[1-5]\d\d$/)
           expect(typeof response.description).toBe("string")
-          expect(response.content?.["application/json"]?.schema).toBeDefined()
+          // JSON everywhere but the push routes' event stream and WebSocket upgrade.
+          if (status === "101") expect(response.content).toBeUndefined()
+          else expect((response.content?.["application/json"] ?? response.content?.["text/event-stream"])?.schema).toBeDefined()
         }
       }
       for (const ref of refsOf(spec)) {
@@ -80,6 +84,10 @@ describe("Api", () => {
       expect(paths["/health"].get.responses["503"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ServiceHealth" })
       expect(paths["/health"].get.security).toEqual([])
       expect(paths["/api/portfolio/pnl"].get.security).toEqual([{ bearer: [] }, { apiKey: [] }])
+      // The push routes also take the key as ?token= (browsers' EventSource and WebSocket send no headers).
+      expect(paths["/api/portfolio/stream"].get.security).toEqual([{ bearer: [] }, { apiKey: [] }, { token: [] }])
+      expect(paths["/api/portfolio/stream"].get.responses["200"].content["text/event-stream"].schema).toEqual({ $ref: "#/components/schemas/EventStream" })
+      expect(Object.keys(paths["/ws"].get.responses).sort()).toEqual(["101", "400", "401", "426", "500"])
       const ingest = paths["/api/events"].post
       // One envelope or an array of them; answered an IngestResult or an IngestBatchResult.
       expect(ingest.requestBody.content["application/json"].schema).toEqual({

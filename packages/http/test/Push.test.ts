@@ -1,0 +1,173 @@
+/**
+ * Live push over a real listening server in this process (memory adapters, in-process bus):
+ * a posted event reaches a connected SSE and WebSocket client; `types=` filters; a reconnect
+ * with `Last-Event-ID` gets exactly what it missed; the API key is required (header or
+ * `?token=`) on both; 1 000 concurrent SSE clients all receive one update; a client that never
+ * reads holds at most the mailbox's bound, the rest coalesced.
+ */
+import * as HttpServer from "@effect/platform/HttpServer"
+import { describe, expect, it } from "@effect/vitest"
+import { PortfolioConfig, PortfolioLive, PortfolioService } from "@portfolio/core"
+import { Effect, Layer, Option, Redacted } from "effect"
+import { connect as tcpConnect } from "node:net"
+import * as Adapters from "../src/Adapters.js"
+import * as HttpConfig from "../src/HttpConfig.js"
+import * as Push from "../src/Push.js"
+import * as Server from "../src/Server.js"
+import * as Http from "./support/Http.js"
+import * as Clients from "./support/Push.js"
+import { waitFor } from "./support/WaitFor.js"
+
+const memory: Adapters.Choice = { store: { kind: "memory" }, bus: { kind: "memory" }, exchange: { kind: "paper", initialCash: 10_000 } }
+
+/** The server on memory adapters, with the service and the hub in context for the test. */
+const serverLayer = (settings: Partial<HttpConfig.HttpSettings> = {}) =>
+  Server.layer(HttpConfig.make({ logRequests: false, ...settings, port: 0, host: "127.0.0.1" })).pipe(
+    Layer.provideMerge(PortfolioLive.layer),
+    Layer.provide(PortfolioConfig.layer()),
+    Layer.provide(Adapters.layer(memory))
+  )
+
+const port = Effect.map(HttpServer.HttpServer, (s) => (s.address._tag === "TcpAddress" ? s.address.port : 0))
+const base = Effect.map(port, (p) => `http://127.0.0.1:${p}`)
+
+const open = (id: string, symbol = "BTCUSDT") => ({ trade_id: id, symbol, side: "LONG", entry_price: 40_000, quantity: 0.5, leverage: 2 })
+const openTrade = (url: string, id: string, symbol?: string) =>
+  Effect.flatMap(Http.sendEvent(url, "trade.opened", open(id, symbol)), (a) => (a.status === 202 ? Effect.void : Effect.fail(new Error(`open ${id}: ${a.status} ${a.text}`))))
+
+const hasTrade = (id: string) => (events: ReadonlyArray<Clients.Received>) =>
+  events.some((e) => e.type === "portfolio.snapshot_updated" && e.payload.positions.some((p: { trade_id: string }) => p.trade_id === id))
+
+const seq = (id: string) => Number(id.slice(id.lastIndexOf("-") + 1))
+
+describe("Push", () => {
+  it.scopedLive("a posted event reaches a connected SSE client as a snapshot with the new position", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const client = yield* Clients.sse(p, "/api/portfolio/stream?types=snapshot")
+      expect(client.status).toBe(200)
+      expect(client.headers["content-type"]).toContain("text/event-stream")
+      expect(client.headers["cache-control"]).toContain("no-cache")
+      yield* waitFor(Effect.sync(() => client.comments), (c) => c.includes("connected"), "the stream's opening")
+      const sent = performance.now()
+      yield* openTrade(`http://127.0.0.1:${p}`, "sse-1")
+      const events = yield* waitFor(Effect.sync(() => client.events), hasTrade("sse-1"), "the snapshot with sse-1", "5 seconds")
+      const arrived = events.find((e) => hasTrade("sse-1")([e]))!
+      expect(arrived.payload.positions[0]).toMatchObject({ trade_id: "sse-1", symbol: "BTCUSDT", size: 0.5 })
+      expect(arrived.id).toMatch(/^[0-9a-z]+-[0-9]+$/)
+      // Only the asked type came.
+      expect(new Set(client.events.map((e) => e.type))).toEqual(new Set(["portfolio.snapshot_updated"]))
+      yield* Effect.logDebug(`sse: ${(arrived.at - sent).toFixed(1)} ms from post to arrival`)
+    }).pipe(Effect.provide(serverLayer())))
+
+  it.scopedLive("a posted close reaches a WebSocket client as pnl_updated; types= filters; GET without upgrade is 426", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const url = `http://127.0.0.1:${p}`
+      const all = yield* Clients.ws(p, "/ws")
+      const pnlOnly = yield* Clients.ws(p, "/ws?types=portfolio.pnl_updated")
+      expect(all.status).toBe(101)
+      yield* openTrade(url, "ws-1")
+      yield* waitFor(Effect.sync(() => all.events), hasTrade("ws-1"), "the snapshot with ws-1 over WebSocket", "5 seconds")
+      yield* Http.sendEvent(url, "trade.closed", { trade_id: "ws-1", exit_price: 41_000 })
+      const pnl = yield* waitFor(Effect.sync(() => pnlOnly.events), (es) => es.some((e) => e.type === "portfolio.pnl_updated"), "pnl_updated", "5 seconds")
+      expect(pnl.find((e) => e.type === "portfolio.pnl_updated")!.payload).toMatchObject({ trade_id: "ws-1", trade_realized_pnl: 500, realized_pnl_total: 500 })
+      expect(pnlOnly.events.every((e) => e.type === "portfolio.pnl_updated")).toBe(true)
+      yield* waitFor(Effect.sync(() => all.events), (es) => es.some((e) => e.type === "portfolio.pnl_updated"), "pnl_updated to the unfiltered client")
+
+      const plain = yield* Http.get(url, "/ws")
+      expect(plain.status).toBe(426)
+      expect(plain.body.error).toBe("upgrade_required")
+      const bad = yield* Http.get(url, "/api/portfolio/stream?types=snapshot,bogus")
+      expect(bad.status).toBe(400)
+      expect(bad.body.message).toContain("bogus")
+      const badWs = yield* Clients.ws(p, "/ws?types=bogus")
+      expect(badWs.status).toBe(400)
+    }).pipe(Effect.provide(serverLayer())))
+
+  it.scopedLive("a reconnect with Last-Event-ID gets every event it missed, in order, and nothing twice", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const url = `http://127.0.0.1:${p}`
+      const first = yield* Clients.sse(p, "/api/portfolio/stream")
+      yield* openTrade(url, "r-1")
+      yield* waitFor(Effect.sync(() => first.events), hasTrade("r-1"), "r-1 seen")
+      const lastSeen = first.events[first.events.length - 1]!.id
+      first.close()
+
+      yield* openTrade(url, "r-2", "ETHUSDT")
+      yield* Http.sendEvent(url, "trade.closed", { trade_id: "r-2", exit_price: 40_100 })
+      yield* openTrade(url, "r-3", "SOLUSDT")
+      const hub = yield* Push.PushHub
+      yield* waitFor(Effect.sync(() => hub.stats().published), (n) => n >= seq(lastSeen) + 2, "events published while away")
+
+      const again = yield* Clients.sse(p, "/api/portfolio/stream", { "last-event-id": lastSeen })
+      yield* waitFor(Effect.sync(() => again.events), hasTrade("r-3"), "r-3 after the resume")
+      const seqs = again.events.map((e) => seq(e.id))
+      // Every event after the last seen, consecutive: none missed, none repeated.
+      expect(seqs[0]).toBe(seq(lastSeen) + 1)
+      expect(seqs).toEqual(seqs.map((_, i) => seq(lastSeen) + 1 + i))
+      expect(again.events.some((e) => e.type === "portfolio.pnl_updated" && e.payload.trade_id === "r-2")).toBe(true)
+
+      // An id the ring does not know (another run's) gets the latest of each type instead.
+      const stranger = yield* Clients.sse(p, "/api/portfolio/stream?types=snapshot", { "last-event-id": "zzz-5" })
+      const latest = yield* waitFor(Effect.sync(() => stranger.events), (es) => es.length >= 1, "the latest snapshot")
+      expect(latest[0]!.type).toBe("portfolio.snapshot_updated")
+    }).pipe(Effect.provide(serverLayer())))
+
+  it.scopedLive("the API key is required on both routes: header, bearer or ?token=; a wrong one is 401", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const none = yield* Clients.sse(p, "/api/portfolio/stream")
+      expect(none.status).toBe(401)
+      const wrong = yield* Clients.sse(p, "/api/portfolio/stream?token=nope")
+      expect(wrong.status).toBe(401)
+      expect(yield* Effect.sync(() => none.refusal)).toMatchObject({ error: "unauthorized" })
+      expect((yield* Clients.sse(p, "/api/portfolio/stream?token=s3cret")).status).toBe(200)
+      expect((yield* Clients.sse(p, "/api/portfolio/stream", { "x-api-key": "s3cret" })).status).toBe(200)
+      expect((yield* Clients.sse(p, "/api/portfolio/stream", { authorization: "Bearer s3cret" })).status).toBe(200)
+      expect((yield* Clients.sse(p, "/api/portfolio/stream", { authorization: "Digest s3cret" })).status).toBe(401)
+
+      const refused = yield* Clients.ws(p, "/ws")
+      expect(refused.status).toBe(401)
+      expect(refused.refusal).toMatchObject({ error: "unauthorized" })
+      expect((yield* Clients.ws(p, "/ws?token=wrong")).status).toBe(401)
+      expect((yield* Clients.ws(p, "/ws?token=s3cret")).status).toBe(101)
+      expect((yield* Clients.ws(p, "/ws", { "x-api-key": "s3cret" })).status).toBe(101)
+    }).pipe(Effect.provide(serverLayer({ apiKey: Option.some(Redacted.make("s3cret")) }))))
+
+  it.scopedLive("1 000 concurrent SSE clients all receive one update", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const hub = yield* Push.PushHub
+      const clients = yield* Effect.forEach(Array.from({ length: 1000 }), () => Clients.sse(p, "/api/portfolio/stream?types=snapshot"), { concurrency: 50 })
+      expect(clients.every((c) => c.status === 200)).toBe(true)
+      yield* waitFor(Effect.sync(() => hub.stats().clients), (n) => n === 1000, "1 000 clients connected")
+      yield* openTrade(`http://127.0.0.1:${p}`, "fan-1")
+      yield* waitFor(Effect.sync(() => clients.filter((c) => hasTrade("fan-1")(c.events)).length), (n) => n === 1000, "every client has fan-1", "30 seconds")
+    }).pipe(Effect.provide(serverLayer())), 60_000)
+
+  it.scopedLive("a client that never reads holds at most the mailbox's bound; what it cannot take is coalesced per type", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const hub = yield* Push.PushHub
+      const service = yield* PortfolioService
+      const url = yield* base
+      // Big snapshots (200 positions, ~90 KB each) so the socket's buffers fill quickly.
+      yield* Http.post(url, "/api/events", Array.from({ length: 200 }, (_, i) => ({ event_type: "trade.opened", payload: open(`big-${i}`, `SYM${i}USDT`) })))
+      // A raw connection that sends its request and never reads a byte.
+      const socket = tcpConnect({ host: "127.0.0.1", port: p })
+      yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
+      socket.write("GET /api/portfolio/stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+      socket.pause()
+      yield* waitFor(Effect.sync(() => hub.stats().clients), (n) => n === 1, "the silent client connected")
+      const silent = hub.mailboxes()[0]!
+      for (let i = 0; i < 400; i++) yield* service.publishSnapshot
+      yield* waitFor(Effect.sync(() => silent.coalesced), (n) => n > 0, "coalescing once the socket is full")
+      expect(silent.highWater).toBeLessThanOrEqual(Push.defaults.mailboxBound)
+      expect(silent.size).toBeLessThanOrEqual(Push.defaults.mailboxBound)
+      // 800 events (a snapshot and an exposure each time) were published; the client holds few.
+      expect(hub.stats().published).toBeGreaterThanOrEqual(800)
+      expect(silent.coalesced).toBeGreaterThan(400)
+    }).pipe(Effect.provide(serverLayer())), 60_000)
+})
