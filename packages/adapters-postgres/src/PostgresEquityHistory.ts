@@ -3,11 +3,15 @@
  * Each `append` is one transaction: it locks the account's extremes row (`select … for
  * update`, so two writers of one account cannot interleave), checks time order, inserts the
  * sample (numbered by `seq`) and rewrites the extremes row: the extremes never disagree with the
- * samples. `extremes` is a one-row read whatever the history's length.
+ * samples. `extremes` is a one-row read whatever the history's length. The same transaction
+ * upserts the sample's 15-minute bucket of `equity_rollup`: `bucketed` reads it for bucket
+ * sizes that are multiples of it (else it groups the samples in SQL), and `lastBefore` seeks
+ * the last bucket before each boundary there (its close is the last sample before a boundary
+ * on a bucket edge; a boundary inside a bucket also reads that bucket's few samples).
  *
  * @since 0.1.0
  */
-import { Drawdown, EquityHistory, type EquityHistoryService, type EquitySample, StoreError } from "@portfolio/core"
+import { Drawdown, EquityCurve, EquityHistory, type EquityHistoryService, type EquitySample, StoreError } from "@portfolio/core"
 import { Effect, Layer } from "effect"
 import * as EquityExtremes from "./internal/EquityExtremes.js"
 import * as PostgresSpecific from "./internal/PostgresSpecific.js"
@@ -53,6 +57,54 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
       ({ account_id, ...row }) => kysely.updateTable("equity_extremes").set(row).where("account_id", "=", account_id)
     )
 
+    // The sample's rollup bucket: a new one, or the extremes, close and count moved.
+    const upsertRollup = {
+      name: "portfolio_upsert_equity_rollup",
+      text: `insert into equity_rollup (account_id, bucket, open, high, low, close, close_at, samples)
+        values ($1, $2, $3, $3, $3, $3, $4, 1)
+        on conflict (account_id, bucket) do update set
+          high = greatest(equity_rollup.high, excluded.high),
+          low = least(equity_rollup.low, excluded.low),
+          close = excluded.close,
+          close_at = excluded.close_at,
+          samples = equity_rollup.samples + 1`
+    }
+    // Each group's open and close read back by key from its first and last row (by bucket, or
+    // by seq: samples are appended in time order). `x - x % size` is the bucket start.
+    const fromRollup = `
+      select g.start, f.open, g.high, g.low, l.close, g.samples from (
+        select bucket - (bucket % $2::bigint) as start, min(bucket) as first_bucket, max(bucket) as last_bucket,
+          max(high) as high, min(low) as low, sum(samples) as samples
+        from equity_rollup where account_id = $1 and bucket >= $3::bigint and bucket < $4::bigint group by 1
+      ) g
+      join equity_rollup f on f.account_id = $1 and f.bucket = g.first_bucket
+      join equity_rollup l on l.account_id = $1 and l.bucket = g.last_bucket
+      order by g.start`
+    const fromSamples = `
+      select g.start, f.equity, g.high, g.low, l.equity, g.samples from (
+        select at - (at % $2::bigint) as start, min(seq) as first_seq, max(seq) as last_seq,
+          max(equity) as high, min(equity) as low, count(*) as samples
+        from equity_samples where account_id = $1 and at >= $3::bigint and at < $4::bigint group by 1
+      ) g
+      join equity_samples f on f.account_id = $1 and f.seq = g.first_seq
+      join equity_samples l on l.account_id = $1 and l.seq = g.last_seq
+      order by g.start`
+    // Per boundary: the last rollup bucket that starts before it, and the last sample of the
+    // boundary's own bucket before it (a handful of rows), whichever is later.
+    const lastBeforeText = `
+      select b.i, coalesce(s.at, r.close_at), coalesce(s.equity, r.close) from unnest($2::bigint[]) with ordinality as b(boundary, i)
+      left join lateral (
+        select at, equity from equity_samples
+        where account_id = $1 and at >= b.boundary - (b.boundary % ${EquityCurve.ROLLUP_MS}) and at < b.boundary
+        order by at desc, seq desc limit 1
+      ) s on true
+      left join lateral (
+        select close_at, close from equity_rollup
+        where account_id = $1 and bucket < b.boundary - (b.boundary % ${EquityCurve.ROLLUP_MS})
+        order by bucket desc limit 1
+      ) r on true
+      order by b.i`
+
     const attempt = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, StoreError> =>
       Effect.tryPromise({ try: run, catch: (cause) => PostgresSpecific.toStoreError(operation, cause, scrub) })
 
@@ -85,7 +137,43 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
           unrealized_pnl: sample.unrealized_pnl
         })
         await updateExtremes.run(client, { account_id: accountId, ...EquityExtremes.toRow(next, sample.at) })
+        await client.query({
+          ...upsertRollup,
+          values: [accountId, EquityCurve.bucketStart(sample.at, EquityCurve.ROLLUP_MS), sample.equity, sample.at]
+        })
       })
+
+    const bucketed = async (from: number | undefined, to: number | undefined, bucketMs: number): Promise<Array<EquityCurve.Bucket>> => {
+      if (!Number.isSafeInteger(bucketMs) || bucketMs <= 0) {
+        throw new StoreError({ operation: "bucketed", reason: `bucketMs must be a positive integer (${bucketMs})`, retryable: false })
+      }
+      const start = from === undefined ? Number.MIN_SAFE_INTEGER : EquityCurve.bucketStart(from, bucketMs)
+      const end = to === undefined ? Number.MAX_SAFE_INTEGER : EquityCurve.bucketStart(to - 1, bucketMs) + bucketMs
+      if (end <= start) return []
+      const result = await pool.query<Array<number | string>>({
+        text: bucketMs % EquityCurve.ROLLUP_MS === 0 ? fromRollup : fromSamples,
+        values: [accountId, bucketMs, start, end],
+        rowMode: "array"
+      })
+      return result.rows.map(([start, open, high, low, close, count]) => ({
+        start: Number(start),
+        open: Number(open),
+        high: Number(high),
+        low: Number(low),
+        close: Number(close),
+        count: Number(count)
+      }))
+    }
+
+    const lastBefore = async (boundaries: ReadonlyArray<number>): Promise<Array<EquityCurve.Point | null>> => {
+      if (boundaries.length === 0) return []
+      const result = await pool.query<[string, string | number | null, number | null]>({
+        text: lastBeforeText,
+        values: [accountId, boundaries.map((b) => Math.ceil(b))],
+        rowMode: "array"
+      })
+      return result.rows.map(([, at, equity]) => (at === null || equity === null ? null : { at: Number(at), equity: Number(equity) }))
+    }
 
     return EquityHistory.of({
       append: (sample) => {
@@ -131,7 +219,9 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
         return row === undefined
           ? { peak: null, trough_since_peak: null, max_drawdown_pct: 0, count: 0 }
           : EquityExtremes.fromRow(row)
-      })
+      }),
+      bucketed: (range, bucketMs) => attempt("bucketed", () => bucketed(range.from, range.to, bucketMs)),
+      lastBefore: (boundaries) => attempt("lastBefore", () => lastBefore(boundaries))
     })
   }
 )

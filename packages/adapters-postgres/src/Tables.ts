@@ -20,6 +20,22 @@ export interface Database {
   readonly last_prices: LastPricesTable
   readonly parked_closes: ParkedClosesTable
   readonly realized_buckets: RealizedBucketsTable
+  readonly equity_rollup: EquityRollupTable
+}
+
+/**
+ * The equity curve per account in 15-minute UTC buckets (migration 0004), kept on every
+ * append. Key `(account_id, bucket)` (its start, epoch ms); `samples` is how many it holds.
+ */
+export interface EquityRollupTable extends Scoped {
+  bucket: number
+  open: number
+  high: number
+  low: number
+  close: number
+  /** Time of the bucket's last sample. */
+  close_at: number
+  samples: number
 }
 
 /** The column every table starts with. */

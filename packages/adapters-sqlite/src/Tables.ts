@@ -18,6 +18,20 @@ export interface Database {
   readonly equity_extremes: EquityExtremesTable
   readonly last_prices: LastPricesTable
   readonly parked_closes: ParkedClosesTable
+  readonly equity_rollup: EquityRollupTable
+}
+
+/**
+ * The equity curve in 15-minute UTC buckets (migration 0004), kept on every append. Key
+ * `bucket` (its start, epoch ms); `samples` is how many samples it holds.
+ */
+export interface EquityRollupTable {
+  bucket: number
+  open: number
+  high: number
+  low: number
+  close: number
+  samples: number
 }
 
 /**

@@ -10,12 +10,15 @@
  *   trough the first sample at the lowest equity since that peak, and `max_drawdown_pct` the
  *   largest `Drawdown.pct(running peak, equity)` over the history (`(peak − equity) / peak ×
  *   100` clamped to [0, 100]; 0 while the running peak is not above zero) — the rules of the
- *   domain's `Drawdown`, which restores itself from these extremes.
+ *   domain's `Drawdown`, which restores itself from these extremes;
+ * - `bucketed` and `lastBefore` answer from a rollup of `EquityCurve.ROLLUP_MS` buckets kept on
+ *   append and a binary search, as the stores answer from their rollup table and index.
  *
  * @since 0.1.0
  */
 import { Effect, Layer } from "effect"
 import * as Drawdown from "../domain/Drawdown.js"
+import * as EquityCurve from "../domain/EquityCurve.js"
 import type { EquityExtremes, EquitySample } from "../schema/Records.js"
 import { EquityHistory, type EquityHistoryService } from "../ports/EquityHistory.js"
 import { StoreError, type TimeRange } from "../ports/TradeStore.js"
@@ -30,6 +33,7 @@ import { StoreError, type TimeRange } from "../ports/TradeStore.js"
 export const make: Effect.Effect<EquityHistoryService> = Effect.sync(() => {
   const samples: Array<EquitySample> = []
   let extremes: EquityExtremes = { peak: null, trough_since_peak: null, max_drawdown_pct: 0, count: 0 }
+  const rollup: Array<EquityCurve.Bucket> = []
 
   const append = (sample: EquitySample): void => {
     const bad = (["at", "equity", "cash", "unrealized_pnl"] as const).find((k) => !Number.isFinite(sample[k]))
@@ -46,6 +50,10 @@ export const make: Effect.Effect<EquityHistoryService> = Effect.sync(() => {
     }
     samples.push(sample)
     extremes = Drawdown.advanceExtremes(extremes, sample)
+    const start = EquityCurve.bucketStart(sample.at, EquityCurve.ROLLUP_MS)
+    const last = rollup[rollup.length - 1]
+    if (last !== undefined && last.start === start) rollup[rollup.length - 1] = EquityCurve.mergeSample(last, start, sample.equity)
+    else rollup.push(EquityCurve.mergeSample(undefined, start, sample.equity))
   }
 
   /** The first index whose sample is at or after `at`. */
@@ -68,6 +76,26 @@ export const make: Effect.Effect<EquityHistoryService> = Effect.sync(() => {
     return start >= end ? [] : samples.slice(start, Math.min(end, start + count))
   }
 
+  const bucketed = (r: TimeRange, bucketMs: number): ReadonlyArray<EquityCurve.Bucket> => {
+    if (!Number.isSafeInteger(bucketMs) || bucketMs <= 0) {
+      throw new StoreError({ operation: "bucketed", reason: `bucketMs must be a positive integer (${bucketMs})`, retryable: false })
+    }
+    const from = r.from === undefined ? undefined : EquityCurve.bucketStart(r.from, bucketMs)
+    const to = r.to === undefined ? undefined : EquityCurve.bucketStart(r.to - 1, bucketMs) + bucketMs
+    if (from !== undefined && to !== undefined && to <= from) return []
+    if (bucketMs % EquityCurve.ROLLUP_MS === 0) {
+      const inRange = rollup.filter((b) => (from === undefined || b.start >= from) && (to === undefined || b.start < to))
+      return EquityCurve.coarsen(inRange, bucketMs)
+    }
+    return EquityCurve.bucketize(range({ from, to }), bucketMs)
+  }
+
+  const lastBefore = (boundaries: ReadonlyArray<number>): ReadonlyArray<EquityCurve.Point | null> =>
+    boundaries.map((boundary) => {
+      const s = samples[firstAtOrAfter(boundary) - 1]
+      return s === undefined ? null : { at: s.at, equity: s.equity }
+    })
+
   return EquityHistory.of({
     append: (sample) =>
       Effect.try({
@@ -79,7 +107,13 @@ export const make: Effect.Effect<EquityHistoryService> = Effect.sync(() => {
       }),
     range: (r) => Effect.sync(() => range(r)),
     latest: Effect.sync(() => samples[samples.length - 1] ?? null),
-    extremes: Effect.sync(() => extremes)
+    extremes: Effect.sync(() => extremes),
+    bucketed: (r, bucketMs) =>
+      Effect.try({
+        try: () => bucketed(r, bucketMs),
+        catch: (cause) => cause instanceof StoreError ? cause : new StoreError({ operation: "bucketed", reason: String(cause), retryable: false, cause })
+      }),
+    lastBefore: (boundaries) => Effect.sync(() => lastBefore(boundaries))
   })
 })
 

@@ -11,6 +11,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, type Layer } from "effect"
 import * as fc from "fast-check"
+import * as EquityCurve from "../domain/EquityCurve.js"
 import type { EquityExtremes, EquitySample } from "../schema/Records.js"
 import { EquityHistory, type EquityHistoryService } from "../ports/EquityHistory.js"
 
@@ -181,6 +182,77 @@ export const equityHistoryContract = <E>(
             count: 4
           })
         })
+      ))
+
+    it.effect("bucketed: OHLC per epoch-aligned bucket, the range widened to whole buckets; lastBefore: the last sample before each boundary", () =>
+      withHistory((history) =>
+        Effect.gen(function*() {
+          const M = EquityCurve.ROLLUP_MS
+          const path: Array<EquitySample> = [
+            equitySample(M - 1, 100),
+            equitySample(M, 110),
+            equitySample(M + 5, 90),
+            equitySample(M + 5, 95),
+            equitySample(2 * M + 1, 120),
+            equitySample(5 * M, 80)
+          ]
+          for (const sample of path) yield* history.append(sample)
+          expect(yield* history.bucketed({}, 2 * M)).toEqual([
+            { start: 0, open: 100, high: 110, low: 90, close: 95, count: 4 },
+            { start: 2 * M, open: 120, high: 120, low: 120, close: 120, count: 1 },
+            { start: 4 * M, open: 80, high: 80, low: 80, close: 80, count: 1 }
+          ])
+          // Not a multiple of the rollup: from the samples. `from` inside a bucket takes all of it.
+          expect(yield* history.bucketed({ from: M + 3, to: M + 4 }, 10)).toEqual([
+            { start: M, open: 110, high: 110, low: 90, close: 95, count: 3 }
+          ])
+          expect(yield* history.bucketed({ from: M + 6, to: M + 7 }, 2)).toEqual([])
+          expect(yield* history.bucketed({ from: M + 1, to: 2 * M + 2 }, M)).toEqual([
+            { start: M, open: 110, high: 110, low: 90, close: 95, count: 3 },
+            { start: 2 * M, open: 120, high: 120, low: 120, close: 120, count: 1 }
+          ])
+          expect(yield* history.bucketed({ from: 3 * M, to: 3 * M }, M)).toEqual([])
+          expect((yield* Effect.flip(history.bucketed({}, 0)))._tag).toBe("StoreError")
+          expect(yield* history.lastBefore([0, M - 1, M, M + 5, M + 6, 10 * M])).toEqual([
+            null,
+            null,
+            { at: M - 1, equity: 100 },
+            { at: M, equity: 110 },
+            { at: M + 5, equity: 95 },
+            { at: 5 * M, equity: 80 }
+          ])
+        })
+      ))
+
+    it.effect("bucketed and lastBefore equal a from-scratch computation over random sample sequences", () =>
+      Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(
+            samplePaths,
+            fc.constantFrom(60_000, EquityCurve.ROLLUP_MS, 4 * EquityCurve.ROLLUP_MS, 86_400_000),
+            fc.integer({ min: 0, max: 3 * 86_400_000 }),
+            (samples, bucketMs, offset) =>
+              Effect.runPromise(withHistory((history) =>
+                Effect.gen(function*() {
+                  for (const sample of samples) yield* history.append(sample)
+                  const from = 1_700_000_000_000 + offset
+                  const to = from + 86_400_000
+                  const wide = samples.filter((s) =>
+                    s.at >= EquityCurve.bucketStart(from, bucketMs) && s.at < EquityCurve.bucketStart(to - 1, bucketMs) + bucketMs
+                  )
+                  expect(yield* history.bucketed({ from, to }, bucketMs)).toEqual(EquityCurve.bucketize(wide, bucketMs))
+                  expect(yield* history.bucketed({}, bucketMs)).toEqual(EquityCurve.bucketize(samples, bucketMs))
+                  const boundaries = [from, to, ...samples.slice(0, 5).map((s) => s.at)]
+                  const expected = boundaries.map((b) => {
+                    const s = samples.filter((x) => x.at < b).at(-1)
+                    return s === undefined ? null : { at: s.at, equity: s.equity }
+                  })
+                  expect(yield* history.lastBefore(boundaries)).toEqual(expected)
+                })
+              ))
+          ),
+          { numRuns: Math.max(10, Math.floor((options.propertyRuns ?? 100) / 2)) }
+        )
       ))
 
     it.effect("extremes equal a from-scratch computation over random sample sequences", () =>
