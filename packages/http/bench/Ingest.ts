@@ -12,17 +12,13 @@
  * Beside each rate, the server's CPU time per event (user + system, from /proc): on a shared,
  * loaded machine the rates follow the load; the CPU cost much less.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
 import * as Http from "../test/support/Http.js"
 import * as ServerProcess from "../test/support/ServerProcess.js"
-import { waitFor } from "../test/support/WaitFor.js"
 import * as Report from "./Report.js"
+import * as Wrk from "./Wrk.js"
 
-const here = new URL(".", import.meta.url).pathname
-const SCRIPT = join(here, "ingest.lua")
 const SECONDS = 10
 
 /** One load: how many events per request, over how many connections, and the target. */
@@ -38,45 +34,16 @@ const LOADS: ReadonlyArray<Load> = [
   { name: "one envelope per request, 32 connections", batch: 1, connections: 32, target: 10_000 }
 ]
 
-interface Wrk {
-  readonly requests: number
-  readonly duration_us: number
-  readonly errors: { readonly connect: number; readonly read: number; readonly write: number; readonly status: number; readonly timeout: number }
-  readonly p50_us: number
-  readonly p99_us: number
-}
-
-const wrk = (url: string, load: Load) =>
-  Effect.async<Wrk, Error>((resume) => {
-    const args = ["-t", "1", "-c", String(load.connections), "-d", `${SECONDS}s`, "--timeout", "30s", "-s", SCRIPT, `${url}/api/events`]
-    const child = execFile("wrk", args, { env: { ...process.env, BATCH: String(load.batch) }, maxBuffer: 2 ** 20 }, (error, stdout, stderr) => {
-      if (error !== null) {
-        const missing = (error as NodeJS.ErrnoException).code === "ENOENT"
-        return resume(Effect.fail(missing ? new Error("wrk is not installed: apt-get install -y wrk") : new Error(`wrk failed: ${stderr}`)))
-      }
-      const line = stdout.split("\n").find((l) => l.startsWith("{"))
-      if (line === undefined) return resume(Effect.fail(new Error(`wrk printed no summary:\n${stdout}`)))
-      resume(Effect.succeed(JSON.parse(line) as Wrk))
-    })
-    return Effect.sync(() => child.kill())
-  })
-
-/** CPU seconds (user + system) the process `pid` has used so far. */
-const cpuSeconds = (pid: number): number => {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
-  return (Number(fields[11]) + Number(fields[12])) / 100 // utime, stime in clock ticks (USER_HZ = 100)
-}
-
-/** Runs wrk and measures the CPU the server `pid` spent meanwhile. */
+/** Runs wrk with `ingest.lua` and measures the CPU the server `pid` spent meanwhile. */
 const measure = (url: string, pid: number, load: Load) =>
   Effect.gen(function* () {
-    const before = cpuSeconds(pid)
-    const result = yield* wrk(url, load)
-    return { ...result, cpu: cpuSeconds(pid) - before }
+    const before = Wrk.cpuSeconds(pid)
+    const result = yield* Wrk.wrk(`${url}/api/events`, { connections: load.connections, seconds: SECONDS, script: "ingest.lua", env: { BATCH: String(load.batch) } })
+    return { ...result, cpu: Wrk.cpuSeconds(pid) - before }
   })
 
-const eventsPerSecond = (w: Wrk, batch: number) => (w.requests * batch) / (w.duration_us / 1e6)
-const errorsOf = (w: Wrk) => Object.values(w.errors).reduce((a, b) => a + b, 0)
+const eventsPerSecond = (w: Wrk.Wrk, batch: number) => Wrk.rate(w) * batch
+const errorsOf = Wrk.errorsOf
 
 /** A sample body of the load's shape (ids of their own), to measure the size of the answers. */
 const sample = (batch: number, tag: string): unknown => {
@@ -88,25 +55,6 @@ const sample = (batch: number, tag: string): unknown => {
       : { event_type: "market.tick", source: "bench", payload: { symbol: `S${i % 50}USDT`, price: 100 + (i % 1000) / 100 } }
   return batch === 1 ? envelope(0) : Array.from({ length: batch }, (_, i) => envelope(i))
 }
-
-/** The ceiling server as a child process, answering bodies of the given sizes. */
-const ceiling = (sizes: { readonly array: number; readonly single: number }) =>
-  Effect.gen(function* () {
-    let text = ""
-    const child = yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        const c = spawn(process.execPath, ["--import", "tsx", join(here, "Ceiling.ts")], {
-          env: { ...process.env, CEILING_ARRAY_BYTES: String(sizes.array), CEILING_SINGLE_BYTES: String(sizes.single) },
-          stdio: ["ignore", "pipe", "inherit"]
-        })
-        c.stdout!.setEncoding("utf8").on("data", (d: string) => (text += d))
-        return c
-      }),
-      (c: ChildProcess) => Effect.sync(() => c.kill())
-    )
-    const port = yield* waitFor(Effect.sync(() => /listening on (\d+)/.exec(text)?.[1]), (p) => p !== undefined, "the ceiling server")
-    return { url: `http://127.0.0.1:${port}`, pid: child.pid! }
-  })
 
 /** Measures each load against the service (started by `start`) and against the ceiling. */
 export const run = (start: (env: Record<string, string>) => Effect.Effect<ServerProcess.ServerProcess, Error, Scope.Scope>) =>
@@ -120,12 +68,12 @@ export const run = (start: (env: Record<string, string>) => Effect.Effect<Server
         if (answer.status !== 202) return yield* Effect.fail(new Error(`sample ${key} answered ${answer.status}: ${answer.text.slice(0, 300)}`))
         sizes[key] = Buffer.byteLength(answer.text)
       }
-      const measured: Array<Wrk & { readonly cpu: number }> = []
+      const measured: Array<Wrk.Wrk & { readonly cpu: number }> = []
       for (const load of LOADS) measured.push(yield* measure(service.url, service.pid, load))
       const health = (yield* Http.get(service.url, "/health")).body
       yield* service.stop()
 
-      const bare = yield* ceiling(sizes)
+      const bare = yield* Wrk.ceiling({ CEILING_ARRAY_BYTES: String(sizes.array), CEILING_SINGLE_BYTES: String(sizes.single) })
       for (const [i, load] of LOADS.entries()) {
         const top = yield* measure(bare.url, bare.pid, load)
         const ours = measured[i]!

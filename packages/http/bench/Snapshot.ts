@@ -3,20 +3,23 @@
  * 127.0.0.1, measured from outside:
  *
  * - the snapshot with 100 and 1 000 open positions (loaded as arrays through `POST /api/events`):
- *   autocannon (its CLI, JSON output) for 10 s at full speed, then at a fixed 5 000 requests/s;
- *   requests/s, p50 and p99 latency; also with the request log off;
+ *   wrk (32 connections, 10 s) against the service and against a bare `node:http` server
+ *   answering the same bytes (`Ceiling.ts`), in the same run: requests/s, p50, p99, the ratio;
+ *   then autocannon at a fixed rate of half the bare server's, for the p99 there;
+ * - the request log's cost: log on against log off, alternated;
  * - the end-to-end latency of an event: `POST /api/events` of a tick, then `GET` of the
  *   snapshot showing its price;
  * - resident memory (VmRSS of /proc/<pid>/status) idle, with 1 000 positions, and with 10 000
  *   (written to a SQLite file by one run, recovered at start by the next).
  */
 import { execFile } from "node:child_process"
-import { readFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
 import * as Http from "../test/support/Http.js"
 import * as ServerProcess from "../test/support/ServerProcess.js"
 import * as Report from "./Report.js"
+import * as Wrk from "./Wrk.js"
 
 type Start = (env: Record<string, string>) => Effect.Effect<ServerProcess.ServerProcess, Error, Scope.Scope>
 
@@ -76,7 +79,35 @@ const quantiles = (xs: Array<number>) => {
 
 const snapshotUrl = (url: string) => `${url}/api/portfolio/snapshot`
 
-/** 100 then 1 000 positions over HTTP, on memory stores. */
+/** The bytes of a GET as the service sends them to a client that asks no compression. */
+const rawBytes = (url: string, path: string) =>
+  Effect.tryPromise(() => fetch(url + path, { headers: { "accept-encoding": "identity" } }).then((r) => r.arrayBuffer())).pipe(
+    Effect.map((b) => Buffer.from(b))
+  )
+
+/** wrk GETs of `path` for `seconds` from `connections`. */
+const getLoad = (url: string, path: string, connections = 32, seconds = 10) => Wrk.wrk(url + path, { connections, seconds, script: "get.lua" })
+
+const wrkRow = (name: string, ours: Wrk.Wrk, top?: Wrk.Wrk) => {
+  const errors = Wrk.errorsOf(ours) + (top === undefined ? 0 : Wrk.errorsOf(top))
+  row(
+    name,
+    `${Math.round(Wrk.rate(ours)).toLocaleString("en-US")} req/s, p50 ${(ours.p50_us / 1000).toFixed(2)} ms, p99 ${(ours.p99_us / 1000).toFixed(2)} ms` +
+      (top === undefined ? "" : `; bare node:http with the same bytes ${Math.round(Wrk.rate(top)).toLocaleString("en-US")} req/s, p99 ${(top.p99_us / 1000).toFixed(2)} ms; ratio ${(Wrk.rate(ours) / Wrk.rate(top)).toFixed(2)}`) +
+      (errors > 0 ? `; ${errors} errors` : "")
+  )
+}
+
+/** The service's snapshot bytes, served by the bare ceiling, for the scope. */
+const ceilingOf = (bytes: Buffer) =>
+  Effect.gen(function* () {
+    const dir = yield* ServerProcess.tempDir
+    const file = join(dir, "answer.json")
+    writeFileSync(file, bytes)
+    return yield* Wrk.ceiling({ CEILING_GET_FILE: file })
+  })
+
+/** 100 then 1 000 positions over HTTP, on memory stores, each beside the bare server with the same bytes. */
 const overHttp = (start: Start) =>
   Effect.gen(function* () {
     const server = yield* start({ PORTFOLIO_TRADE_STORE_TYPE: "memory" })
@@ -84,8 +115,12 @@ const overHttp = (start: Start) =>
     row("RSS idle (memory stores)", `${rssMb(server.pid).toFixed(0)} MB`)
 
     yield* load(server.url, [...opens(0, 100), ...ticks()])
-    cannonRow("snapshot, 100 positions, 10 connections, full speed", yield* autocannon(snapshotUrl(server.url), ["-c", "10"]))
-    cannonRow("snapshot, 100 positions, fixed 5 000 req/s", yield* autocannon(snapshotUrl(server.url), ["-c", "50", "-R", "5000"]))
+    const bytes100 = yield* rawBytes(server.url, "/api/portfolio/snapshot")
+    const ours100 = yield* getLoad(server.url, "/api/portfolio/snapshot")
+    const bare100 = yield* Effect.scoped(Effect.flatMap(ceilingOf(bytes100), (c) => getLoad(c.url, "/")))
+    wrkRow(`snapshot, 100 positions (${(bytes100.length / 1024).toFixed(0)} KB), wrk 32 connections (target ratio ≥ 0.50)`, ours100, bare100)
+    const half = Math.round(Wrk.rate(bare100) / 2)
+    cannonRow(`snapshot, 100 positions, fixed ${half.toLocaleString("en-US")} req/s = half the bare rate (target p99 ≤ 5 ms)`, yield* autocannon(snapshotUrl(server.url), ["-c", "32", "-R", String(half)]))
 
     // End-to-end latency of an event: POST a tick, GET the snapshot, see its price.
     const total: Array<number> = []
@@ -106,18 +141,36 @@ const overHttp = (start: Start) =>
     row("event latency: POST tick → visible in GET snapshot", quantiles(total))
 
     yield* load(server.url, opens(100, 900))
-    cannonRow("snapshot, 1 000 positions, 10 connections, full speed", yield* autocannon(snapshotUrl(server.url), ["-c", "10"]))
+    const bytes1000 = yield* rawBytes(server.url, "/api/portfolio/snapshot")
+    const ours1000 = yield* getLoad(server.url, "/api/portfolio/snapshot")
+    const bare1000 = yield* Effect.scoped(Effect.flatMap(ceilingOf(bytes1000), (c) => getLoad(c.url, "/")))
+    wrkRow(`snapshot, 1 000 positions (${(bytes1000.length / 1024).toFixed(0)} KB), wrk 32 connections (target ≥ 5 000 req/s)`, ours1000, bare1000)
+    const gz = yield* Wrk.wrk(`${server.url}/api/portfolio/snapshot`, { connections: 32, seconds: 5, script: "get.lua", headers: ["Accept-Encoding: gzip"] })
+    wrkRow("snapshot, 1 000 positions, gzip asked (compressed once per state)", gz)
     row("RSS with 1 000 positions", `${rssMb(server.pid).toFixed(0)} MB`)
     yield* server.stop()
   })
 
-/** The request log's share: 100 positions, log off. */
+/** The request log's cost: the same load on two servers, log on and log off, alternated; medians. */
 const withoutLog = (start: Start) =>
   Effect.gen(function* () {
-    const server = yield* start({ PORTFOLIO_TRADE_STORE_TYPE: "memory", PORTFOLIO_HTTP_LOG_REQUESTS: "false" })
-    yield* load(server.url, opens(0, 100))
-    cannonRow("snapshot, 100 positions, full speed, request log off", yield* autocannon(snapshotUrl(server.url), ["-c", "10"]))
-    yield* server.stop()
+    const on = yield* start({ PORTFOLIO_TRADE_STORE_TYPE: "memory" })
+    const off = yield* start({ PORTFOLIO_TRADE_STORE_TYPE: "memory", PORTFOLIO_HTTP_LOG_REQUESTS: "false" })
+    yield* load(on.url, opens(0, 100))
+    yield* load(off.url, opens(0, 100))
+    const rates = { on: [] as Array<number>, off: [] as Array<number> }
+    for (let i = 0; i < 3; i++) {
+      rates.on.push(Wrk.rate(yield* getLoad(on.url, "/api/portfolio/snapshot", 32, 5)))
+      rates.off.push(Wrk.rate(yield* getLoad(off.url, "/api/portfolio/snapshot", 32, 5)))
+    }
+    const median = (xs: Array<number>) => [...xs].sort((a, b) => a - b)[1]!
+    const cost = 1 - median(rates.on) / median(rates.off)
+    row(
+      "request log cost (snapshot, 100 positions; medians of 3 × 5 s, alternated; target ≤ 10 %)",
+      `log on ${Math.round(median(rates.on)).toLocaleString("en-US")} req/s, off ${Math.round(median(rates.off)).toLocaleString("en-US")} req/s: ${(cost * 100).toFixed(1)} %`
+    )
+    yield* on.stop()
+    yield* off.stop()
   })
 
 /** 10 000 open trades in a SQLite file, recovered by the service at start. */
@@ -141,7 +194,16 @@ const tenThousand = (start: Start) =>
       if (snap.body.num_positions !== 10_000) return yield* Effect.fail(new Error(`expected 10 000 positions, got ${snap.body.num_positions}`))
       times.push(performance.now() - t0)
     }
-    row("GET snapshot with 10 000 positions (one client)", quantiles(times))
+    row("GET snapshot with 10 000 positions (one client, state unchanged: the cached answer)", quantiles(times))
+    // Each GET after a price: the state changed, so it values and encodes 10 000 positions afresh.
+    const fresh: Array<number> = []
+    for (let i = 0; i < 20; i++) {
+      yield* Http.post(server.url, "/api/events", tick(`S${i % SYMBOLS}USDT`, 111 + i / 100))
+      const t0 = performance.now()
+      yield* Http.get(server.url, "/api/portfolio/snapshot")
+      fresh.push(performance.now() - t0)
+    }
+    row("GET snapshot with 10 000 positions after each price (valued afresh; target p50 ≤ 10 ms)", quantiles(fresh))
     row("RSS with 10 000 positions", `${rssMb(server.pid).toFixed(0)} MB`)
     yield* server.stop()
   })

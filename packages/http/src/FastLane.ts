@@ -30,6 +30,7 @@ import { type Answer, fromCashUnavailable, InternalError, toAnswer } from "./Api
 import { BadBodies } from "./ApiHandlers.js"
 import * as ApiKey from "./ApiKey.js"
 import * as IngestAnswer from "./internal/ingestAnswer.js"
+import * as Logging from "./Logging.js"
 import * as RequestBody from "./RequestBody.js"
 
 /** What the fast lane needs to know of the server's settings. */
@@ -143,12 +144,13 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
       const authorized = keyCheck(options.apiKey)
       const cache = new Map<string, Encoded>()
 
+      const requestLog = yield* Effect.serviceOption(Logging.RequestLog)
       const log = (method: string, path: string, status: number, started: number) => {
         if (!options.logRequests) return
+        const durationMs = performance.now() - started
+        if (Option.isSome(requestLog)) return requestLog.value.write({ method, path, status, durationMs })
         runSyncExit(
-          Effect.logInfo("http").pipe(
-            Effect.annotateLogs({ method, path, status, duration_ms: Math.round((performance.now() - started) * 100) / 100 })
-          )
+          Effect.logInfo("http").pipe(Effect.annotateLogs({ method, path, status, duration_ms: Math.round(durationMs * 100) / 100 }))
         )
       }
 

@@ -14,6 +14,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Cause, Effect, Layer, Option } from "effect"
 import { BadRequest, InternalError, MethodNotAllowed, NotFound, toResponse } from "./ApiError.js"
+import { RequestLog } from "./Logging.js"
 
 /** Options of {@link middleware}. */
 export interface Options {
@@ -124,14 +125,14 @@ export const middleware = (api: HttpApi.HttpApi.Any, options: Options = {}) => {
         )
       )
       if (logRequests) {
-        yield* Effect.logInfo("http").pipe(
-          Effect.annotateLogs({
-            method: request.method,
-            path: pathOf(request.url),
-            status: response.status,
-            duration_ms: Math.round((performance.now() - started) * 100) / 100
-          })
-        )
+        const durationMs = performance.now() - started
+        const requestLog = yield* Effect.serviceOption(RequestLog)
+        if (Option.isSome(requestLog)) requestLog.value.write({ method: request.method, path: pathOf(request.url), status: response.status, durationMs })
+        else {
+          yield* Effect.logInfo("http").pipe(
+            Effect.annotateLogs({ method: request.method, path: pathOf(request.url), status: response.status, duration_ms: Math.round(durationMs * 100) / 100 })
+          )
+        }
       }
       return response
     })

@@ -61,6 +61,7 @@ export const settings: Effect.Effect<Settings, ConfigError.ConfigError> = Effect
 /** The server, the service and the adapters of `settings`, wired. */
 export const layer = (s: Settings) =>
   Server.layer(s.http).pipe(
+    Layer.provide(Logging.requestLog(s.log)),
     Layer.provide(PortfolioLive.layer),
     Layer.provide(Layer.succeed(PortfolioConfig.PortfolioConfig, s.portfolio)),
     Layer.provide(Adapters.layer(s.adapters))

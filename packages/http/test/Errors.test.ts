@@ -123,8 +123,11 @@ describe("errors, API key, CORS and shutdown of the running service", () => {
       yield* serving
 
       // The request log: method, path, status and duration of each request; never the key.
-      expect(server.output()).toMatch(/message=http path=\/api\/portfolio\/snapshot status=401 method=GET duration_ms=[\d.]+/)
-      expect(server.output()).toMatch(/path=\/api\/events status=413 method=POST/)
+      expect(server.output()).toMatch(/message=http method=GET path=\/api\/portfolio\/snapshot status=401 duration_ms=[\d.]+/)
+      expect(server.output()).toMatch(/method=POST path=\/api\/events status=413/)
+      // …the fast lane's answers too (a 200 snapshot, a 202 event).
+      expect(server.output()).toMatch(/message=http method=GET path=\/api\/portfolio\/snapshot status=200 duration_ms=[\d.]+/)
+      expect(server.output()).toMatch(/message=http method=POST path=\/api\/events status=202 duration_ms=[\d.]+/)
       expect(server.output()).not.toContain(KEY)
 
       // SIGTERM with a request in flight: it completes, then the process exits 0.
