@@ -4,9 +4,10 @@
  * it still holds and refuses one it forgot; ids of another run are not taken for this run's.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { Chunk, Duration, Effect, Stream } from "effect"
 import type { OutgoingEventType } from "@portfolio/core"
 import { coalesce, type Frame, frame, Mailbox, Ring, seqOf } from "../src/internal/pushBuffer.js"
-import { parseTypes } from "../src/Push.js"
+import { eventStream, HEARTBEAT, parseTypes } from "../src/Push.js"
 
 const TYPES: ReadonlyArray<OutgoingEventType> = ["portfolio.snapshot_updated", "portfolio.pnl_updated", "portfolio.exposure_updated", "portfolio.drawdown_updated"]
 const all = new Set<string>(TYPES)
@@ -73,6 +74,20 @@ describe("push buffers", () => {
     expect(seqOf("boot", "boot-4e2")).toBeUndefined()
     expect(seqOf("boot", undefined)).toBeUndefined()
   })
+
+  it.live("an SSE body opens, sends its first frames, then heartbeats in silence and frames as they come, and ends when closed", () =>
+    Effect.gen(function* () {
+      const mailbox = new Mailbox(all, 8, 1)
+      const text = (c: Uint8Array) => new TextDecoder().decode(c)
+      setTimeout(() => mailbox.offer(f(2)), 120)
+      setTimeout(() => mailbox.close(), 200)
+      const chunks = yield* eventStream({ initial: [f(1)], resumed: false, mailbox }, Duration.millis(50)).pipe(Stream.runCollect, Effect.map(Chunk.toReadonlyArray))
+      expect(text(chunks[0]!)).toContain("retry: 1000")
+      expect(text(chunks[1]!)).toContain("id: boot-1\n")
+      const rest = chunks.slice(2).map(text)
+      expect(rest.filter((t) => t === text(HEARTBEAT)).length).toBeGreaterThanOrEqual(2)
+      expect(rest.filter((t) => t.startsWith("id: boot-2\n")).length).toBe(1)
+    }))
 
   it("types= takes full and short names, and names what it does not know", () => {
     const parsed = parseTypes("snapshot, portfolio.pnl_updated,exposure_updated")
