@@ -27,6 +27,7 @@ import { TradeStore, type StoreError } from "../ports/TradeStore.js"
 import { InvalidEvent } from "../schema/Envelope.js"
 import { incomingEventTypes } from "../schema/EventsIn.js"
 import type { IngestResult } from "../schema/Ingest.js"
+import * as AnalyticsQueries from "./AnalyticsQueries.js"
 import { PortfolioConfig } from "./Config.js"
 import { makeHealth } from "./internal/health.js"
 import * as Ingest from "./internal/ingest.js"
@@ -163,6 +164,7 @@ export const make = Effect.gen(function* () {
     drawdown: Effect.map(view, (v) => v.drawdown),
     netPositions: Effect.map(view, (v) => v.netPositions()),
     health,
+    analytics: AnalyticsQueries.make({ options: state.options, store, history, snapshot: Effect.suspend(() => service.snapshot) }),
     rejections: Effect.sync(() => [...tally.rejections]),
     // Answered once durable; a caller that goes away does not take its events back.
     ingest: (envelope, options) => Effect.map(ingestMany([envelope], options), (results) => results[0]!),

@@ -17,6 +17,7 @@ import type {
 } from "../schema/Responses.js"
 import type { CashUnavailable } from "../ports/AccountBalance.js"
 import type { StoreError } from "../ports/TradeStore.js"
+import type { Queries as AnalyticsQueries } from "./AnalyticsQueries.js"
 
 /** Options of an ingestion over HTTP. */
 export interface IngestOptions {
@@ -69,6 +70,8 @@ export interface PortfolioServiceShape {
   readonly drawdown: Effect.Effect<DrawdownMetrics, CashUnavailable>
   readonly netPositions: Effect.Effect<ReadonlyArray<NetPosition>, CashUnavailable>
   readonly health: Effect.Effect<ServiceHealth>
+  /** History and analytics (DESIGN.md §6 "History", "Analytics", "Trades"; §11): see `AnalyticsQueries`. */
+  readonly analytics: AnalyticsQueries
   readonly rejections: Effect.Effect<ReadonlyArray<RejectedEvent>>
   readonly ingest: (envelope: unknown, options?: IngestOptions) => Effect.Effect<IngestResult, StoreError>
   /**

@@ -1,4 +1,5 @@
 export * as Account from "./Account.js"
+export * as AnalyticsQueries from "./AnalyticsQueries.js"
 export * as PortfolioConfig from "./Config.js"
 export * as DrawdownAlert from "./DrawdownAlert.js"
 export * as PortfolioLive from "./PortfolioLive.js"

@@ -1,0 +1,317 @@
+/**
+ * The history and analytics queries of the running service (DESIGN.md §6, §11): the domain's
+ * pure math (`Analytics`, `EquityCurve`, `DrawdownHistory`, `TradeAnalytics`, `TradeBreakdown`,
+ * `RiskBuckets`) over what the ports keep.
+ *
+ * - the equity curve and the drawdown history read `EquityHistory.bucketed` (at most 2 000
+ *   buckets, from the store's rollup);
+ * - the return statistics read one daily close per local day of the configured zone
+ *   (`EquityHistory.lastBefore` at each day's end), never the samples;
+ * - the trade figures read the closes of the window (`TradeStore.closedTrades`);
+ * - risk buckets and open trades read the current snapshot.
+ *
+ * Windows end now (the service clock): `30d`, `90d`, `1y` (365 days), or `all`.
+ *
+ * @since 0.3.0
+ */
+import { Clock, Effect } from "effect"
+import * as Analytics from "../domain/Analytics.js"
+import * as Calendar from "../domain/Calendar.js"
+import * as DrawdownHistory from "../domain/DrawdownHistory.js"
+import * as EquityCurve from "../domain/EquityCurve.js"
+import { make as emptyPortfolio, type ResolvedOptions, sectorOf } from "../domain/PortfolioState.js"
+import * as RiskBuckets from "../domain/RiskBuckets.js"
+import * as TradeAnalytics from "../domain/TradeAnalytics.js"
+import * as TradeBreakdown from "../domain/TradeBreakdown.js"
+import type { CashUnavailable } from "../ports/AccountBalance.js"
+import type { EquityHistoryService } from "../ports/EquityHistory.js"
+import type { StoreError, TradeStoreService } from "../ports/TradeStore.js"
+import type {
+  AnalyticsResponse,
+  AnalyticsWindow,
+  DrawdownHistoryResponse,
+  EquityCurveResponse,
+  HeatmapResponse,
+  PerformanceResponse,
+  PeriodsResponse,
+  RiskBucketsResponse,
+  TradesPage
+} from "../schema/Analytics.js"
+import { formatEventTime } from "../schema/Primitives.js"
+import type { ClosedTradeRecord } from "../schema/Records.js"
+import type { PortfolioSnapshot } from "../schema/Responses.js"
+
+/** Days of each window; `all` has no start. */
+export const WINDOW_DAYS: Readonly<Record<AnalyticsWindow, number | null>> = { "30d": 30, "90d": 90, "1y": 365, all: null }
+
+/** The start of `window` at `now` (epoch ms), `undefined` for `all`. */
+export const windowStart = (window: AnalyticsWindow, now: number): number | undefined => {
+  const days = WINDOW_DAYS[window]
+  return days === null ? undefined : now - days * Calendar.DAY
+}
+
+/** A position in the closes, oldest first: the close time and how many closes at that time were passed. */
+export interface Cursor {
+  readonly at: number
+  readonly skip: number
+}
+
+/** The cursor as the API sends it: `<closed_at ms>.<closes at that time already sent>`. */
+export const encodeCursor = (cursor: Cursor): string => `${cursor.at}.${cursor.skip}`
+
+/** A cursor sent back, or `null` when it is not one {@link encodeCursor} made. */
+export const decodeCursor = (text: string): Cursor | null => {
+  const m = /^(-?\d{1,16})\.(\d{1,9})$/.exec(text)
+  if (m === null) return null
+  const at = Number(m[1])
+  const skip = Number(m[2])
+  return Number.isSafeInteger(at) && Number.isSafeInteger(skip) ? { at, skip } : null
+}
+
+/** The filters of {@link Queries.trades}. */
+export interface TradesQuery {
+  readonly status: "open" | "closed"
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+  readonly symbol?: string | undefined
+  readonly limit: number
+  readonly cursor?: Cursor | undefined
+}
+
+/** The queries; each answers in the wire form of `schema/Analytics`. */
+export interface Queries {
+  /** The equity curve of `[from, to)` (default: the whole history) in buckets of at least `resolutionMs`. */
+  readonly equity: (query: { readonly from?: number | undefined; readonly to?: number | undefined; readonly resolutionMs?: number | undefined }) => Effect.Effect<EquityCurveResponse, StoreError>
+  /** The underwater curve and the `worst` deepest drawdowns of the window. */
+  readonly drawdownHistory: (window: AnalyticsWindow, worst?: number) => Effect.Effect<DrawdownHistoryResponse, StoreError>
+  /** Return statistics of the daily closes and round-trip statistics of the window. */
+  readonly analytics: (window: AnalyticsWindow, periodsPerYear?: number) => Effect.Effect<AnalyticsResponse, StoreError>
+  /** Realized PnL per symbol and per sector over the window. */
+  readonly performance: (window: AnalyticsWindow) => Effect.Effect<PerformanceResponse, StoreError>
+  /** PnL of the last `count` local days, weeks or months with closes (zero-filled between them). */
+  readonly periods: (unit: TradeBreakdown.Unit, count: number) => Effect.Effect<PeriodsResponse, StoreError>
+  /** PnL heatmap over the window. */
+  readonly heatmap: (by: HeatmapResponse["by"], window: AnalyticsWindow) => Effect.Effect<HeatmapResponse, StoreError>
+  /** Exposure, share of equity and PnL per risk bucket (category). */
+  readonly riskBuckets: Effect.Effect<RiskBucketsResponse, StoreError | CashUnavailable>
+  /** Open trades, or one page of closes. */
+  readonly trades: (query: TradesQuery) => Effect.Effect<TradesPage, StoreError | CashUnavailable>
+}
+
+/** What the queries read. */
+export interface AnalyticsDeps {
+  readonly options: ResolvedOptions
+  readonly store: TradeStoreService
+  readonly history: EquityHistoryService
+  readonly snapshot: Effect.Effect<PortfolioSnapshot, CashUnavailable>
+}
+
+const iso = formatEventTime
+const nullIfEmpty = (x: number | undefined): string | null => (x === undefined ? null : iso(x))
+
+/** The queries over the ports and the current snapshot. */
+export const make = (deps: AnalyticsDeps): Queries => {
+  const { history, options, store } = deps
+  const calendar = Calendar.make(options.timeZone)
+  const sectors = emptyPortfolio({ sectors: options.sectors })
+  const sectorOfSymbol = (symbol: string) => sectorOf(sectors, symbol)
+  const categoryOf = (symbol: string) => RiskBuckets.categoryOf(options.categories, symbol, options.defaultCategory)
+  const firstSample = Effect.map(history.range({ limit: 1 }), (rows) => rows[0])
+
+  const equity: Queries["equity"] = (query) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const first = query.from === undefined ? yield* firstSample : undefined
+      const from = query.from ?? first?.at
+      const to = query.to ?? now + 1
+      const size = EquityCurve.bucketSizeFor(from ?? to - 1, to, query.resolutionMs ?? 0)
+      const buckets = from === undefined ? [] : yield* history.bucketed({ from, to }, size)
+      return {
+        from: nullIfEmpty(from),
+        to: iso(to),
+        resolution_ms: size,
+        buckets: buckets.map((b) => ({ start: iso(b.start), open: b.open, high: b.high, low: b.low, close: b.close, samples: b.count }))
+      }
+    })
+
+  const drawdownHistory: Queries["drawdownHistory"] = (window, worst = 5) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const from = windowStart(window, now) ?? (yield* firstSample)?.at ?? now
+      const size = EquityCurve.bucketSizeFor(from, now + 1)
+      const buckets = yield* history.bucketed({ from, to: now + 1 }, size)
+      // Each bucket as open → low → close: the open comes first and the close last, so every
+      // drop measured is one that happened (a peak inside a bucket before its low is missed).
+      const points = buckets.flatMap((b) => [
+        { at: b.start, equity: b.open },
+        { at: b.start, equity: b.low },
+        { at: b.start, equity: b.close }
+      ])
+      const underwater = DrawdownHistory.underwater(points)
+      const perBucket: Array<{ at: string; drawdown: number }> = []
+      for (let i = 0; i < underwater.length; i += 3) {
+        perBucket.push({ at: iso(underwater[i]!.at), drawdown: Math.min(underwater[i]!.drawdown, underwater[i + 1]!.drawdown, underwater[i + 2]!.drawdown) })
+      }
+      return {
+        window,
+        resolution_ms: size,
+        max_drawdown: DrawdownHistory.maxDrawdown(points),
+        underwater: perBucket,
+        worst: DrawdownHistory.worst(points, worst).map((p) => ({
+          peak_at: iso(p.peakAt),
+          peak_equity: p.peakEquity,
+          trough_at: iso(p.troughAt),
+          trough_equity: p.troughEquity,
+          recovery_at: p.recoveryAt === null ? null : iso(p.recoveryAt),
+          depth: p.depth,
+          length_days: p.lengthMs / Calendar.DAY
+        }))
+      }
+    })
+
+  const closesIn = (from: number | undefined, to?: number) => store.closedTrades({ from, to })
+
+  const analytics: Queries["analytics"] = (window, periodsPerYear = Analytics.DEFAULT_PERIODS_PER_YEAR) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const from = windowStart(window, now)
+      const first = yield* firstSample
+      let closes: Array<EquityCurve.DailyClose> = []
+      if (first !== undefined) {
+        const fromDay = Calendar.dayKey(calendar, Math.max(from ?? first.at, first.at))
+        const toDay = Calendar.dayKey(calendar, now)
+        const lastBefore = yield* history.lastBefore(EquityCurve.dayEnds(calendar, fromDay, toDay))
+        closes = EquityCurve.closesFromLastBefore(fromDay, lastBefore)
+      }
+      const returns = Analytics.simpleReturns(closes.map((c) => c.equity))
+      const r = Analytics.statistics(returns, { periodsPerYear })
+      const roundTrips = (yield* closesIn(from)).flatMap((c) => (c.round_trip_pnl === null ? [] : [c.round_trip_pnl]))
+      const t = TradeAnalytics.statistics(roundTrips)
+      return {
+        window,
+        from: nullIfEmpty(from),
+        to: iso(now),
+        time_zone: options.timeZone,
+        periods_per_year: periodsPerYear,
+        returns: {
+          days: r.periods,
+          cumulative_return: r.cumulativeReturn,
+          annual_return: r.annualReturn,
+          annual_volatility: r.annualVolatility,
+          sharpe: r.sharpe,
+          sortino: r.sortino,
+          calmar: r.calmar,
+          max_drawdown: r.maxDrawdown
+        },
+        round_trips: {
+          trades: t.trades,
+          wins: t.wins,
+          losses: t.losses,
+          breakevens: t.breakevens,
+          total_pnl: t.total,
+          win_rate: t.winRate,
+          average_win: t.averageWin,
+          average_loss: t.averageLoss,
+          expectancy: t.expectancy,
+          expectancy_ratio: t.expectancyRatio,
+          payoff_ratio: t.payoffRatio,
+          kelly_fraction: t.kelly,
+          longest_win_streak: t.longestWinStreak,
+          longest_loss_streak: t.longestLossStreak
+        }
+      }
+    })
+
+  const row = (c: TradeBreakdown.Cell) => ({ pnl: c.pnl, trades: c.trades, wins: c.wins, win_rate: c.winRate })
+
+  const performance: Queries["performance"] = (window) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const closes = yield* closesIn(windowStart(window, now))
+      return {
+        window,
+        by_symbol: TradeBreakdown.performance(closes).map((c) => ({ key: c.key, ...row(c) })),
+        by_sector: TradeBreakdown.performance(closes, sectorOfSymbol).map((c) => ({ key: c.key, ...row(c) }))
+      }
+    })
+
+  const UNIT_DAYS: Record<TradeBreakdown.Unit, number> = { day: 1, week: 7, month: 31 }
+  const periods: Queries["periods"] = (unit, count) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const closes = yield* closesIn(now - (count + 1) * UNIT_DAYS[unit] * Calendar.DAY)
+      return {
+        unit,
+        time_zone: options.timeZone,
+        periods: TradeBreakdown.periods(closes, calendar, unit).slice(-count).map((p) => ({ start: p.start, ...row(p) }))
+      }
+    })
+
+  const heatmap: Queries["heatmap"] = (by, window) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const closes = yield* closesIn(windowStart(window, now))
+      const cells = by === "weekday_hour" ? TradeBreakdown.weekdayHour(closes, calendar) : TradeBreakdown.symbolMonth(closes, calendar)
+      return { by, time_zone: options.timeZone, cells: cells.map((c) => ({ row: c.row, column: c.column, ...row(c) })) }
+    })
+
+  const riskBuckets: Queries["riskBuckets"] = Effect.gen(function*() {
+    const snapshot = yield* deps.snapshot
+    const realized = new Map<string, number>()
+    for (const p of TradeBreakdown.performance(yield* closesIn(undefined))) realized.set(p.key, p.pnl)
+    const holdings = snapshot.positions.map((p) => ({ symbol: p.symbol, exposure: p.exposure, unrealizedPnl: p.unrealized_pnl }))
+    return {
+      equity: snapshot.total_equity,
+      buckets: RiskBuckets.buckets(holdings, realized, snapshot.total_equity, categoryOf).map((b) => ({
+        category: b.category,
+        exposure: b.exposure,
+        share_of_equity_pct: b.sharePct,
+        unrealized_pnl: b.unrealizedPnl,
+        realized_pnl: b.realizedPnl,
+        symbols: b.symbols
+      })),
+      timestamp: snapshot.timestamp
+    }
+  })
+
+  const trades: Queries["trades"] = (query) =>
+    query.status === "open"
+      ? Effect.map(deps.snapshot, (snapshot) => ({
+        status: "open" as const,
+        open: snapshot.positions
+          .filter((p) => query.symbol === undefined || p.symbol === query.symbol)
+          .slice(0, query.limit),
+        closed: [],
+        next_cursor: null
+      }))
+      : Effect.gen(function*() {
+        // Pages of the store from the cursor, oldest first, filtered, until `limit` are found.
+        const found: Array<ClosedTradeRecord> = []
+        let at = query.cursor?.at ?? query.from
+        let skip = query.cursor?.skip ?? 0
+        const chunk = Math.max(query.limit + 1, 500)
+        for (;;) {
+          const rows = yield* store.closedTrades({ from: at, to: query.to, limit: chunk + skip })
+          for (const c of rows.slice(skip)) {
+            if (query.symbol === undefined || c.symbol === query.symbol) found.push(c)
+            if (found.length > query.limit) break
+          }
+          if (found.length > query.limit || rows.length < chunk + skip) break
+          // On from the last row's time, past every row at that time already read.
+          const last = rows[rows.length - 1]!
+          at = last.closed_at
+          skip = rows.filter((c) => c.closed_at === last.closed_at).length
+        }
+        const page = found.slice(0, query.limit)
+        let next: string | null = null
+        if (found.length > query.limit && page.length > 0) {
+          const last = page[page.length - 1]!
+          // Every close at that time up to and including the last one sent, in store order.
+          const same = yield* store.closedTrades({ from: last.closed_at, to: last.closed_at + 1 })
+          next = encodeCursor({ at: last.closed_at, skip: same.findIndex((c) => c.close_id === last.close_id) + 1 })
+        }
+        return { status: "closed" as const, open: [], closed: page, next_cursor: next }
+      })
+
+  return { equity, drawdownHistory, analytics, performance, periods, heatmap, riskBuckets, trades }
+}
