@@ -5,14 +5,13 @@
  * - the snapshot with 100 and 1 000 open positions (loaded as arrays through `POST /api/events`):
  *   wrk (32 connections, 10 s) against the service and against a bare `node:http` server
  *   answering the same bytes (`Ceiling.ts`), in the same run: requests/s, p50, p99, the ratio;
- *   then autocannon at a fixed rate of half the bare server's, for the p99 there;
+ *   then wrk paced at about half the bare server's rate (`get-paced.lua`), for the p99 there;
  * - the request log's cost: log on against log off, alternated;
  * - the end-to-end latency of an event: `POST /api/events` of a tick, then `GET` of the
  *   snapshot showing its price;
  * - resident memory (VmRSS of /proc/<pid>/status) idle, with 1 000 positions, and with 10 000
  *   (written to a SQLite file by one run, recovered at start by the next).
  */
-import { execFile } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
@@ -23,7 +22,6 @@ import * as Wrk from "./Wrk.js"
 
 type Start = (env: Record<string, string>) => Effect.Effect<ServerProcess.ServerProcess, Error, Scope.Scope>
 
-const AUTOCANNON = new URL("../node_modules/.bin/autocannon", import.meta.url).pathname
 const SYMBOLS = 50
 const row = Report.row
 
@@ -51,33 +49,12 @@ const load = (url: string, envelopes: ReadonlyArray<unknown>) =>
     { discard: true }
   )
 
-interface Cannon {
-  readonly rps: number
-  readonly p50: number
-  readonly p99: number
-  readonly errors: number
-}
-
-const autocannon = (url: string, args: ReadonlyArray<string>) =>
-  Effect.async<Cannon, Error>((resume) => {
-    const child = execFile(AUTOCANNON, ["-j", "-d", "10", ...args, url], { maxBuffer: 16 * 2 ** 20 }, (error, stdout) => {
-      if (error !== null) return resume(Effect.fail(error))
-      const r = JSON.parse(stdout)
-      resume(Effect.succeed({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx }))
-    })
-    return Effect.sync(() => child.kill())
-  })
-
-const cannonRow = (name: string, c: Cannon) =>
-  row(name, `${Math.round(c.rps)} req/s, p50 ${c.p50} ms, p99 ${c.p99} ms${c.errors > 0 ? `, ${c.errors} errors` : ""}`)
-
 const quantiles = (xs: Array<number>) => {
   const s = [...xs].sort((a, b) => a - b)
   const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))]!.toFixed(2)
   return `p50 ${q(0.5)} ms, p99 ${q(0.99)} ms`
 }
 
-const snapshotUrl = (url: string) => `${url}/api/portfolio/snapshot`
 
 /** The bytes of a GET as the service sends them to a client that asks no compression. */
 const rawBytes = (url: string, path: string) =>
@@ -119,8 +96,11 @@ const overHttp = (start: Start) =>
     const ours100 = yield* getLoad(server.url, "/api/portfolio/snapshot")
     const bare100 = yield* Effect.scoped(Effect.flatMap(ceilingOf(bytes100), (c) => getLoad(c.url, "/")))
     wrkRow(`snapshot, 100 positions (${(bytes100.length / 1024).toFixed(0)} KB), wrk 32 connections (target ratio ≥ 0.50)`, ours100, bare100)
-    const half = Math.round(Wrk.rate(bare100) / 2)
-    cannonRow(`snapshot, 100 positions, fixed ${half.toLocaleString("en-US")} req/s = half the bare rate (target p99 ≤ 5 ms)`, yield* autocannon(snapshotUrl(server.url), ["-c", "32", "-R", String(half)]))
+    // Half the bare rate, paced: 64 connections each pausing so that together they ask about that rate.
+    const half = Wrk.rate(bare100) / 2
+    const pause = Math.max(1, Math.round((64 * 1000) / half))
+    const paced = yield* Wrk.wrk(`${server.url}/api/portfolio/snapshot`, { connections: 64, seconds: 10, script: "get-paced.lua", env: { DELAY_MS: String(pause) } })
+    wrkRow(`snapshot, 100 positions, paced at about half the bare rate (${Math.round(half).toLocaleString("en-US")} req/s asked; target p99 ≤ 5 ms)`, paced)
 
     // End-to-end latency of an event: POST a tick, GET the snapshot, see its price.
     const total: Array<number> = []
@@ -187,23 +167,22 @@ const tenThousand = (start: Start) =>
     const started = performance.now()
     const server = yield* start(env)
     row("start with 10 000 open trades in SQLite (spawn → listening)", `${((performance.now() - started) / 1000).toFixed(1)} s`)
-    const times: Array<number> = []
-    for (let i = 0; i < 20; i++) {
-      const t0 = performance.now()
-      const snap = yield* Http.get(server.url, "/api/portfolio/snapshot")
-      if (snap.body.num_positions !== 10_000) return yield* Effect.fail(new Error(`expected 10 000 positions, got ${snap.body.num_positions}`))
-      times.push(performance.now() - t0)
-    }
-    row("GET snapshot with 10 000 positions (one client, state unchanged: the cached answer)", quantiles(times))
+    const snap = yield* Http.get(server.url, "/api/portfolio/snapshot")
+    if (snap.body.num_positions !== 10_000) return yield* Effect.fail(new Error(`expected 10 000 positions, got ${snap.body.num_positions}`))
+    // One client, state unchanged: the cached answer, beside the bare server sending the same bytes.
+    const bytes = yield* rawBytes(server.url, "/api/portfolio/snapshot")
+    const cached = yield* getLoad(server.url, "/api/portfolio/snapshot", 1, 5)
+    const bare = yield* Effect.scoped(Effect.flatMap(ceilingOf(bytes), (c) => getLoad(c.url, "/", 1, 5)))
+    wrkRow(`snapshot, 10 000 positions (${(bytes.length / 2 ** 20).toFixed(1)} MB), one connection, state unchanged`, cached, bare)
     // Each GET after a price: the state changed, so it values and encodes 10 000 positions afresh.
     const fresh: Array<number> = []
     for (let i = 0; i < 20; i++) {
       yield* Http.post(server.url, "/api/events", tick(`S${i % SYMBOLS}USDT`, 111 + i / 100))
       const t0 = performance.now()
-      yield* Http.get(server.url, "/api/portfolio/snapshot")
+      yield* rawBytes(server.url, "/api/portfolio/snapshot")
       fresh.push(performance.now() - t0)
     }
-    row("GET snapshot with 10 000 positions after each price (valued afresh; target p50 ≤ 10 ms)", quantiles(fresh))
+    row("snapshot, 10 000 positions, each GET after a price (valued and encoded afresh; target p50 ≤ 10 ms)", quantiles(fresh))
     row("RSS with 10 000 positions", `${rssMb(server.pid).toFixed(0)} MB`)
     yield* server.stop()
   })

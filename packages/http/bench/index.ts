@@ -5,7 +5,7 @@
  * - `Ingest.ts`: `POST /api/events` throughput — arrays of 1 000 envelopes and single
  *   envelopes — with wrk, beside a bare `node:http` ceiling in the same run (needs `wrk`:
  *   `apt-get install -y wrk`);
- * - `Snapshot.ts`: `GET /api/portfolio/snapshot` with autocannon at 100 / 1 000 / 10 000
+ * - `Snapshot.ts`: `GET /api/portfolio/snapshot` with wrk beside a bare server at 100 / 1 000 / 10 000
  *   positions, the latency of an event from POST to snapshot, resident memory.
  *
  * Prints a markdown table; bounded; about three minutes. `pnpm bench -- --dist` runs the build

@@ -118,9 +118,17 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
         if (scheduled !== undefined) clearImmediate(scheduled)
         flush()
       }))
+      // One timestamp per millisecond: lines of one millisecond share it.
+      let lastMs = -1
+      let now = new Date(0)
       return {
         write: (entry: RequestEntry) => {
-          lines.push(formatRequest(format, entry, new Date()))
+          const ms = Date.now()
+          if (ms !== lastMs) {
+            lastMs = ms
+            now = new Date(ms)
+          }
+          lines.push(formatRequest(format, entry, now))
           scheduled ??= setImmediate(flush)
         }
       }
