@@ -11,6 +11,7 @@
  * | `PORTFOLIO_HTTP_MAX_BODY_BYTES` | `4194304` | largest request body (413 above): 4 MiB, room for 10 000 envelopes |
  * | `PORTFOLIO_HTTP_LOG_REQUESTS` | `true` | one log line per request |
  * | `PORTFOLIO_HTTP_SHUTDOWN_GRACE` | `8 seconds` | how long a stop waits for in-flight requests |
+ * | `PORTFOLIO_DASHBOARD_DIR` | `packages/dashboard/dist` | the built dashboard served at `/` |
  *
  * @since 0.1.0
  */
@@ -26,6 +27,8 @@ export interface HttpSettings {
   readonly maxBodyBytes: number
   readonly logRequests: boolean
   readonly shutdownGrace: Duration.Duration
+  /** The built dashboard's directory (default: `packages/dashboard/dist` of this repository). */
+  readonly dashboardDir?: string | undefined
 }
 
 /** The default port, the original service's. */
@@ -81,7 +84,8 @@ export const config: Config.Config<HttpSettings> = Config.all({
     Config.withDefault(DEFAULT_MAX_BYTES)
   ),
   logRequests: Config.boolean("PORTFOLIO_HTTP_LOG_REQUESTS").pipe(Config.withDefault(true)),
-  shutdownGrace: Config.duration("PORTFOLIO_HTTP_SHUTDOWN_GRACE").pipe(Config.withDefault(Duration.seconds(8)))
+  shutdownGrace: Config.duration("PORTFOLIO_HTTP_SHUTDOWN_GRACE").pipe(Config.withDefault(Duration.seconds(8))),
+  dashboardDir: Config.option(Config.string("PORTFOLIO_DASHBOARD_DIR")).pipe(Config.map(Option.getOrUndefined))
 })
 
 /** Settings given in code (tests, embedding); unspecified fields take the defaults. */
@@ -92,5 +96,6 @@ export const make = (settings: Partial<HttpSettings> = {}): HttpSettings => ({
   corsOrigins: settings.corsOrigins ?? [],
   maxBodyBytes: settings.maxBodyBytes ?? DEFAULT_MAX_BYTES,
   logRequests: settings.logRequests ?? true,
-  shutdownGrace: settings.shutdownGrace ?? Duration.seconds(8)
+  shutdownGrace: settings.shutdownGrace ?? Duration.seconds(8),
+  dashboardDir: settings.dashboardDir
 })

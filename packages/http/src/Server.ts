@@ -20,6 +20,7 @@ import * as ApiHandlers from "./ApiHandlers.js"
 import * as ApiKey from "./ApiKey.js"
 import * as FastLane from "./FastLane.js"
 import type { HttpSettings } from "./HttpConfig.js"
+import * as Dashboard from "./Dashboard.js"
 import * as HttpEdge from "./HttpEdge.js"
 import * as Push from "./Push.js"
 
@@ -78,13 +79,14 @@ const lifecycle = (server: NodeServer, grace: Duration.Duration) =>
 export const serve = (settings: HttpSettings) => {
   const edge = HttpEdge.middleware(PortfolioApi, {
     logRequests: settings.logRequests,
-    extraRoutes: { [DOCS_PATH]: ["GET"], [OPENAPI_PATH]: ["GET"] }
+    extraRoutes: { [DOCS_PATH]: ["GET"], [OPENAPI_PATH]: ["GET"], [Dashboard.PAGE_PATH]: ["GET"] }
   })
   const maxBodySize = HttpIncomingMessage.withMaxBodySize(Option.some(settings.maxBodyBytes))
   return Layer.unwrapEffect(Effect.map(HttpApiBuilder.httpApp, (app) => HttpServer.serve(maxBodySize(edge(app))))).pipe(
     Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),
     Layer.provide(HttpEdge.cors(settings.corsOrigins)),
     Layer.provide(HttpApiSwagger.layer({ path: DOCS_PATH })),
+    Layer.provide(Dashboard.layer(settings.dashboardDir)),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
     Layer.provide(ApiHandlers.layer),
     Layer.provide(ApiKey.layer(settings.apiKey)),
