@@ -17,6 +17,7 @@ COPY packages/adapters-sqlite/package.json packages/adapters-sqlite/
 COPY packages/adapters-redis/package.json packages/adapters-redis/
 COPY packages/adapters-binance/package.json packages/adapters-binance/
 COPY packages/http/package.json packages/http/
+COPY packages/dashboard/package.json packages/dashboard/
 RUN pnpm install --frozen-lockfile
 COPY packages packages
 # CI=true: pnpm replaces node_modules without asking for a terminal.
