@@ -46,6 +46,7 @@ import { ApiKeyAuth } from "./ApiKey.js"
 import { EnvelopeBatch, IngestBatchResult, MAX_EVENTS } from "./EventBatch.js"
 import { dropDecodeErrors } from "./internal/openApi.js"
 import { PushGroup } from "./PushApi.js"
+import { AnalyticsGroup } from "./ApiAnalytics.js"
 
 /** `GET /health`: open to everyone, even when an API key is set. */
 export class HealthGroup extends HttpApiGroup.make("health", { topLevel: true })
@@ -136,6 +137,7 @@ export class PortfolioApi extends HttpApi.make("portfolio-intelligence")
   .add(PortfolioGroup)
   .add(EventsGroup)
   .add(PushGroup)
+  .add(AnalyticsGroup)
   .addError(InternalErrorWire)
   .annotate(OpenApi.Title, "Portfolio Intelligence")
   .annotate(OpenApi.Version, PortfolioLive.VERSION)

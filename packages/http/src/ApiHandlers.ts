@@ -28,6 +28,7 @@ import type { ApiKeyAuth } from "./ApiKey.js"
 import * as IngestAnswer from "./internal/ingestAnswer.js"
 import * as PlainJson from "./internal/plainJson.js"
 import * as Push from "./Push.js"
+import * as AnalyticsHandlers from "./AnalyticsHandlers.js"
 import type { PushAuth } from "./PushApi.js"
 import * as RequestBody from "./RequestBody.js"
 
@@ -103,5 +104,5 @@ const eventsLive = HttpApiBuilder.group(PortfolioApi, "events", (handlers) =>
  * (see `ApiKey.layer`) and the bad-body counter ({@link BadBodies}) left to provide.
  */
 export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies | Push.PushHub | PushAuth> = HttpApiBuilder.api(PortfolioApi).pipe(
-  Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers])
+  Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers, AnalyticsHandlers.layer])
 )

@@ -49,12 +49,20 @@ describe("Api", () => {
       expect(listed).toEqual(apiRoutes())
       expect(listed).toEqual([
         "GET /api/events/rejected",
+        "GET /api/portfolio/analytics",
         "GET /api/portfolio/drawdown",
+        "GET /api/portfolio/drawdown/history",
+        "GET /api/portfolio/equity",
         "GET /api/portfolio/exposure",
+        "GET /api/portfolio/heatmap",
+        "GET /api/portfolio/performance",
+        "GET /api/portfolio/periods",
         "GET /api/portfolio/pnl",
         "GET /api/portfolio/positions",
+        "GET /api/portfolio/risk-buckets",
         "GET /api/portfolio/snapshot",
         "GET /api/portfolio/stream",
+        "GET /api/portfolio/trades",
         "GET /health",
         "GET /ws",
         "POST /api/events"
