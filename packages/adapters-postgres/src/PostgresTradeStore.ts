@@ -16,6 +16,7 @@ import {
   type MarkRecord,
   type NetPositionRecord,
   type OpenTradeRecord,
+  Paging,
   type ParkedCloseRecord,
   type RealizedBucket,
   Sum,
@@ -190,6 +191,41 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
           const limit = rowLimit(range)
           return (limit === undefined ? select : select.limit(limit)).execute()
         }),
+      // Keyset pages on the reads' order: each page one index seek, whatever the range's length.
+      streamCloses: (range) =>
+        Paging.keyset(
+          (after: readonly [number, string] | undefined, size) =>
+            attempt("streamCloses", (): Promise<Array<ClosedTradeRecord>> => {
+              let select = kysely.selectFrom("closed_trades").select(closeColumns).where("account_id", "=", accountId)
+              if (range?.from !== undefined) select = select.where("closed_at", ">=", range.from)
+              if (range?.to !== undefined) select = select.where("closed_at", "<", range.to)
+              if (after !== undefined) {
+                select = select.where((eb) =>
+                  eb.or([eb("closed_at", ">", after[0]), eb.and([eb("closed_at", "=", after[0]), eb("close_id", ">", after[1])])])
+                )
+              }
+              return select.orderBy("closed_at").orderBy("close_id").limit(size).execute()
+            }),
+          (close) => [close.closed_at, close.close_id] as const,
+          { limit: rowLimit(range) }
+        ),
+      streamFills: (range) =>
+        Paging.keyset(
+          (after: readonly [number, string] | undefined, size) =>
+            attempt("streamFills", (): Promise<Array<FillRecord>> => {
+              let select = kysely.selectFrom("fills").select(fillColumns).where("account_id", "=", accountId)
+              if (range?.from !== undefined) select = select.where("executed_at", ">=", range.from)
+              if (range?.to !== undefined) select = select.where("executed_at", "<", range.to)
+              if (after !== undefined) {
+                select = select.where((eb) =>
+                  eb.or([eb("executed_at", ">", after[0]), eb.and([eb("executed_at", "=", after[0]), eb("fill_key", ">", after[1])])])
+                )
+              }
+              return select.orderBy("executed_at").orderBy("fill_key").limit(size).execute()
+            }),
+          (fill) => [fill.executed_at, fill.fill_key] as const,
+          { limit: rowLimit(range) }
+        ),
       realizedBuckets: attempt("realizedBuckets", async (): Promise<Array<RealizedBucket>> => {
         // Rows as arrays (tens of thousands of rows at start: pg's row objects cost more).
         const result = await pool.query<BucketRow>({

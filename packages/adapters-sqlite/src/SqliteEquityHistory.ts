@@ -9,8 +9,8 @@
  *
  * @since 0.1.0
  */
-import { Drawdown, EquityCurve, EquityHistory, type EquityHistoryService, type EquitySample, StoreError } from "@portfolio/core"
-import { Effect, Layer } from "effect"
+import { Drawdown, EquityCurve, EquityHistory, type EquityHistoryService, type EquitySample, Paging, StoreError } from "@portfolio/core"
+import { Effect, Layer, Stream } from "effect"
 import { sql } from "kysely"
 import * as EquityExtremes from "./internal/EquityExtremes.js"
 import { rowLimit } from "./internal/RowLimit.js"
@@ -132,7 +132,23 @@ export const make: Effect.Effect<EquityHistoryService, never, SqliteDatabase> = 
         boundaries.map((boundary) => {
           const row = lastBefore.get(boundary) as [number, number] | undefined
           return row === undefined ? null : { at: row[0], equity: row[1] }
-        }))
+        })),
+    // Keyset pages on (at, seq): each page one index seek, whatever the range's length.
+    stream: (range) =>
+      Paging.keyset(
+        (after: readonly [number, number] | undefined, size) =>
+          attempt("stream", () => {
+            let select = kysely.selectFrom("equity_samples").select([...sampleColumns, "seq"])
+            if (range?.from !== undefined) select = select.where("at", ">=", range.from)
+            if (range?.to !== undefined) select = select.where("at", "<", range.to)
+            if (after !== undefined) {
+              select = select.where((eb) => eb.or([eb("at", ">", after[0]), eb.and([eb("at", "=", after[0]), eb("seq", ">", after[1])])]))
+            }
+            return query.all(select.orderBy("at").orderBy("seq").limit(size))
+          }),
+        (row) => [row.at, row.seq] as const,
+        { limit: rowLimit(range) }
+      ).pipe(Stream.map(({ at, equity, cash, unrealized_pnl }): EquitySample => ({ at, equity, cash, unrealized_pnl })))
   })
 })
 

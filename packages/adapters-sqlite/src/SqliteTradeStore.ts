@@ -15,6 +15,7 @@ import {
   REALIZED_BUCKET_MS,
   type RealizedBucket,
   type FillRecord,
+  Paging,
   type StoreBatch,
   type StoreError,
   TradeStore,
@@ -145,6 +146,41 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
         const limit = rowLimit(range)
         return query.all(limit === undefined ? select : select.limit(limit))
       }),
+    // Keyset pages on the reads' order: each page one index seek, whatever the range's length.
+    streamCloses: (range) =>
+      Paging.keyset(
+        (after: readonly [number, string] | undefined, size) =>
+          attempt("streamCloses", () => {
+            let select = kysely.selectFrom("closed_trades").select(RecordRows.closeColumns)
+            if (range?.from !== undefined) select = select.where("closed_at", ">=", range.from)
+            if (range?.to !== undefined) select = select.where("closed_at", "<", range.to)
+            if (after !== undefined) {
+              select = select.where((eb) =>
+                eb.or([eb("closed_at", ">", after[0]), eb.and([eb("closed_at", "=", after[0]), eb("close_id", ">", after[1])])])
+              )
+            }
+            return RecordRows.rowsToCloses(query.all(select.orderBy("closed_at").orderBy("close_id").limit(size)))
+          }),
+        (close) => [close.closed_at, close.close_id] as const,
+        { limit: rowLimit(range) }
+      ),
+    streamFills: (range) =>
+      Paging.keyset(
+        (after: readonly [number, string] | undefined, size) =>
+          attempt("streamFills", (): Array<FillRecord> => {
+            let select = kysely.selectFrom("fills").selectAll()
+            if (range?.from !== undefined) select = select.where("executed_at", ">=", range.from)
+            if (range?.to !== undefined) select = select.where("executed_at", "<", range.to)
+            if (after !== undefined) {
+              select = select.where((eb) =>
+                eb.or([eb("executed_at", ">", after[0]), eb.and([eb("executed_at", "=", after[0]), eb("fill_key", ">", after[1])])])
+              )
+            }
+            return query.all(select.orderBy("executed_at").orderBy("fill_key").limit(size))
+          }),
+        (fill) => [fill.executed_at, fill.fill_key] as const,
+        { limit: rowLimit(range) }
+      ),
     realizedBuckets: attempt("realizedBuckets", (): Array<RealizedBucket> =>
       query.all(realizedBuckets).map(({ bucket, ...sums }) => ({
         start: Number(bucket) * REALIZED_BUCKET_MS,

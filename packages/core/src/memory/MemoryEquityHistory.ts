@@ -16,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import * as Drawdown from "../domain/Drawdown.js"
 import * as EquityCurve from "../domain/EquityCurve.js"
 import type { EquityExtremes, EquitySample } from "../schema/Records.js"
@@ -113,7 +113,8 @@ export const make: Effect.Effect<EquityHistoryService> = Effect.sync(() => {
         try: () => bucketed(r, bucketMs),
         catch: (cause) => cause instanceof StoreError ? cause : new StoreError({ operation: "bucketed", reason: String(cause), retryable: false, cause })
       }),
-    lastBefore: (boundaries) => Effect.sync(() => lastBefore(boundaries))
+    lastBefore: (boundaries) => Effect.sync(() => lastBefore(boundaries)),
+    stream: (r) => Stream.suspend(() => Stream.fromIterable(range(r)))
   })
 })
 

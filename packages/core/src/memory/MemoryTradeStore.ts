@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Stream } from "effect"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
 import type {
   ClosedTradeRecord,
@@ -150,6 +150,8 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
     ),
     closedTrades: (range) => Effect.sync(() => closes.range(range)),
     fills: (range) => Effect.sync(() => fills.range(range)),
+    streamCloses: (range) => Stream.suspend(() => Stream.fromIterable(closes.range(range))),
+    streamFills: (range) => Stream.suspend(() => Stream.fromIterable(fills.range(range))),
     realizedBuckets: Effect.sync(() => RealizedBuckets.fromCloses(closes.range(undefined))),
     saveMarks: (records) =>
       Effect.sync(() => {

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect } from "effect"
+import { Context, type Effect, type Stream } from "effect"
 import type { Bucket, Point } from "../domain/EquityCurve.js"
 import type { EquityExtremes, EquitySample } from "../schema/Records.js"
 import type { StoreError, TimeRange } from "./TradeStore.js"
@@ -33,6 +33,12 @@ export interface EquityHistoryService {
    * (`EquityCurve.dayEnds`). One index seek per boundary, never a scan.
    */
   readonly lastBefore: (boundaries: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<Point | null>, StoreError>
+  /**
+   * The samples of `range` as `range` answers them (oldest first, equal times in append
+   * order), streamed page by page (`Paging.keyset`): constant memory whatever the range — for
+   * exports. `range.limit` stops after that many.
+   */
+  readonly stream: (range?: TimeRange) => Stream.Stream<EquitySample, StoreError>
 }
 
 /** The equity history: see {@link EquityHistoryService}. */

@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, type Effect } from "effect"
+import { Context, Data, type Effect, type Stream } from "effect"
 import type { Changes } from "../domain/Portfolio.js"
 import type {
   ClosedTradeRecord,
@@ -78,6 +78,14 @@ export interface TradeStoreService {
   readonly netPositions: Effect.Effect<ReadonlyArray<NetPositionRecord>, StoreError>
   readonly closedTrades: (range?: TimeRange) => Effect.Effect<ReadonlyArray<ClosedTradeRecord>, StoreError>
   readonly fills: (range?: TimeRange) => Effect.Effect<ReadonlyArray<FillRecord>, StoreError>
+  /**
+   * The closes of `range` as `closedTrades` answers them (by `(closed_at, close_id)`), streamed
+   * page by page (`Paging.keyset`): constant memory whatever the range — for exports.
+   * `range.limit` stops after that many.
+   */
+  readonly streamCloses: (range?: TimeRange) => Stream.Stream<ClosedTradeRecord, StoreError>
+  /** The fills of `range` as `fills` answers them (by `(executed_at, fill_key)`), streamed as {@link streamCloses}. */
+  readonly streamFills: (range?: TimeRange) => Stream.Stream<FillRecord, StoreError>
   /**
    * Every close summed per 15-minute UTC bucket (`REALIZED_BUCKET_MS`), oldest first: what the
    * service rebuilds its PnL windows from at start, in O(buckets) rather than O(closes).

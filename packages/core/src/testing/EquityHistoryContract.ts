@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer } from "effect"
+import { Chunk, Effect, type Layer, Stream } from "effect"
 import * as fc from "fast-check"
 import * as EquityCurve from "../domain/EquityCurve.js"
 import type { EquityExtremes, EquitySample } from "../schema/Records.js"
@@ -253,6 +253,21 @@ export const equityHistoryContract = <E>(
           ),
           { numRuns: Math.max(10, Math.floor((options.propertyRuns ?? 100) / 2)) }
         )
+      ))
+
+    it.effect("stream gives what range gives, across pages and equal times", () =>
+      withHistory((history) =>
+        Effect.gen(function*() {
+          // More samples than a page (Paging.DEFAULT_PAGE_SIZE), 300 at each time: the page
+          // boundary falls inside a run of equal times.
+          const samples = Array.from({ length: 2_100 }, (_, i) => equitySample(10_000 + Math.floor(i / 300), 1_000 + i))
+          for (const sample of samples) yield* history.append(sample)
+          for (const range of [undefined, { from: 10_001, to: 10_005 }, { from: 10_002 }, { to: 10_001 }, { limit: 2_050 }, { from: 20_000 }]) {
+            const streamed = Chunk.toReadonlyArray(yield* Stream.runCollect(history.stream(range)))
+            expect(streamed, JSON.stringify(range)).toEqual(yield* history.range(range))
+          }
+          expect(Chunk.size(yield* Stream.runCollect(history.stream()))).toBe(samples.length)
+        })
       ))
 
     it.effect("extremes equal a from-scratch computation over random sample sequences", () =>

@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Layer } from "effect"
+import { Chunk, Effect, type Layer, Stream } from "effect"
 import * as fc from "fast-check"
 import { noChanges } from "../domain/PortfolioState.js"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
@@ -692,6 +692,27 @@ export const tradeStoreContract = <E>(
           expect(yield* store.counts).toEqual({ openTrades: 1, closes: 1, fills: 0, events: 1, parked: 0 })
           // Its records are still checked: the same close again fails.
           expect((yield* Effect.flip(store.commit(release)))._tag).toBe("StoreError")
+        })
+      ))
+
+    it.effect("streamCloses and streamFills give what closedTrades and fills give, across pages and equal times", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          // More rows than two pages (Paging.DEFAULT_PAGE_SIZE), 700 at each time, ids not in
+          // insertion order: a page boundary falls inside a run of equal times.
+          const n = 4_500
+          const closes = Array.from({ length: n }, (_, i) =>
+            closedTradeRecord(`c-${(i * 7_919) % n}`, 10_000 + Math.floor(i / 700), { realized_pnl: i / 8 }))
+          const fills = Array.from({ length: n }, (_, i) => fillRecord(`f-${(i * 7_919) % n}`, 10_000 + Math.floor(i / 700)))
+          yield* store.commit(storeBatch("bulk", { closes, fills }))
+          const all = <A>(stream: Stream.Stream<A, unknown>) => Effect.map(Stream.runCollect(stream), Chunk.toReadonlyArray)
+          for (const range of [undefined, { from: 10_001, to: 10_005 }, { from: 10_002 }, { to: 10_001 }, { limit: 2_345 }, { from: 20_000 }]) {
+            const streamed = yield* all(store.streamCloses(range))
+            expect(streamed.length, JSON.stringify(range)).toBe((yield* store.closedTrades(range)).length)
+            expect(streamed).toEqual(yield* store.closedTrades(range))
+            expect(yield* all(store.streamFills(range))).toEqual(yield* store.fills(range))
+          }
+          expect((yield* all(store.streamCloses())).length).toBe(n)
         })
       ))
 
