@@ -64,7 +64,7 @@ describe("dashboard", () => {
         yield* Effect.promise(() => page.goto(`${url}/`))
         yield* Effect.promise(() => page.waitForSelector('#positions tr[data-trade-id="d-2"]', { timeout: 10_000 }))
         yield* Effect.promise(() => page.waitForSelector('#status[data-state="live"]', { timeout: 10_000 }))
-        const rows = yield* Effect.promise(() => page.$$eval("#positions tbody tr", (trs) => trs.map((tr) => (tr as HTMLElement).dataset["tradeId"])))
+        const rows = yield* Effect.promise(() => page.$$eval("#positions tbody tr", (trs) => trs.map((tr) => tr.getAttribute("data-trade-id"))))
         expect(rows.sort()).toEqual(["d-1", "d-2", ...posted])
         // cash 10 000 + 200 realized; uPnL (41 000 − 40 000) × 0.5 + (2 000 − 1 950) × 4 = 700 (XRP has no tick: at entry).
         expect(yield* Effect.promise(() => page.textContent("#t-equity"))).toBe("10,900.00")
@@ -99,7 +99,11 @@ describe("dashboard", () => {
       const phone = yield* Effect.promise(() => browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2 }))
       yield* Effect.promise(() => phone.goto(`${url}/`))
       yield* Effect.promise(() => phone.waitForSelector('#positions tr[data-trade-id="d-1"]', { timeout: 10_000 }))
-      const overflow = yield* Effect.promise(() => phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth))
+      const overflow = yield* Effect.promise(() => phone.evaluate(() => {
+        // Runs in the page (this package is typed without the DOM's names).
+        const page = globalThis as unknown as { document: { documentElement: { scrollWidth: number } }; innerWidth: number }
+        return page.document.documentElement.scrollWidth - page.innerWidth
+      }))
       expect(overflow).toBeLessThanOrEqual(0)
       const shot = join(artifacts, "dashboard-phone.png")
       yield* Effect.promise(() => phone.screenshot({ path: shot, fullPage: true }))
