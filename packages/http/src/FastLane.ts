@@ -165,16 +165,16 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
       // The long lists keep each record's text: a price moves few positions, 10 000 need not be re-encoded.
       const snapshotPositions = new JsonList.ListEncoder((p) => p["trade_id"] as string)
       const netPositions = new JsonList.ListEncoder((p) => `${p["symbol"]}|${p["side"]}`)
-      const text = (path: string, view: View): string => {
+      const bytesOf = (path: string, view: View): Buffer => {
         if (path === "/api/portfolio/snapshot") return JsonList.encodeWithList(view.snapshot, "positions", snapshotPositions)
         if (path === "/api/portfolio/positions") return netPositions.encode(view.netPositions())
-        return JSON.stringify(QUERIES[path]!(view))
+        return Buffer.from(JSON.stringify(QUERIES[path]!(view)))
       }
 
       const encoded = (path: string, view: View): Encoded => {
         const hit = cache.get(path)
         if (hit !== undefined && hit.tag === view.tag) return hit
-        const entry: Encoded = { tag: view.tag, etag: `"${view.tag}"`, identity: Buffer.from(text(path, view)) }
+        const entry: Encoded = { tag: view.tag, etag: `"${view.tag}"`, identity: bytesOf(path, view) }
         cache.set(path, entry)
         return entry
       }

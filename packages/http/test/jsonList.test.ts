@@ -20,7 +20,7 @@ describe("ListEncoder", () => {
       fc.property(fc.array(fc.array(record, { maxLength: 12 }), { minLength: 1, maxLength: 8 }), (lists) => {
         const encoder = new ListEncoder((r) => r["trade_id"] as string)
         for (const list of lists) {
-          expect(encoder.encode(list)).toBe(JSON.stringify(list))
+          expect(encoder.encode(list).toString()).toBe(JSON.stringify(list))
           expect(encoder.size).toBeLessThanOrEqual(list.length)
         }
       })
@@ -32,9 +32,9 @@ describe("ListEncoder", () => {
       fc.property(fc.array(record, { maxLength: 6 }), fc.string(), fc.double({ noNaN: true }), (positions, note, equity) => {
         const encoder = new ListEncoder((r) => r["trade_id"] as string)
         const snapshot = { total_equity: equity, note, positions, timestamp: "2026-11-30T00:00:00.000Z" }
-        expect(encodeWithList(snapshot, "positions", encoder)).toBe(JSON.stringify(snapshot))
+        expect(encodeWithList(snapshot, "positions", encoder).toString()).toBe(JSON.stringify(snapshot))
         // Again, from the kept texts.
-        expect(encodeWithList(snapshot, "positions", encoder)).toBe(JSON.stringify(snapshot))
+        expect(encodeWithList(snapshot, "positions", encoder).toString()).toBe(JSON.stringify(snapshot))
       })
     )
   })

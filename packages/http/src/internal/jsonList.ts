@@ -9,50 +9,76 @@ type Flat = Readonly<Record<string, unknown>>
 
 interface Kept {
   readonly source: Flat
-  readonly json: string
+  /** The record's JSON text, UTF-8, followed by a comma (the last record of a list drops it). */
+  readonly json: Buffer
   seen: number
 }
 
+const OPEN = Buffer.from("[")
+
+/**
+ * Whether two records have the same fields with the same values (records of one shape, built by
+ * the same code, list their fields in the same order — the order `JSON.stringify` writes).
+ */
 const sameFields = (a: Flat, b: Flat): boolean => {
   if (a === b) return true
-  const ka = Object.keys(a)
-  const kb = Object.keys(b)
-  if (ka.length !== kb.length) return false
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!
-    if (k !== kb[i] || !Object.is(a[k], b[k])) return false
+  let fields = 0
+  for (const k in a) {
+    if (!Object.is(a[k], b[k])) return false
+    fields++
   }
-  return true
+  for (const _ in b) fields--
+  return fields === 0
 }
 
 /** An encoder of lists of records keyed by `keyOf`; holds the JSON of the last list's records. */
 export class ListEncoder {
   private readonly kept = new Map<string, Kept>()
+  /** The last list's entries in order: a list in the same order as the last one needs no lookup. */
+  private last: Array<Kept> = []
   private pass = 0
 
   constructor(private readonly keyOf: (record: Flat) => string) {}
 
-  /** `JSON.stringify(records)`, reusing the text of every record unchanged since the last call. */
-  encode(records: ReadonlyArray<Flat>): string {
+  /**
+   * The UTF-8 bytes of `JSON.stringify(records)`, reusing the bytes of every record unchanged
+   * since the last call: the list is assembled from the records' bytes in one copy, never as
+   * one long string (3 MB for 10 000 positions).
+   */
+  encode(records: ReadonlyArray<Flat>): Buffer {
     const pass = ++this.pass
-    const parts = new Array<string>(records.length)
+    const parts = new Array<Buffer>(records.length + 1)
+    parts[0] = OPEN
+    let length = 1
+    const last = this.last
+    const order = new Array<Kept>(records.length)
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!
       const key = this.keyOf(record)
-      const hit = this.kept.get(key)
+      const previous = last[i]
+      const hit = previous !== undefined && this.keyOf(previous.source) === key ? previous : this.kept.get(key)
+      let entry: Kept
       if (hit !== undefined && hit.seen !== pass && sameFields(hit.source, record)) {
         hit.seen = pass
-        parts[i] = hit.json
+        entry = hit
       } else {
-        const json = JSON.stringify(record)
+        entry = { source: record, json: Buffer.from(JSON.stringify(record) + ","), seen: pass }
         // A key seen twice in one list keeps its first record's text.
-        if (hit === undefined || hit.seen !== pass) this.kept.set(key, { source: record, json, seen: pass })
-        parts[i] = json
+        if (hit === undefined || hit.seen !== pass) this.kept.set(key, entry)
       }
+      order[i] = entry
+      const json = entry.json
+      parts[i + 1] = json
+      length += json.length
     }
     // Forget records no longer listed, so the cache holds one list's worth.
     if (this.kept.size > records.length) for (const [k, v] of this.kept) if (v.seen !== pass) this.kept.delete(k)
-    return `[${parts.join(",")}]`
+    this.last = order
+    if (records.length === 0) return Buffer.from("[]")
+    const out = Buffer.concat(parts, length)
+    // The last record's comma becomes the closing bracket.
+    out[out.length - 1] = 0x5d
+    return out
   }
 
   /** How many records' texts are kept. */
@@ -64,10 +90,10 @@ export class ListEncoder {
 const SENTINEL = "\u0000list\u0000"
 const SENTINEL_JSON = JSON.stringify(SENTINEL)
 
-/** `JSON.stringify(object)` with `object[field]` (a list) encoded by `list`. */
-export const encodeWithList = (object: Flat, field: string, list: ListEncoder): string => {
+/** The UTF-8 bytes of `JSON.stringify(object)`, with `object[field]` (a list) encoded by `list`. */
+export const encodeWithList = (object: Flat, field: string, list: ListEncoder): Buffer => {
   const records = object[field] as ReadonlyArray<Flat>
   const shell = JSON.stringify({ ...object, [field]: SENTINEL })
   const at = shell.indexOf(`${JSON.stringify(field)}:${SENTINEL_JSON}`) + JSON.stringify(field).length + 1
-  return shell.slice(0, at) + list.encode(records) + shell.slice(at + SENTINEL_JSON.length)
+  return Buffer.concat([Buffer.from(shell.slice(0, at)), list.encode(records), Buffer.from(shell.slice(at + SENTINEL_JSON.length))])
 }
