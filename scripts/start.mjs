@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// `pnpm start`: builds what changed, then runs the service, and ends as the service ends.
+//
+// - Build: `tsc -b packages/http/tsconfig.build.json` — the service's package and, through its
+//   project references, every package it uses; incremental (`composite`, tsbuildinfo in each
+//   package's dist/), so nothing is compiled when nothing changed.
+// - Run: `node --enable-source-maps packages/http/dist/main.js` as a child in a process group of
+//   its own, so that it receives exactly one signal: the one this script forwards. (In one
+//   group, Ctrl-C would reach it from the terminal and again from here or from pnpm, and the
+//   second signal, arriving while it drains, would kill it.)
+// - Stop: SIGINT, SIGTERM and SIGHUP are forwarded once; another one more than a second later,
+//   while the service is still stopping, kills it (SIGKILL). This script exits with the service's exit code — 0 after a graceful
+//   stop — so pnpm reports no failure; a service killed by a signal is reported as 128 + n.
+//
+// Usage: node scripts/start.mjs [--no-build] [node options…] — extra arguments go to node
+// before the entry point (e.g. --max-semi-space-size=1).
+import { spawn, spawnSync } from "node:child_process"
+import { createRequire } from "node:module"
+import { constants } from "node:os"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+const args = process.argv.slice(2)
+const build = !args.includes("--no-build")
+const nodeOptions = args.filter((a) => a !== "--no-build")
+
+if (build) {
+  const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
+  const built = spawnSync(process.execPath, [tsc, "-b", "packages/http/tsconfig.build.json"], { cwd: root, stdio: "inherit" })
+  if (built.status !== 0) {
+    console.error(`portfolio-intelligence: build failed (tsc exit code ${built.status ?? built.signal}); not started`)
+    process.exit(1)
+  }
+}
+
+const child = spawn(process.execPath, ["--enable-source-maps", ...nodeOptions, "packages/http/dist/main.js"], {
+  cwd: root,
+  stdio: ["ignore", "inherit", "inherit"],
+  detached: true
+})
+
+// One Ctrl-C arrives more than once: from the terminal and again from pnpm, which forwards it.
+// Repeats within REPEAT_MS are that one stop; a signal after that asks to stop *now*.
+const REPEAT_MS = 1_000
+let forwardedAt
+const forward = (signal) => {
+  if (child.exitCode !== null || child.signalCode !== null) return
+  if (forwardedAt === undefined) {
+    forwardedAt = Date.now()
+    child.kill(signal)
+  } else if (Date.now() - forwardedAt > REPEAT_MS) {
+    child.kill("SIGKILL")
+  }
+}
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(signal, () => forward(signal))
+// Should this script end for another reason, the service does not outlive it.
+process.on("exit", () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+})
+
+child.on("error", (error) => {
+  console.error(`portfolio-intelligence: cannot run node: ${error.message}`)
+  process.exit(1)
+})
+child.on("exit", (code, signal) => {
+  process.exit(code ?? 128 + (constants.signals[signal] ?? 0))
+})
