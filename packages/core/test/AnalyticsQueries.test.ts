@@ -1,0 +1,101 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, TestClock, TestContext } from "effect"
+import fc from "fast-check"
+import * as Analytics from "../src/domain/Analytics.js"
+import * as Calendar from "../src/domain/Calendar.js"
+import * as EquityCurve from "../src/domain/EquityCurve.js"
+import { resolveOptions } from "../src/domain/PortfolioState.js"
+import * as MemoryEquityHistory from "../src/memory/MemoryEquityHistory.js"
+import * as MemoryTradeStore from "../src/memory/MemoryTradeStore.js"
+import { CashUnavailable } from "../src/ports/AccountBalance.js"
+import * as AnalyticsQueries from "../src/service/AnalyticsQueries.js"
+import { closedTradeRecord, equitySample, storeBatch } from "../src/testing/index.js"
+
+const DAY = Calendar.DAY
+const START = Date.UTC(2025, 2, 20, 7, 0, 0) // spans the change to summer time in Europe/Oslo (30 March)
+
+const queries = (timeZone = "UTC") =>
+  Effect.gen(function*() {
+    const history = yield* MemoryEquityHistory.make
+    const store = yield* MemoryTradeStore.make
+    const q = AnalyticsQueries.make({
+      options: resolveOptions({ timeZone }),
+      store,
+      history,
+      snapshot: Effect.fail(new CashUnavailable({ reason: "not needed here", retryable: false }))
+    })
+    return { history, store, q }
+  })
+
+describe("AnalyticsQueries", () => {
+  it.effect("return statistics from one daily close per local day equal the domain's over every sample", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.record({ step: fc.integer({ min: 60_000, max: 20 * 3_600_000 }), equity: fc.double({ min: 1, max: 1e6, noNaN: true }) }), { minLength: 1, maxLength: 60 }),
+          (steps) =>
+            Effect.runPromise(
+              Effect.gen(function*() {
+                const { history, q } = yield* queries("Europe/Oslo")
+                let at = START
+                const samples = steps.map(({ equity, step }) => equitySample((at += step), equity))
+                for (const s of samples) yield* history.append(s)
+                yield* TestClock.setTime(at + 1)
+                const answer = yield* q.analytics("all", 252)
+                const closes = EquityCurve.dailyCloses(samples, Calendar.make("Europe/Oslo"))
+                const expected = Analytics.statistics(Analytics.simpleReturns(closes.map((c) => c.equity)), { periodsPerYear: 252 })
+                expect(answer.returns).toEqual({
+                  days: expected.periods,
+                  cumulative_return: expected.cumulativeReturn,
+                  annual_return: expected.annualReturn,
+                  annual_volatility: expected.annualVolatility,
+                  sharpe: expected.sharpe,
+                  sortino: expected.sortino,
+                  calmar: expected.calmar,
+                  max_drawdown: expected.maxDrawdown
+                })
+              }).pipe(Effect.provide(TestContext.TestContext))
+            )
+        ),
+        { numRuns: 40 }
+      )
+    ))
+
+  it.effect("a window counts the closes of its days only; the round trips of its closes only", () =>
+    Effect.gen(function*() {
+      const { history, q, store } = yield* queries()
+      for (let d = 0; d < 100; d++) yield* history.append(equitySample(START + d * DAY, 1000 * 1.01 ** d))
+      yield* store.commit(storeBatch("old", { closes: [closedTradeRecord("c-old", START, { round_trip_pnl: 5, realized_pnl: 5 })] }))
+      yield* store.commit(storeBatch("new", { closes: [closedTradeRecord("c-new", START + 95 * DAY, { round_trip_pnl: -2, realized_pnl: -2 })] }))
+      yield* TestClock.setTime(START + 99 * DAY + 1)
+      const month = yield* q.analytics("30d")
+      expect(month.returns.days).toBe(30) // 31 daily closes
+      expect(month.returns.cumulative_return).toBeCloseTo(1.01 ** 30 - 1, 12)
+      expect(month.returns.sharpe).toBeNull() // constant returns: no deviation
+      expect(month.round_trips).toMatchObject({ trades: 1, total_pnl: -2, losses: 1 })
+      expect((yield* q.analytics("all")).round_trips).toMatchObject({ trades: 2, total_pnl: 3 })
+    }))
+
+  it.effect("pages of closes cross ties of close time without losing or repeating one", () =>
+    Effect.gen(function*() {
+      const { q, store } = yield* queries()
+      // 7 closes: three at one instant, two at another, symbols alternating.
+      const times = [1000, 2000, 2000, 2000, 3000, 3000, 4000]
+      const closes = times.map((t, i) => closedTradeRecord(`c${i}`, START + t, { symbol: i % 2 === 0 ? "BTCUSDT" : "ETHUSDT" }))
+      for (const c of closes) yield* store.commit(storeBatch(c.close_id, { closes: [c] }))
+      for (const [limit, symbol] of [[1, undefined], [2, undefined], [3, undefined], [1, "BTCUSDT"], [2, "ETHUSDT"]] as const) {
+        const seen: Array<string> = []
+        let cursor: AnalyticsQueries.Cursor | undefined
+        for (let page = 0; page < 20; page++) {
+          const answer = yield* q.trades({ status: "closed", limit, symbol, cursor })
+          expect(answer.closed.length).toBeLessThanOrEqual(limit)
+          seen.push(...answer.closed.map((c) => c.close_id))
+          if (answer.next_cursor === null) break
+          cursor = AnalyticsQueries.decodeCursor(answer.next_cursor) ?? undefined
+        }
+        expect(seen).toEqual(closes.filter((c) => symbol === undefined || c.symbol === symbol).map((c) => c.close_id))
+      }
+      expect(AnalyticsQueries.decodeCursor("12.x")).toBeNull()
+      expect(AnalyticsQueries.decodeCursor(AnalyticsQueries.encodeCursor({ at: 5, skip: 2 }))).toEqual({ at: 5, skip: 2 })
+    }))
+})
