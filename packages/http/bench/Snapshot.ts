@@ -5,7 +5,7 @@
  * - the snapshot with 100 and 1 000 open positions (loaded as arrays through `POST /api/events`):
  *   wrk (32 connections, 10 s) against the service and against a bare `node:http` server
  *   answering the same bytes (`Ceiling.ts`), in the same run: requests/s, p50, p99, the ratio;
- *   then wrk paced at about half the bare server's rate (`get-paced.lua`), for the p99 there;
+ *   then wrk paced at about half the bare server's rate (`get.lua` with `DELAY_MS`), for the p99 there;
  * - the request log's cost: log on against log off, alternated;
  * - the end-to-end latency of an event: `POST /api/events` of a tick, then `GET` of the
  *   snapshot showing its price;
@@ -99,7 +99,7 @@ const overHttp = (start: Start) =>
     // Half the bare rate, paced: 64 connections each pausing so that together they ask about that rate.
     const half = Wrk.rate(bare100) / 2
     const pause = Math.max(1, Math.round((64 * 1000) / half))
-    const paced = yield* Wrk.wrk(`${server.url}/api/portfolio/snapshot`, { connections: 64, seconds: 10, script: "get-paced.lua", env: { DELAY_MS: String(pause) } })
+    const paced = yield* Wrk.wrk(`${server.url}/api/portfolio/snapshot`, { connections: 64, seconds: 10, script: "get.lua", env: { DELAY_MS: String(pause) } })
     wrkRow(`snapshot, 100 positions, paced at about half the bare rate (${Math.round(half).toLocaleString("en-US")} req/s asked; target p99 ≤ 5 ms)`, paced)
 
     // End-to-end latency of an event: POST a tick, GET the snapshot, see its price.

@@ -1,9 +1,13 @@
--- wrk script for GET benchmarks: the request wrk is given, and a one-line JSON summary
--- (the same shape as ingest.lua's) for bench/Snapshot.ts to read.
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests":%d,"duration_us":%d,"bytes":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
+-- wrk script for GET benchmarks: the request wrk is given, at full speed, or paced when DELAY_MS
+-- is set: each connection then waits DELAY_MS between its requests, so C connections send at
+-- most C × 1000 / DELAY_MS requests/s (wrk2's fixed rate is not packaged here). Prints
+-- summary.lua's one-line JSON summary.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "summary.lua")
+
+local pause = tonumber(os.getenv("DELAY_MS") or "0")
+
+if pause > 0 then
+  function delay()
+    return pause
+  end
 end

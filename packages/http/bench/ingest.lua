@@ -3,7 +3,8 @@
 -- envelope (an object) per request. The envelopes cycle through: trade.opened of a new trade,
 -- market.tick, trade.closed of the trade opened two events before, market.tick — so positions
 -- stay few however long it runs, and every event is new (nothing answers duplicate).
--- done() prints one JSON line: requests, duration, errors, latency percentiles.
+-- summary.lua's done() prints one JSON line: requests, duration, errors, latency percentiles.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "") .. "summary.lua")
 
 local batch = tonumber(os.getenv("BATCH") or "1000")
 local symbols = 50
@@ -44,12 +45,4 @@ function request()
     body = "[" .. table.concat(parts, ",") .. "]"
   end
   return wrk.format("POST", "/api/events", headers, body)
-end
-
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    '{"requests":%d,"duration_us":%d,"bytes":%d,"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},"p50_us":%d,"p99_us":%d}\n',
-    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(99)))
 end

@@ -1,12 +1,5 @@
--- wrk script for a paced GET load: each connection waits DELAY_MS between its requests, so
--- C connections send at most C × 1000 / DELAY_MS requests/s (wrk2's fixed rate is not packaged
--- here). Prints the same one-line JSON summary as get.lua.
-local pause = tonumber(os.getenv("DELAY_MS") or "0")
-
-function delay()
-  return pause
-end
-
+-- The one-line JSON summary the HTTP benchmarks read from wrk (bench/Wrk.ts), loaded by the
+-- request scripts (ingest.lua, get.lua) with dofile.
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
