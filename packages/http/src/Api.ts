@@ -45,6 +45,7 @@ import {
 import { ApiKeyAuth } from "./ApiKey.js"
 import { EnvelopeBatch, IngestBatchResult, MAX_EVENTS } from "./EventBatch.js"
 import { dropDecodeErrors } from "./internal/openApi.js"
+import { GraphQLGroup } from "./GraphQLApi.js"
 import { PushGroup } from "./PushApi.js"
 import { AnalyticsGroup } from "./ApiAnalytics.js"
 
@@ -137,6 +138,7 @@ export class PortfolioApi extends HttpApi.make("portfolio-intelligence")
   .add(PortfolioGroup)
   .add(EventsGroup)
   .add(PushGroup)
+  .add(GraphQLGroup)
   .add(AnalyticsGroup)
   .addError(InternalErrorWire)
   .annotate(OpenApi.Title, "Portfolio Intelligence")

@@ -27,6 +27,7 @@ import { PortfolioApi } from "./Api.js"
 import type { ApiKeyAuth } from "./ApiKey.js"
 import * as IngestAnswer from "./internal/ingestAnswer.js"
 import * as PlainJson from "./internal/plainJson.js"
+import * as GraphQL from "./GraphQL.js"
 import * as Push from "./Push.js"
 import * as AnalyticsHandlers from "./AnalyticsHandlers.js"
 import type { PushAuth } from "./PushApi.js"
@@ -104,5 +105,5 @@ const eventsLive = HttpApiBuilder.group(PortfolioApi, "events", (handlers) =>
  * (see `ApiKey.layer`) and the bad-body counter ({@link BadBodies}) left to provide.
  */
 export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies | Push.PushHub | PushAuth> = HttpApiBuilder.api(PortfolioApi).pipe(
-  Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers, AnalyticsHandlers.layer])
+  Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers, AnalyticsHandlers.layer, GraphQL.handlers])
 )

@@ -63,9 +63,11 @@ describe("Api", () => {
         "GET /api/portfolio/snapshot",
         "GET /api/portfolio/stream",
         "GET /api/portfolio/trades",
+        "GET /graphql/schema",
         "GET /health",
         "GET /ws",
-        "POST /api/events"
+        "POST /api/events",
+        "POST /graphql"
       ])
 
       const operations = Object.values(spec.paths as Record<string, Record<string, any>>).flatMap((ops) => Object.values(ops))
@@ -76,9 +78,9 @@ describe("Api", () => {
         for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
           expect(status).toMatch(/^[1-5]\d\d$/)
           expect(typeof response.description).toBe("string")
-          // JSON everywhere but the push routes' event stream and WebSocket upgrade.
+          // JSON everywhere but the push routes' event stream and WebSocket upgrade, and the GraphQL schema's text.
           if (status === "101") expect(response.content).toBeUndefined()
-          else expect((response.content?.["application/json"] ?? response.content?.["text/event-stream"])?.schema).toBeDefined()
+          else expect((response.content?.["application/json"] ?? response.content?.["text/event-stream"] ?? response.content?.["text/plain"])?.schema).toBeDefined()
         }
       }
       for (const ref of refsOf(spec)) {
