@@ -128,7 +128,7 @@ export const layer = (options: Options = {}): Layer.Layer<PushHub, never, Portfo
       yield* service.published.pipe(
         Stream.runForEach((event) =>
           Effect.sync(() => {
-            const f = frame(boot, ++seq, event.type, JSON.stringify(event.payload))
+            const f = frame(boot, ++seq, event.type, event.payloadJson)
             ring.push(f)
             for (const m of clients) m.offer(f)
           })

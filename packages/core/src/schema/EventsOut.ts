@@ -77,3 +77,10 @@ export type OutgoingEvent = {
     readonly traceId?: string | undefined
   }
 }[OutgoingEventType]
+
+/**
+ * An outgoing event as it was published, with its payload's JSON text (the envelope's
+ * `payload`), encoded once for the bus: listeners in the process (HTTP push) send these bytes
+ * rather than encoding a snapshot of thousands of positions again.
+ */
+export type PublishedEvent = OutgoingEvent & { readonly payloadJson: string }

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Context, type Effect, type Stream } from "effect"
-import type { OutgoingEvent } from "../schema/EventsOut.js"
+import type { PublishedEvent } from "../schema/EventsOut.js"
 import type { IngestResult, RejectedEvent } from "../schema/Ingest.js"
 import type {
   DrawdownMetrics,
@@ -88,7 +88,7 @@ export interface PortfolioServiceShape {
    * subscription that sees the events published from then on; a subscriber more than 1 024
    * events behind loses the oldest, never holding the publisher up.
    */
-  readonly published: Stream.Stream<OutgoingEvent>
+  readonly published: Stream.Stream<PublishedEvent>
 }
 
 /** The running portfolio service: see {@link PortfolioServiceShape}. */

@@ -21,7 +21,7 @@ import type { EventBusService } from "../../ports/EventBus.js"
 import type { TradeStoreService } from "../../ports/TradeStore.js"
 import { encodeOutgoing } from "../../schema/Envelope.js"
 import type { IncomingEvent } from "../../schema/EventsIn.js"
-import type { DrawdownReason, OutgoingEvent } from "../../schema/EventsOut.js"
+import type { DrawdownReason, OutgoingEvent, PublishedEvent } from "../../schema/EventsOut.js"
 import { formatEventTime } from "../../schema/Primitives.js"
 import type { MarkRecord } from "../../schema/Records.js"
 import * as Account from "../Account.js"
@@ -151,7 +151,7 @@ export interface Publisher {
    * it): what the HTTP push streams carry. A listener that falls more than 1 024 events behind
    * loses the oldest (a sliding buffer), so it never holds the publisher up.
    */
-  readonly published: Stream.Stream<OutgoingEvent>
+  readonly published: Stream.Stream<PublishedEvent>
 }
 
 /** The most outgoing events waiting to be published; past it they are dropped and counted. */
@@ -165,12 +165,13 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
     let lastSnapshotAt: number | null = null
     const source = Account.busName(config.serviceName, config.accountId)
 
-    const published = yield* PubSub.sliding<OutgoingEvent>(1024)
+    const published = yield* PubSub.sliding<PublishedEvent>(1024)
     const publish = (event: OutgoingEvent) =>
       Effect.gen(function* () {
-        yield* PubSub.publish(published, event)
         const now = yield* Clock.currentTimeMillis
-        yield* bus.publish(encodeOutgoing(event, now, source))
+        const envelope = encodeOutgoing(event, now, source)
+        yield* PubSub.publish(published, { ...event, payloadJson: envelope.payload })
+        yield* bus.publish(envelope)
       }).pipe(
         Effect.catchAll((e) => {
           tally.publishFailures++
