@@ -9,11 +9,13 @@
  * 2. with 1 000 000 closes stored (generated in SQL): opening the database, `realizedBuckets`
  *    (what the service reads at start), and the other reads the service makes;
  * 3. with 10 000 000 equity samples stored (generated in SQL with `generate_series`, one every
- *    10 s, ~3.2 years): the equity range of the last 7 days, `latest`, `extremes`, and appends.
+ *    10 s, ~3.2 years): the equity range of the last 7 days beside its ceiling in the same run
+ *    (bare `pg` reading the same rows as arrays, and the server's part alone), `latest`,
+ *    `extremes`, and appends.
  *
  * Prints a markdown table. Run: `pnpm bench adapters-postgres` (root) or
  * `pnpm --filter @portfolio/adapters-postgres bench`. `BENCH_SAMPLES` / `BENCH_CLOSES` change
- * the sizes (for a quick run).
+ * the sizes (for a quick run); `BENCH_PARTS=reads` skips the commit throughput (`commits`).
  */
 import { EquityHistory, type EquityHistoryService, type StoreBatch, TradeStore, type TradeStoreService } from "@portfolio/core"
 import { equitySample } from "@portfolio/core/testing"
@@ -27,6 +29,7 @@ const url = Redacted.make(urlText)
 const prefix = `pib_${process.pid}_`
 const closesStored = Number(process.env["BENCH_CLOSES"] ?? 1_000_000)
 const samplesStored = Number(process.env["BENCH_SAMPLES"] ?? 10_000_000)
+const parts = new Set((process.env["BENCH_PARTS"] ?? "commits,reads").split(",").map((p) => p.trim()))
 
 const rows: Array<[string, string]> = []
 const record = (what: string, value: string) => {
@@ -308,11 +311,32 @@ const reads = Effect.gen(function*() {
       record(`closedTrades({ from: now − 1 day }) (${recent.n.toLocaleString("en")} rows)`, ms(recent.ms))
       const counts = yield* timeOf(5, store.counts, (c) => c.closes)
       record("counts (health)", ms(counts.ms))
-      const week = yield* timeOf(9, history.range({ from: now - 7 * day }), (r) => r.length)
+      // The store's range beside bare pg reading the same rows (one row per sample, as arrays:
+      // pg's fastest plain read) and the server's part alone (the same rows counted), rounds
+      // alternating so that a loaded machine disturbs all three alike.
+      const weekFrom = now - 7 * day
+      const sameRows = "from equity_samples where account_id = 'default' and at >= $1"
+      const bareRead = Effect.promise(() =>
+        db.pool.query({ text: `select at, equity, cash, unrealized_pnl ${sameRows} order by at, seq`, values: [weekFrom], rowMode: "array" })
+      )
+      const serverPart = Effect.promise(() =>
+        db.pool.query({ text: `select count(*) from (select at, equity, cash, unrealized_pnl ${sameRows} order by at, seq) s`, values: [weekFrom] })
+      )
+      const rounds = { store: [] as Array<{ ms: number; cpu: number; n: number }>, bare: [] as Array<{ ms: number; cpu: number; n: number }>, server: [] as Array<{ ms: number; cpu: number; n: number }> }
+      for (let round = 0; round < 9; round++) {
+        rounds.store.push(yield* timeOf(1, history.range({ from: weekFrom }), (r) => r.length))
+        rounds.bare.push(yield* timeOf(1, bareRead, (r) => r.rowCount ?? 0))
+        rounds.server.push(yield* timeOf(1, serverPart, () => 1))
+      }
+      const summary = (xs: ReadonlyArray<{ ms: number; cpu: number; n: number }>) => ({ ms: median(xs.map((x) => x.ms)), cpu: median(xs.map((x) => x.cpu)), n: xs[0]!.n })
+      const week = summary(rounds.store)
+      const bare = summary(rounds.bare)
       record(
         `equity range of the last 7 days (${week.n.toLocaleString("en")} of ${samplesStored.toLocaleString("en")} samples)`,
         wallAndCpu(week)
       )
+      record(`  bare pg, the same ${bare.n.toLocaleString("en")} rows as arrays (store / bare = ratio)`, `${wallAndCpu(bare)}; ${(week.ms / bare.ms).toFixed(2)}`)
+      record("  the server's part alone (the same rows counted)", ms(summary(rounds.server).ms))
       const plan = yield* Effect.promise(() =>
         db.pool.query<{ "QUERY PLAN": string }>(
           "explain select at, equity, cash, unrealized_pnl from equity_samples where account_id = 'default' and at >= $1 order by at, seq",
@@ -343,9 +367,11 @@ const cleanup = Effect.promise(async () => {
 const main = Effect.gen(function*() {
   const version = yield* Effect.promise(() => admin("select current_setting('server_version') as v"))
   record("PostgreSQL", `${version.rows[0]?.v} at ${PostgresDatabase.describe({ url })}`)
-  for (const batchSize of [1, 100, 500]) yield* batchThroughput(batchSize)
-  yield* load
-  yield* reads
+  if (parts.has("commits")) for (const batchSize of [1, 100, 500]) yield* batchThroughput(batchSize)
+  if (parts.has("reads")) {
+    yield* load
+    yield* reads
+  }
 }).pipe(Effect.ensuring(cleanup))
 
 Effect.runPromise(main).then(
