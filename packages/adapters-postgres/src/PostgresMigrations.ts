@@ -12,13 +12,15 @@ import * as Initial from "./migrations/0001_initial.js"
 import * as LastPrices from "./migrations/0002_last_prices.js"
 import * as ParkedCloses from "./migrations/0003_parked_closes.js"
 import * as EquityRollup from "./migrations/0004_equity_rollup.js"
+import * as DailyMarks from "./migrations/0005_daily_marks.js"
 
 /** Every migration, by name. Add new ones at the end with the next number; never edit one. */
 export const migrations: Readonly<Record<string, Migration>> = {
   "0001_initial": Initial,
   "0002_last_prices": LastPrices,
   "0003_parked_closes": ParkedCloses,
-  "0004_equity_rollup": EquityRollup
+  "0004_equity_rollup": EquityRollup,
+  "0005_daily_marks": DailyMarks
 }
 
 /** The name of the newest migration: the schema version this code expects. */

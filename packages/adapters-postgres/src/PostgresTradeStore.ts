@@ -99,6 +99,27 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
     const writer = BatchWriter.make(kysely)
     const lock = BatchWriter.lockOf(accountId)
 
+    // The day's row of each mark (migration 0005), one statement; within a call the latest
+    // mark of a (symbol, day) wins, as saving them one after another would.
+    const saveDailyMarks = async (marks: ReadonlyArray<MarkRecord>): Promise<void> => {
+      const latest = new Map<string, MarkRecord>()
+      for (const m of marks) {
+        const key = `${Math.floor(m.at / 86_400_000)}:${m.symbol}`
+        const known = latest.get(key)
+        if (known === undefined || known.at <= m.at) latest.set(key, m)
+      }
+      const rows = [...latest.values()]
+      await pool.query({
+        name: "portfolio_save_daily_marks",
+        text: `insert into daily_marks (account_id, symbol, day, price, at)
+          select $1, m.symbol, (m.at / 86400000)::integer, m.price, m.at
+          from unnest($2::text[], $3::double precision[], $4::bigint[]) as m(symbol, price, at)
+          on conflict (account_id, day, symbol) do update set price = excluded.price, at = excluded.at
+          where daily_marks.at <= excluded.at`,
+        values: [accountId, rows.map((m) => m.symbol), rows.map((m) => m.price), rows.map((m) => m.at)]
+      })
+    }
+
     const attempt = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, StoreError> =>
       Effect.tryPromise({ try: run, catch: (cause) => PostgresSpecific.toStoreError(operation, cause, scrub) })
 
@@ -249,7 +270,18 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
       }),
       saveMarks: (marks) =>
         attempt("saveMarks", async () => {
-          if (marks.length > 0) await writer.saveMarks(pool, accountId, marks)
+          if (marks.length > 0) {
+            await writer.saveMarks(pool, accountId, marks)
+            await saveDailyMarks(marks)
+          }
+        }),
+      dailyMarks: (range) =>
+        attempt("dailyMarks", async () => {
+          let select = kysely.selectFrom("daily_marks").select(["symbol", "day", "price", "at"]).where("account_id", "=", accountId)
+          if (range?.from !== undefined) select = select.where("day", ">=", Math.ceil(range.from / 86_400_000))
+          if (range?.to !== undefined) select = select.where("day", "<", Math.ceil(range.to / 86_400_000))
+          const rows = await select.orderBy("day").orderBy("symbol").execute()
+          return rows.map((r) => ({ symbol: r.symbol, day: Number(r.day), price: Number(r.price), at: Number(r.at) }))
         }),
       marks: attempt("marks", (): Promise<Array<MarkRecord>> =>
         kysely

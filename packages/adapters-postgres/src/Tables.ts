@@ -21,6 +21,16 @@ export interface Database {
   readonly parked_closes: ParkedClosesTable
   readonly realized_buckets: RealizedBucketsTable
   readonly equity_rollup: EquityRollupTable
+  readonly daily_marks: DailyMarksTable
+}
+
+/** The last saved price of each symbol per UTC day (migration 0005). Key `(account_id, day, symbol)`. */
+export interface DailyMarksTable extends Scoped {
+  symbol: string
+  /** Days since 1970-01-01 UTC. */
+  day: number
+  price: number
+  at: number
 }
 
 /**

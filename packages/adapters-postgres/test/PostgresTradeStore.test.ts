@@ -210,7 +210,9 @@ describePostgres("PostgresTradeStore", () => {
       const tables = new Set(indexes.rows.map((r) => r.tablename))
       expect([...tables].sort()).toEqual([
         "closed_trades",
+        "daily_marks",
         "equity_extremes",
+        "equity_rollup",
         "equity_samples",
         "fills",
         "last_prices",

@@ -76,8 +76,16 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
             .where("last_prices.at", "<=", (eb) => eb.ref("excluded.at"))
         )
   )
+  // The day's row too (migration 0005): replaced only by a price seen at the same time or later.
+  const saveDailyMark = sqlite.prepare<[string, number, number, number]>(
+    `insert into daily_marks (symbol, day, price, at) values (?, ?, ?, ?)
+     on conflict (day, symbol) do update set price = excluded.price, at = excluded.at where daily_marks.at <= excluded.at`
+  )
   const saveMarksInTransaction = sqlite.transaction((marks: ReadonlyArray<MarkRecord>) => {
-    for (const mark of marks) saveMark.run({ symbol: mark.symbol, price: mark.price, at: mark.at })
+    for (const mark of marks) {
+      saveMark.run({ symbol: mark.symbol, price: mark.price, at: mark.at })
+      saveDailyMark.run(mark.symbol, Math.floor(mark.at / 86_400_000), mark.price, mark.at)
+    }
   })
 
   // Closes summed per 15-minute bucket; integer division of epoch ms is portable (bigint in
@@ -200,6 +208,13 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
     marks: attempt("marks", (): Array<MarkRecord> =>
       query.all(kysely.selectFrom("last_prices").select(["symbol", "price", "at"]).orderBy("symbol"))
     ),
+    dailyMarks: (range) =>
+      attempt("dailyMarks", () => {
+        let select = kysely.selectFrom("daily_marks").select(["symbol", "day", "price", "at"])
+        if (range?.from !== undefined) select = select.where("day", ">=", Math.ceil(range.from / 86_400_000))
+        if (range?.to !== undefined) select = select.where("day", "<", Math.ceil(range.to / 86_400_000))
+        return query.all(select.orderBy("day").orderBy("symbol"))
+      }),
     counts: attempt("counts", () => {
       const row = query.first(counts)
       return {

@@ -19,6 +19,16 @@ export interface Database {
   readonly last_prices: LastPricesTable
   readonly parked_closes: ParkedClosesTable
   readonly equity_rollup: EquityRollupTable
+  readonly daily_marks: DailyMarksTable
+}
+
+/** The last saved price of each symbol per UTC day (migration 0005). Key `(day, symbol)`. */
+export interface DailyMarksTable {
+  symbol: string
+  /** Days since 1970-01-01 UTC. */
+  day: number
+  price: number
+  at: number
 }
 
 /**

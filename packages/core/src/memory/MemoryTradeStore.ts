@@ -19,6 +19,7 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
+import type { DailyMarkRecord } from "../schema/Analytics.js"
 import type {
   ClosedTradeRecord,
   FillRecord,
@@ -65,6 +66,8 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
   const fills = new TimeLog<FillRecord>((f) => f.executed_at, (f) => f.fill_key)
   const parked = new Map<string, ParkedCloseRecord>()
   const marks = new Map<string, MarkRecord>()
+  /** By `day:symbol`: the latest price of each UTC day. */
+  const dailyMarks = new Map<string, DailyMarkRecord>()
   const attempts = new Map<string, number>()
   const attemptsByIdentity = new WeakMap<StoreBatch, number>()
 
@@ -158,8 +161,18 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
         for (const mark of records) {
           const known = marks.get(mark.symbol)
           if (known === undefined || known.at <= mark.at) marks.set(mark.symbol, mark)
+          const day = Math.floor(mark.at / 86_400_000)
+          const key = `${day}:${mark.symbol}`
+          const daily = dailyMarks.get(key)
+          if (daily === undefined || daily.at <= mark.at) dailyMarks.set(key, { symbol: mark.symbol, day, price: mark.price, at: mark.at })
         }
       }),
+    dailyMarks: (range) =>
+      Effect.sync(() =>
+        [...dailyMarks.values()]
+          .filter((m) => (range?.from === undefined || m.day * 86_400_000 >= range.from) && (range?.to === undefined || m.day * 86_400_000 < range.to))
+          .sort((a, b) => a.day - b.day || compareText(a.symbol, b.symbol))
+      ),
     marks: Effect.sync(() => [...marks.values()].sort((a, b) => compareText(a.symbol, b.symbol))),
     counts: Effect.sync(() => ({
       openTrades: open.size,

@@ -5,6 +5,7 @@
  */
 import { Context, Data, type Effect, type Stream } from "effect"
 import type { Changes } from "../domain/Portfolio.js"
+import type { DailyMarkRecord } from "../schema/Analytics.js"
 import type {
   ClosedTradeRecord,
   FillRecord,
@@ -95,6 +96,12 @@ export interface TradeStoreService {
   readonly saveMarks: (marks: ReadonlyArray<MarkRecord>) => Effect.Effect<void, StoreError>
   /** The saved last prices, by symbol. */
   readonly marks: Effect.Effect<ReadonlyArray<MarkRecord>, StoreError>
+  /**
+   * The last saved price of each symbol on each UTC day (`saveMarks` keeps it too: a day's row
+   * is replaced only by a price at the same time or later), oldest day first, then by symbol;
+   * `range` selects days whose start (`day × 86 400 000`) is in it.
+   */
+  readonly dailyMarks: (range?: TimeRange) => Effect.Effect<ReadonlyArray<DailyMarkRecord>, StoreError>
   /** Number of rows of each kind: for health and benchmarks. */
   readonly counts: Effect.Effect<{ readonly openTrades: number; readonly closes: number; readonly fills: number; readonly events: number; readonly parked: number }, StoreError>
   /** A cheap round trip that fails when the store is unusable: for health. */

@@ -182,3 +182,28 @@ export const TradesPage = Schema.Struct({
 }).annotations({ identifier: "TradesPage" })
 /** @since 0.3.0 */
 export type TradesPage = typeof TradesPage.Type
+
+/**
+ * The last price of a symbol on one UTC day (kept by `TradeStore.saveMarks`), what the
+ * correlation of daily returns reads. Key `(symbol, day)`.
+ */
+export const DailyMarkRecord = Schema.Struct({
+  symbol: Schema.String,
+  day: Int.annotations({ description: "UTC day: days since 1970-01-01" }),
+  price: Num,
+  at: Num.annotations({ description: "when that price was seen (epoch ms)" })
+}).annotations({ identifier: "DailyMarkRecord" })
+/** @since 0.3.0 */
+export type DailyMarkRecord = typeof DailyMarkRecord.Type
+
+/** `GET /api/portfolio/correlation`: Pearson correlation of daily returns. */
+export const CorrelationResponse = Schema.Struct({
+  window: AnalyticsWindow,
+  days: Int.annotations({ description: "UTC days of marks in the window" }),
+  symbols: Schema.Array(Schema.String),
+  by_symbol: Schema.Array(Schema.Array(NullableNum)).annotations({ description: "by_symbol[i][j]: correlation of symbols[i] and symbols[j]; null when undefined" }),
+  sectors: Schema.Array(Schema.String),
+  by_sector: Schema.Array(Schema.Array(NullableNum)).annotations({ description: "of each sector's equal-weight mean daily return of its symbols" })
+}).annotations({ identifier: "Correlation" })
+/** @since 0.3.0 */
+export type CorrelationResponse = typeof CorrelationResponse.Type

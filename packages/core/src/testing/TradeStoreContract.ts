@@ -734,5 +734,24 @@ export const tradeStoreContract = <E>(
           ])
         })
       ))
+
+    it.effect("saveMarks also keeps the last price of each symbol per UTC day; dailyMarks reads them by day", () =>
+      withStore((store) =>
+        Effect.gen(function*() {
+          const D = 86_400_000
+          const day = 20_000
+          expect(yield* store.dailyMarks()).toEqual([])
+          yield* store.saveMarks([{ symbol: "BTCUSDT", price: 100, at: day * D + 1_000 }, { symbol: "ETHUSDT", price: 10, at: day * D + 5_000 }])
+          yield* store.saveMarks([{ symbol: "BTCUSDT", price: 101, at: day * D + 2_000 }, { symbol: "ETHUSDT", price: 9, at: day * D + 4_000 }])
+          yield* store.saveMarks([{ symbol: "BTCUSDT", price: 110, at: (day + 1) * D }])
+          expect(yield* store.dailyMarks()).toEqual([
+            { symbol: "BTCUSDT", day, price: 101, at: day * D + 2_000 },
+            { symbol: "ETHUSDT", day, price: 10, at: day * D + 5_000 },
+            { symbol: "BTCUSDT", day: day + 1, price: 110, at: (day + 1) * D }
+          ])
+          expect(yield* store.dailyMarks({ from: (day + 1) * D })).toEqual([{ symbol: "BTCUSDT", day: day + 1, price: 110, at: (day + 1) * D }])
+          expect((yield* store.dailyMarks({ to: (day + 1) * D })).map((m) => m.symbol)).toEqual(["BTCUSDT", "ETHUSDT"])
+        })
+      ))
   })
 }
