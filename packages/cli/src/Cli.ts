@@ -10,13 +10,14 @@ import * as ValidationError from "@effect/cli/ValidationError"
 import { PortfolioLive } from "@portfolio/core"
 import { Cause, Console, Effect, Option } from "effect"
 import * as BacktestCommand from "./BacktestCommand.js"
+import * as ExportCommand from "./ExportCommand.js"
 import { CommandError, Reported } from "./CommandError.js"
 import * as ServeCommand from "./ServeCommand.js"
 
 /** The root command with its subcommands. */
 export const command = Command.make("portfolio").pipe(
   Command.withDescription("Portfolio Intelligence: run the service, replay recorded events, export data, render reports"),
-  Command.withSubcommands([ServeCommand.command, BacktestCommand.command])
+  Command.withSubcommands([ServeCommand.command, BacktestCommand.command, ExportCommand.command])
 )
 
 /** Parses `argv` (as `process.argv`: node and script first) and runs the command. */

@@ -43,6 +43,7 @@ import {
   UnsupportedMediaTypeWire
 } from "./ApiError.js"
 import { ApiKeyAuth } from "./ApiKey.js"
+import { ExportGroup } from "./ApiExport.js"
 import { EnvelopeBatch, IngestBatchResult, MAX_EVENTS } from "./EventBatch.js"
 import { dropDecodeErrors } from "./internal/openApi.js"
 import { GraphQLGroup } from "./GraphQLApi.js"
@@ -138,6 +139,7 @@ export class PortfolioApi extends HttpApi.make("portfolio-intelligence")
   .add(PortfolioGroup)
   .add(EventsGroup)
   .add(PushGroup)
+  .add(ExportGroup)
   .add(GraphQLGroup)
   .add(AnalyticsGroup)
   .addError(InternalErrorWire)

@@ -25,11 +25,13 @@ import { Context, Effect, Layer, Schema } from "effect"
 import { fromCashUnavailable } from "./ApiError.js"
 import { PortfolioApi } from "./Api.js"
 import type { ApiKeyAuth } from "./ApiKey.js"
+import type { EquityHistory, TradeStore } from "@portfolio/core"
 import * as IngestAnswer from "./internal/ingestAnswer.js"
 import * as PlainJson from "./internal/plainJson.js"
 import * as GraphQL from "./GraphQL.js"
 import * as Push from "./Push.js"
 import * as AnalyticsHandlers from "./AnalyticsHandlers.js"
+import * as ExportHandlers from "./ExportHandlers.js"
 import type { PushAuth } from "./PushApi.js"
 import * as RequestBody from "./RequestBody.js"
 
@@ -104,6 +106,7 @@ const eventsLive = HttpApiBuilder.group(PortfolioApi, "events", (handlers) =>
  * Every group of the API implemented on `PortfolioService`, with the API key middleware
  * (see `ApiKey.layer`) and the bad-body counter ({@link BadBodies}) left to provide.
  */
-export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies | Push.PushHub | PushAuth> = HttpApiBuilder.api(PortfolioApi).pipe(
+export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies | Push.PushHub | PushAuth | TradeStore | EquityHistory> = HttpApiBuilder.api(PortfolioApi).pipe(
+  Layer.provide(ExportHandlers.layer),
   Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers, AnalyticsHandlers.layer, GraphQL.handlers])
 )

@@ -28,7 +28,7 @@ const refsOf = (value: unknown, out: Array<string> = []): Array<string> => {
 
 const apiRoutes = (): Array<string> => {
   const routes: Array<string> = []
-  HttpApi.reflect(PortfolioApi, { onGroup: () => {}, onEndpoint: ({ endpoint }) => routes.push(`${endpoint.method} ${endpoint.path}`) })
+  HttpApi.reflect(PortfolioApi, { onGroup: () => {}, onEndpoint: ({ endpoint }) => routes.push(`${endpoint.method} ${endpoint.path.replace(/:(\w+)/g, "{$1}")}`) })
   return routes.sort()
 }
 
@@ -53,6 +53,7 @@ describe("Api", () => {
         "GET /api/portfolio/drawdown",
         "GET /api/portfolio/drawdown/history",
         "GET /api/portfolio/equity",
+        "GET /api/portfolio/export/{file}",
         "GET /api/portfolio/exposure",
         "GET /api/portfolio/heatmap",
         "GET /api/portfolio/performance",
