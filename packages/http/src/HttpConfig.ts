@@ -12,6 +12,7 @@
  * | `PORTFOLIO_HTTP_LOG_REQUESTS` | `true` | one log line per request |
  * | `PORTFOLIO_HTTP_SHUTDOWN_GRACE` | `8 seconds` | how long a stop waits for in-flight requests |
  * | `PORTFOLIO_DASHBOARD_DIR` | `packages/dashboard/dist` | the built dashboard served at `/` |
+ * | `PORTFOLIO_PUSH_HEARTBEAT` | `15 seconds` | silence after which the push routes send a heartbeat (SSE comment, WebSocket ping) |
  *
  * @since 0.1.0
  */
@@ -29,6 +30,8 @@ export interface HttpSettings {
   readonly shutdownGrace: Duration.Duration
   /** The built dashboard's directory (default: `packages/dashboard/dist` of this repository). */
   readonly dashboardDir?: string | undefined
+  /** Silence after which the push routes send a heartbeat (default 15 seconds). */
+  readonly pushHeartbeat?: Duration.Duration | undefined
 }
 
 /** The default port, the original service's. */
@@ -85,7 +88,11 @@ export const config: Config.Config<HttpSettings> = Config.all({
   ),
   logRequests: Config.boolean("PORTFOLIO_HTTP_LOG_REQUESTS").pipe(Config.withDefault(true)),
   shutdownGrace: Config.duration("PORTFOLIO_HTTP_SHUTDOWN_GRACE").pipe(Config.withDefault(Duration.seconds(8))),
-  dashboardDir: Config.option(Config.string("PORTFOLIO_DASHBOARD_DIR")).pipe(Config.map(Option.getOrUndefined))
+  dashboardDir: Config.option(Config.string("PORTFOLIO_DASHBOARD_DIR")).pipe(Config.map(Option.getOrUndefined)),
+  pushHeartbeat: Config.duration("PORTFOLIO_PUSH_HEARTBEAT").pipe(
+    Config.validate({ message: "PORTFOLIO_PUSH_HEARTBEAT must be at least 10 millis", validation: (d) => Duration.toMillis(d) >= 10 }),
+    Config.withDefault(Duration.seconds(15))
+  )
 })
 
 /** Settings given in code (tests, embedding); unspecified fields take the defaults. */
@@ -97,5 +104,6 @@ export const make = (settings: Partial<HttpSettings> = {}): HttpSettings => ({
   maxBodyBytes: settings.maxBodyBytes ?? DEFAULT_MAX_BYTES,
   logRequests: settings.logRequests ?? true,
   shutdownGrace: settings.shutdownGrace ?? Duration.seconds(8),
-  dashboardDir: settings.dashboardDir
+  dashboardDir: settings.dashboardDir,
+  pushHeartbeat: settings.pushHeartbeat
 })

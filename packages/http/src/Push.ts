@@ -19,8 +19,8 @@
  *   client) plus one batch of them in its socket's buffer — never a queue that grows with the
  *   number of events.
  * - **Heartbeats**: after {@link Options.heartbeat} (15 s) of silence an SSE comment
- *   `: heartbeat`, a WebSocket ping (a connection that did not answer the previous one is
- *   closed).
+ *   `: heartbeat`; a WebSocket ping every heartbeat (a connection that did not answer the
+ *   previous one is closed, also while a send waits for it).
  *
  * @since 0.2.0
  */
@@ -40,11 +40,11 @@ import { PushAuth, TOKEN_PARAM, WS_PATH } from "./PushApi.js"
 /** The settings of the push hub. */
 export interface Options {
   /** How many of the last events are kept for `Last-Event-ID` resume (default 1 024). */
-  readonly ringSize?: number
+  readonly ringSize?: number | undefined
   /** The most frames one client may have waiting (default 32); see the module doc. */
-  readonly mailboxBound?: number
+  readonly mailboxBound?: number | undefined
   /** Silence after which a heartbeat is sent (default 15 seconds). */
-  readonly heartbeat?: Duration.DurationInput
+  readonly heartbeat?: Duration.DurationInput | undefined
 }
 
 /** The defaults of {@link Options}. */

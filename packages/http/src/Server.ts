@@ -107,7 +107,7 @@ export const layer = (settings: HttpSettings) =>
       const lane = FastLane.layer(server, settings)
       const push = Layer.merge(lifecycle(server, settings.shutdownGrace).pipe(Layer.provide(serve(settings))), Push.webSocketLayer(server, settings))
       return Layer.merge(push, lane).pipe(
-        Layer.provideMerge(Push.layer()),
+        Layer.provideMerge(Push.layer({ heartbeat: settings.pushHeartbeat })),
         // One counter of refused bodies for both the API's route and the lane.
         Layer.provide(ApiHandlers.BadBodies.layer),
         Layer.provideMerge(NodeHttpServer.layer(() => server, { port: settings.port, host: settings.host }))

@@ -3,15 +3,19 @@
  * a posted event reaches a connected SSE and WebSocket client; `types=` filters; a reconnect
  * with `Last-Event-ID` gets exactly what it missed; the API key is required (header or
  * `?token=`) on both; 1 000 concurrent SSE clients all receive one update; a client that never
- * reads holds at most the mailbox's bound, the rest coalesced.
+ * reads (SSE or WebSocket) holds at most the mailbox's bound, the rest coalesced; heartbeats
+ * (and a WebSocket that stops answering pings is closed); both routes write the request log
+ * line without the query.
  */
 import * as HttpServer from "@effect/platform/HttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import { PortfolioConfig, PortfolioLive, PortfolioService } from "@portfolio/core"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Duration, Effect, Layer, LogLevel, Option, Redacted } from "effect"
 import { connect as tcpConnect } from "node:net"
+import { WebSocket } from "ws"
 import * as Adapters from "../src/Adapters.js"
 import * as HttpConfig from "../src/HttpConfig.js"
+import * as Logging from "../src/Logging.js"
 import * as Push from "../src/Push.js"
 import * as Server from "../src/Server.js"
 import * as Http from "./support/Http.js"
@@ -20,13 +24,16 @@ import { waitFor } from "./support/WaitFor.js"
 
 const memory: Adapters.Choice = { store: { kind: "memory" }, bus: { kind: "memory" }, exchange: { kind: "paper", initialCash: 10_000 } }
 
-/** The server on memory adapters, with the service and the hub in context for the test. */
-const serverLayer = (settings: Partial<HttpConfig.HttpSettings> = {}) =>
-  Server.layer(HttpConfig.make({ logRequests: false, ...settings, port: 0, host: "127.0.0.1" })).pipe(
+/** The server on memory adapters, with the service and the hub in context for the test; request log lines go to `log`. */
+const serverLayer = (settings: Partial<HttpConfig.HttpSettings> = {}, log?: Array<string>) =>
+  Server.layer(HttpConfig.make({ logRequests: log !== undefined, ...settings, port: 0, host: "127.0.0.1" })).pipe(
+    Layer.provide(Logging.requestLog({ level: LogLevel.Info, format: "logfmt" }, (text) => void log?.push(text))),
     Layer.provideMerge(PortfolioLive.layer),
     Layer.provide(PortfolioConfig.layer()),
     Layer.provide(Adapters.layer(memory))
   )
+
+const log: Array<string> = []
 
 const port = Effect.map(HttpServer.HttpServer, (s) => (s.address._tag === "TcpAddress" ? s.address.port : 0))
 const base = Effect.map(port, (p) => `http://127.0.0.1:${p}`)
@@ -170,4 +177,57 @@ describe("Push", () => {
       expect(hub.stats().published).toBeGreaterThanOrEqual(800)
       expect(silent.coalesced).toBeGreaterThan(400)
     }).pipe(Effect.provide(serverLayer())), 60_000)
+
+  it.scopedLive("a WebSocket client that never reads holds at most the mailbox's bound too", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const hub = yield* Push.PushHub
+      const service = yield* PortfolioService
+      yield* Http.post(yield* base, "/api/events", Array.from({ length: 200 }, (_, i) => ({ event_type: "trade.opened", payload: open(`wbig-${i}`, `SYM${i}USDT`) })))
+      const client = yield* Clients.ws(p, "/ws")
+      // Stop reading the socket: the server's sends pile up until the kernel's buffers are full.
+      ;(client.socket as unknown as { _socket: { pause: () => void } })._socket.pause()
+      yield* waitFor(Effect.sync(() => hub.stats().clients), (n) => n === 1, "the client connected")
+      const silent = hub.mailboxes()[0]!
+      for (let i = 0; i < 400; i++) yield* service.publishSnapshot
+      yield* waitFor(Effect.sync(() => silent.coalesced), (n) => n > 0, "coalescing once the socket is full")
+      expect(silent.highWater).toBeLessThanOrEqual(Push.defaults.mailboxBound)
+      expect(silent.coalesced).toBeGreaterThan(400)
+    }).pipe(Effect.provide(serverLayer())), 60_000)
+
+  it.scopedLive("heartbeats: SSE comments in silence, WebSocket pings every heartbeat; a WebSocket that never answers a ping is closed", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const sse = yield* Clients.sse(p, "/api/portfolio/stream?types=drawdown")
+      const pings: Array<number> = []
+      const answering = yield* Clients.ws(p, "/ws?types=drawdown")
+      answering.socket.on("ping", () => void pings.push(performance.now()))
+      const silent = yield* Effect.async<WebSocket>((resume) => {
+        const ws = new WebSocket(`ws://127.0.0.1:${p}/ws?types=drawdown`, { autoPong: false })
+        ws.once("open", () => resume(Effect.succeed(ws)))
+      })
+      let closedAt = 0
+      silent.once("close", () => (closedAt = performance.now()))
+      const opened = performance.now()
+      yield* waitFor(Effect.sync(() => sse.comments.filter((c) => c === "heartbeat").length), (n) => n >= 3, "three SSE heartbeats", "5 seconds")
+      yield* waitFor(Effect.sync(() => pings.length), (n) => n >= 3, "three pings", "5 seconds")
+      yield* waitFor(Effect.sync(() => closedAt), (t) => t > 0, "the silent WebSocket closed", "5 seconds")
+      // Closed at the second ping's time (the first went unanswered), not before.
+      expect(closedAt - opened).toBeGreaterThanOrEqual(150)
+      expect(answering.socket.readyState).toBe(WebSocket.OPEN)
+    }).pipe(Effect.provide(serverLayer({ pushHeartbeat: Duration.millis(100) }))))
+
+  it.scopedLive("both routes write the request log line, without the query (where the token travels)", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const sse = yield* Clients.sse(p, "/api/portfolio/stream?types=snapshot&token=k")
+      const ws = yield* Clients.ws(p, "/ws?token=k")
+      const refused = yield* Clients.ws(p, "/ws?token=wrong")
+      expect([sse.status, ws.status, refused.status]).toEqual([200, 101, 401])
+      const lines = yield* waitFor(Effect.sync(() => log.join("")), (t) => (t.match(/path=\/ws /g) ?? []).length >= 2 && t.includes("path=/api/portfolio/stream "), "the log lines")
+      expect(lines).toMatch(/message=http method=GET path=\/api\/portfolio\/stream status=200 /)
+      expect(lines).toMatch(/message=http method=GET path=\/ws status=101 /)
+      expect(lines).toMatch(/message=http method=GET path=\/ws status=401 /)
+      expect(lines).not.toContain("token")
+    }).pipe(Effect.provide(serverLayer({ apiKey: Option.some(Redacted.make("k")) }, log))))
 })

@@ -8,8 +8,8 @@
  *
  * Per connection: the first frames, then each batch from the mailbox sent and its last send's
  * callback awaited before the next batch is taken (so a client that does not read holds at
- * most one batch in its socket buffer; the rest coalesces in its mailbox). A ping after each
- * heartbeat of silence; no pong since the previous ping closes the connection.
+ * most one batch in its socket buffer; the rest coalesces in its mailbox). A ping every
+ * heartbeat, whatever the traffic; no pong since the previous ping closes the connection.
  */
 import type { OutgoingEventType } from "@portfolio/core"
 import { Cause, Duration, Effect, Either, Exit, Fiber, Option, Redacted, Runtime, type Scope } from "effect"
@@ -18,6 +18,7 @@ import { STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as ApiKey from "../ApiKey.js"
+import { RequestLog } from "../Logging.js"
 import type { Frame, Mailbox } from "./pushBuffer.js"
 
 /** What the upgrade handler needs from the hub (a `PushHubShape`). */
@@ -83,23 +84,35 @@ export const install = (server: Server, hub: Hub, settings: Settings) =>
     const open = new Set<Fiber.RuntimeFiber<void>>()
     const heartbeatMs = Duration.toMillis(hub.heartbeat)
 
+    // The same request log as every other route: its fast writer when the process has one, else the logger.
+    const requestLog = yield* Effect.serviceOption(RequestLog)
     const log = (started: number, status: number) => {
       if (!settings.logRequests) return
-      run(
-        Effect.logInfo("http").pipe(
-          Effect.annotateLogs({ method: "GET", path: settings.path, status, duration_ms: Math.round((performance.now() - started) * 100) / 100 })
-        )
-      )
+      const durationMs = performance.now() - started
+      if (Option.isSome(requestLog)) return requestLog.value.write({ method: "GET", path: settings.path, status, durationMs })
+      run(Effect.logInfo("http").pipe(Effect.annotateLogs({ method: "GET", path: settings.path, status, duration_ms: Math.round(durationMs * 100) / 100 })))
     }
 
     const serve = (ws: WebSocket, types: ReadonlySet<OutgoingEventType>, lastEventId: string | undefined) =>
       Effect.scoped(
         Effect.gen(function* () {
           const connection = yield* hub.connect(types, lastEventId)
+          // Pings on their own clock, whatever the traffic: a peer that stopped answering is cut
+          // even while a send waits for it.
           let answered = true
           ws.on("pong", () => {
             answered = true
           })
+          yield* Effect.acquireRelease(
+            Effect.sync(() =>
+              setInterval(() => {
+                if (!answered) return ws.terminate()
+                answered = false
+                ws.ping()
+              }, heartbeatMs)
+            ),
+            (timer) => Effect.sync(() => clearInterval(timer))
+          )
           yield* sendAll(ws, connection.initial)
           while (true) {
             const got = yield* settings.next(connection.mailbox, heartbeatMs)
@@ -107,16 +120,7 @@ export const install = (server: Server, hub: Hub, settings: Settings) =>
               ws.close(1001, "server shutting down")
               return
             }
-            if (got === "heartbeat") {
-              if (!answered) {
-                ws.terminate()
-                return
-              }
-              answered = false
-              ws.ping()
-              continue
-            }
-            yield* sendAll(ws, got)
+            if (got !== "heartbeat") yield* sendAll(ws, got)
           }
         })
       )
