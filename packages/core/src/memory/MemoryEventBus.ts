@@ -147,8 +147,9 @@ export const make = (
       let i = waiting.length
       while (i > 0 && waiting[i - 1]!.seq > pending.seq) i--
       waiting.splice(i, 0, pending)
-      // Like a stream trimmed to its MAXLEN: past the bound, the oldest waiting entries are lost.
-      if (waiting.length > retention) waiting.splice(0, waiting.length - retention)
+      // Like a stream trimmed to its MAXLEN ~: a tenth past the bound, the oldest waiting entries
+      // are lost (amortised: trimming one entry per publication shifted 10 000 each time).
+      if (waiting.length > retention + Math.ceil(retention / 10)) waiting.splice(0, waiting.length - retention)
     }
 
     /** Settles an entry once, wherever it is: later acks of it (or of a redelivery) do nothing. */
