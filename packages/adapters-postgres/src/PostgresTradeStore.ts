@@ -95,7 +95,7 @@ const fillColumns = [
 /** A trade store on the {@link PostgresDatabase} in context. */
 export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = Effect.map(
   PostgresDatabase,
-  ({ accountId, kysely, pool, scrub }) => {
+  ({ accountId, kysely, pool, scrub, where }) => {
     const writer = BatchWriter.make(kysely)
     const lock = BatchWriter.lockOf(accountId)
 
@@ -302,7 +302,8 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
       }),
       ping: attempt("ping", async () => {
         await sql`select 1`.execute(kysely)
-      })
+      }),
+      where: `postgres ${where}`
     })
   }
 )

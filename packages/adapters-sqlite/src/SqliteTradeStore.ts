@@ -37,7 +37,7 @@ import { SqliteDatabase } from "./SqliteDatabase.js"
 const lookupSizes = [1, 16, 100, 500] as const
 
 /** A trade store on the {@link SqliteDatabase} in context. */
-export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Effect.map(SqliteDatabase, ({ kysely, sqlite }) => {
+export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Effect.map(SqliteDatabase, ({ kysely, path, sqlite }) => {
   const query = SyncQuery.make(sqlite)
   const write = BatchWriter.make(kysely, query)
 
@@ -227,7 +227,8 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
     }),
     ping: attempt("ping", () => {
       query.first(kysely.selectNoFrom(sql<number>`1`.as("one")))
-    })
+    }),
+    where: `sqlite ${path}`
   })
 })
 

@@ -169,6 +169,8 @@ Postgres.describePostgres("three accounts on one Redis and one PostgreSQL schema
 
         const health = (yield* Http.get(url, "/health")).body
         expect(health.status).toBe("ok")
+        // /health names the store: which, where and whose (no secret in the URL to hide here).
+        expect(health.components.store).toMatchObject({ status: "ok", details: { store: `postgres 127.0.0.1:5432/test schema=${schema} account=${account}` } })
         expect(health.events).toMatchObject({ rejected: {}, failed: {}, orphan_closes: 0, over_closes: 0, parked_closes: 0 })
         expect(health.components.bus.details).toMatchObject({ account, group_prefix: `quantum:group:portfolio_intelligence@${account}:`, stream_prefix: prefixOf(account) })
 

@@ -106,6 +106,12 @@ export interface TradeStoreService {
   readonly counts: Effect.Effect<{ readonly openTrades: number; readonly closes: number; readonly fills: number; readonly events: number; readonly parked: number }, StoreError>
   /** A cheap round trip that fails when the store is unusable: for health. */
   readonly ping: Effect.Effect<void, StoreError>
+  /**
+   * Which store this is and where it keeps its data, without secrets — `postgres
+   * 127.0.0.1:5432/portfolio schema=public account=main`, `sqlite /srv/data/portfolio.db` —
+   * for health (`components.store.details.store`). Absent for a store in memory.
+   */
+  readonly where?: string | undefined
 }
 
 /** The trade store: see {@link TradeStoreService}. */

@@ -40,9 +40,11 @@ export const overall = (components: Record<string, ComponentHealth>): ComponentS
 /** The health query of the service. */
 export const makeHealth = (deps: Deps): Effect.Effect<ServiceHealth> =>
   Effect.gen(function* () {
+    const where = deps.store.where
+    const storeDetails = where === undefined ? {} : { details: { store: where } }
     const storeHealth: ComponentHealth = yield* deps.store.ping.pipe(
-      Effect.as({ status: "ok" as const, required: true, message: "reachable" }),
-      Effect.catchAll((e) => Effect.succeed({ status: "down" as const, required: true, message: e.message })),
+      Effect.as({ status: "ok" as const, required: true, message: where === undefined ? "reachable" : `reachable: ${where}`, ...storeDetails }),
+      Effect.catchAll((e) => Effect.succeed({ status: "down" as const, required: true, message: e.message, ...storeDetails })),
       Effect.timeoutTo({
         duration: "2 seconds",
         onTimeout: () => ({ status: "down" as const, required: true, message: "no answer within 2 s" }),
