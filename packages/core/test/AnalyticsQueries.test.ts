@@ -98,4 +98,41 @@ describe("AnalyticsQueries", () => {
       expect(AnalyticsQueries.decodeCursor("12.x")).toBeNull()
       expect(AnalyticsQueries.decodeCursor(AnalyticsQueries.encodeCursor({ at: 5, skip: 2 }))).toEqual({ at: 5, skip: 2 })
     }))
+
+  it.effect("correlation of daily returns per symbol and per sector, from the last mark of each UTC day", () =>
+    Effect.gen(function*() {
+      const { q, store } = yield* queries()
+      const day0 = Math.floor(START / DAY) + 1
+      // BTC and ETH move together (ETH = 2 × BTC's return), SOL against BTC; SOL has no mark on day 3.
+      const btc = [100, 110, 99, 105, 110.25]
+      const eth = [50]
+      for (let i = 1; i < btc.length; i++) eth.push(eth[i - 1]! * (1 + 2 * (btc[i]! / btc[i - 1]! - 1)))
+      const sol = [10, 9, 10, null, 11]
+      for (let i = 0; i < btc.length; i++) {
+        const at = (day0 + i) * DAY + 3_600_000
+        // An earlier mark of the same day, replaced by the later one.
+        yield* store.saveMarks([{ symbol: "BTCUSDT", price: 1, at: at - 1000 }])
+        yield* store.saveMarks([
+          { symbol: "BTCUSDT", price: btc[i]!, at },
+          { symbol: "ETHUSDT", price: eth[i]!, at },
+          ...(sol[i] === null ? [] : [{ symbol: "SOLUSDT", price: sol[i]!, at }])
+        ])
+      }
+      yield* TestClock.setTime((day0 + 4) * DAY + 7_200_000)
+      const answer = yield* q.correlation("all")
+      expect(answer.days).toBe(5)
+      expect(answer.symbols).toEqual(["BTCUSDT", "ETHUSDT", "SOLUSDT"])
+      const r = (p: Array<number | null>) => Analytics.simpleReturns(p as Array<number>).map((x, i) => (p[i] === null || p[i + 1] === null ? null : x))
+      expect(answer.by_symbol[0]![1]).toBeCloseTo(1, 12)
+      expect(answer.by_symbol[0]![2]).toBe(Analytics.pearson(r(btc), r(sol)))
+      expect(answer.by_symbol[0]![2]!).toBeLessThan(0)
+      expect(answer.by_symbol[1]![0]).toBe(answer.by_symbol[0]![1])
+      expect(answer.sectors).toEqual(["ALT", "BTC", "ETH"])
+      expect(answer.by_sector[1]![2]).toBeCloseTo(1, 12)
+      // The last 30 days hold them all; 40 days later none.
+      const recent = yield* q.correlation("30d")
+      expect(recent.days).toBe(5)
+      yield* TestClock.setTime((day0 + 40) * DAY)
+      expect(yield* q.correlation("30d")).toEqual({ window: "30d", days: 0, symbols: [], by_symbol: [], sectors: [], by_sector: [] })
+    }))
 })

@@ -117,6 +117,7 @@ export const layer = HttpApiBuilder.group(PortfolioApi, "analytics", (handlers) 
           return yield* answer(queries.heatmap(by, window))
         }))
       .handle("riskBuckets", () => answer(queries.riskBuckets))
+      .handle("correlation", ({ urlParams }) => Effect.flatMap(windowOf(urlParams.window), (w) => answer(queries.correlation(w))))
       .handle("trades", ({ urlParams }) =>
         Effect.gen(function*() {
           const status = yield* oneOf("status", ["open", "closed"], "closed")(urlParams.status)

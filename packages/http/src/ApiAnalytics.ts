@@ -11,6 +11,7 @@
  * | GET | `/periods` | `unit` (`day`, `week`, `month`; default `day`), `count` (1–1 000, default 30) | `Periods` |
  * | GET | `/heatmap` | `by` (`weekday_hour`, `symbol_month`; default `weekday_hour`), `window` | `Heatmap` |
  * | GET | `/risk-buckets` | — | `RiskBuckets` |
+ * | GET | `/correlation` | `window` | `Correlation`: Pearson correlation of daily returns per symbol and per sector |
  * | GET | `/trades` | `status` (`open`, `closed`; default `closed`), `from`, `to`, `symbol`, `limit` (1–1 000, default 100), `cursor` | `TradesPage` |
  *
  * A bad parameter answers 400 `bad_request` naming it (`details.parameter`).
@@ -22,6 +23,7 @@ import * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as OpenApi from "@effect/platform/OpenApi"
 import {
   AnalyticsResponse,
+  CorrelationResponse,
   DrawdownHistoryResponse,
   EquityCurveResponse,
   HeatmapResponse,
@@ -87,6 +89,12 @@ export class AnalyticsGroup extends HttpApiGroup.make("analytics")
     HttpApiEndpoint.get("riskBuckets", "/risk-buckets")
       .addSuccess(RiskBucketsResponse)
       .annotate(OpenApi.Summary, "Exposure, share of equity, unrealized and realized PnL per risk bucket (CORE, EXPANSION, MONITORING, TOXIC)")
+  )
+  .add(
+    HttpApiEndpoint.get("correlation", "/correlation")
+      .setUrlParams(Schema.Struct({ window: windowParam }))
+      .addSuccess(CorrelationResponse)
+      .annotate(OpenApi.Summary, "Pearson correlation of daily returns (UTC days, from each symbol's last price of the day) per symbol and per sector")
   )
   .add(
     HttpApiEndpoint.get("trades", "/trades")

@@ -40,6 +40,9 @@ describe("history and analytics routes (in process, memory adapters)", () => {
       expect(heatmap.cells.map((c: any) => [c.row, c.column, c.pnl])).toEqual([["Tue", "12", 80]])
       expect((yield* ok(url, "/api/portfolio/heatmap?by=symbol_month")).cells).toHaveLength(3)
 
+      // No daily marks saved yet (they are saved with the periodic snapshot): nothing to correlate.
+      expect(yield* ok(url, "/api/portfolio/correlation?window=90d")).toEqual({ window: "90d", days: 0, symbols: [], by_symbol: [], sectors: [], by_sector: [] })
+
       const risk = yield* ok(url, "/api/portfolio/risk-buckets")
       expect(risk.buckets.map((b: any) => b.category)).toEqual(["CORE", "EXPANSION", "MONITORING", "TOXIC"])
       const total = risk.buckets.reduce((s: number, b: any) => s + b.exposure, 0)
@@ -86,7 +89,8 @@ describe("history and analytics routes (in process, memory adapters)", () => {
         ["/api/portfolio/heatmap?by=symbol_hour", "by"],
         ["/api/portfolio/trades?status=pending", "status"],
         ["/api/portfolio/trades?limit=5000", "limit"],
-        ["/api/portfolio/trades?cursor=abc", "cursor"]
+        ["/api/portfolio/trades?cursor=abc", "cursor"],
+        ["/api/portfolio/correlation?window=7d", "window"]
       ]
       for (const [path, parameter] of cases) {
         const answer = yield* Http.get(url, path)

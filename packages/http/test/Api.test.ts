@@ -50,6 +50,7 @@ describe("Api", () => {
       expect(listed).toEqual([
         "GET /api/events/rejected",
         "GET /api/portfolio/analytics",
+        "GET /api/portfolio/correlation",
         "GET /api/portfolio/drawdown",
         "GET /api/portfolio/drawdown/history",
         "GET /api/portfolio/equity",

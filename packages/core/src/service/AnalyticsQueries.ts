@@ -28,6 +28,7 @@ import type { EquityHistoryService } from "../ports/EquityHistory.js"
 import type { StoreError, TradeStoreService } from "../ports/TradeStore.js"
 import type {
   AnalyticsResponse,
+  CorrelationResponse,
   AnalyticsWindow,
   DrawdownHistoryResponse,
   EquityCurveResponse,
@@ -94,6 +95,13 @@ export interface Queries {
   readonly heatmap: (by: HeatmapResponse["by"], window: AnalyticsWindow) => Effect.Effect<HeatmapResponse, StoreError>
   /** Exposure, share of equity and PnL per risk bucket (category). */
   readonly riskBuckets: Effect.Effect<RiskBucketsResponse, StoreError | CashUnavailable>
+  /**
+   * Pearson correlation of daily returns over the window, per symbol and per sector (a
+   * sector's return on a day: the mean of its symbols' returns that day), from the last price
+   * of each symbol on each UTC day (`TradeStore.dailyMarks`). A day without a price for a
+   * symbol gives it no return that day nor the next.
+   */
+  readonly correlation: (window: AnalyticsWindow) => Effect.Effect<CorrelationResponse, StoreError>
   /** Open trades, or one page of closes. */
   readonly trades: (query: TradesQuery) => Effect.Effect<TradesPage, StoreError | CashUnavailable>
 }
@@ -313,5 +321,53 @@ export const make = (deps: AnalyticsDeps): Queries => {
         return { status: "closed" as const, open: [], closed: page, next_cursor: next }
       })
 
-  return { equity, drawdownHistory, analytics, performance, periods, heatmap, riskBuckets, trades }
+  const correlation: Queries["correlation"] = (window) =>
+    Effect.gen(function*() {
+      const now = yield* Clock.currentTimeMillis
+      const from = windowStart(window, now)
+      // One day more than the window: the first day's return needs the day before.
+      const marks = yield* store.dailyMarks({ from: from === undefined ? undefined : from - Calendar.DAY, to: now + 1 })
+      const empty = { window, days: 0, symbols: [], by_symbol: [], sectors: [], by_sector: [] }
+      if (marks.length === 0) return empty
+      const firstDay = marks[0]!.day
+      const lastDay = marks[marks.length - 1]!.day
+      const prices = new Map<string, Map<number, number>>()
+      for (const m of marks) {
+        let bySymbol = prices.get(m.symbol)
+        if (bySymbol === undefined) prices.set(m.symbol, (bySymbol = new Map()))
+        bySymbol.set(m.day, m.price)
+      }
+      const returns = new Map<string, Array<Analytics.Return>>()
+      for (const [symbol, byDay] of prices) {
+        const series: Array<Analytics.Return> = []
+        for (let d = firstDay + 1; d <= lastDay; d++) {
+          const prev = byDay.get(d - 1)
+          const price = byDay.get(d)
+          series.push(prev === undefined || price === undefined || !(prev > 0) ? null : price / prev - 1)
+        }
+        returns.set(symbol, series)
+      }
+      const bySector = new Map<string, Array<Array<number>>>()
+      for (const [symbol, series] of returns) {
+        const sector = sectorOfSymbol(symbol)
+        let days = bySector.get(sector)
+        if (days === undefined) bySector.set(sector, (days = series.map(() => [])))
+        series.forEach((r, i) => {
+          if (r !== null) days![i]!.push(r)
+        })
+      }
+      const sectorReturns = new Map([...bySector].map(([sector, days]) => [sector, days.map((rs) => Analytics.mean(rs))]))
+      const symbolMatrix = Analytics.correlationMatrix(returns)
+      const sectorMatrix = Analytics.correlationMatrix(sectorReturns)
+      return {
+        window,
+        days: lastDay - firstDay + 1,
+        symbols: symbolMatrix.names,
+        by_symbol: symbolMatrix.matrix,
+        sectors: sectorMatrix.names,
+        by_sector: sectorMatrix.matrix
+      }
+    })
+
+  return { equity, drawdownHistory, analytics, performance, periods, heatmap, riskBuckets, correlation, trades }
 }
