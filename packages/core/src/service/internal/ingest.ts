@@ -14,7 +14,7 @@
  * take the others down with it. An event that fails every attempt answers `Failed` (the bus
  * dead-letters it with the error; HTTP answers 503); events after it in the batch follow.
  */
-import { Clock, Deferred, Effect, Either, Queue, Schedule, type Scope } from "effect"
+import { Clock, Effect, Either, Queue, Schedule, type Scope } from "effect"
 import * as KeySet from "../../domain/KeySet.js"
 import * as Portfolio from "../../domain/Portfolio.js"
 import * as Valuation from "../../domain/Valuation.js"
@@ -374,41 +374,57 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
       })
 
     // Group commit: HTTP posts that arrive while a batch is being committed join the next one.
-    const waiting = yield* Queue.unbounded<{ readonly items: ReadonlyArray<Item>; readonly done: Deferred.Deferred<ReadonlyArray<Outcome>> }>()
-    yield* Queue.take(waiting).pipe(
-      // Let the requests that arrived meanwhile reach the queue (their sockets are read in the
+    // Callers wait on a callback rather than a Deferred and a Queue each: one post is one event,
+    // and their machinery cost as much as deciding it.
+    interface Waiting {
+      readonly items: ReadonlyArray<Item>
+      readonly done: (outcomes: ReadonlyArray<Outcome>) => void
+    }
+    let waiting: Array<Waiting> = []
+    let wake: (() => void) | undefined
+    const work = Effect.async<void>((resume) => {
+      if (waiting.length > 0) return resume(Effect.void)
+      wake = () => {
+        wake = undefined
+        resume(Effect.void)
+      }
+      return Effect.sync(() => void (wake = undefined))
+    })
+    yield* work.pipe(
+      // Let the requests that arrived meanwhile reach the list (their sockets are read in the
       // event loop's next poll), so that concurrent posts share one transaction.
-      Effect.zipLeft(nextTurnOfTheEventLoop),
-      Effect.flatMap((first) => Effect.map(Queue.takeAll(waiting), (rest) => [first, ...rest])),
-      Effect.flatMap((chunk) =>
-        Effect.gen(function* () {
-          const requests = [...chunk]
-          while (requests.length > 0) {
-            // Up to maxGroup envelopes per transaction (a single larger request goes alone).
-            const group = [requests.shift()!]
-            let size = group[0]!.items.length
-            while (requests.length > 0 && size + requests[0]!.items.length <= maxGroup) {
-              size += requests[0]!.items.length
-              group.push(requests.shift()!)
+      Effect.zipRight(nextTurnOfTheEventLoop),
+      Effect.zipRight(
+        Effect.suspend(() => {
+          const requests = waiting
+          waiting = []
+          return Effect.gen(function* () {
+            let next = 0
+            while (next < requests.length) {
+              // Up to maxGroup envelopes per transaction (a single larger request goes alone).
+              const from = next
+              let size = requests[next++]!.items.length
+              while (next < requests.length && size + requests[next]!.items.length <= maxGroup) size += requests[next++]!.items.length
+              const group = requests.slice(from, next)
+              const outcomes = yield* batch(group.length === 1 ? group[0]!.items : group.flatMap((r) => r.items))
+              let offset = 0
+              for (const r of group) {
+                r.done(group.length === 1 ? outcomes : outcomes.slice(offset, offset + r.items.length))
+                offset += r.items.length
+              }
             }
-            const outcomes = yield* batch(group.flatMap((r) => r.items))
-            let offset = 0
-            for (const r of group) {
-              yield* Deferred.succeed(r.done, outcomes.slice(offset, offset + r.items.length))
-              offset += r.items.length
-            }
-          }
+          })
         })
       ),
       Effect.forever,
       Effect.forkScoped
     )
 
+    // A caller that goes away leaves its items in the group: once handed over, they are ingested.
     const grouped = (items: ReadonlyArray<Item>) =>
-      Effect.gen(function* () {
-        const done = yield* Deferred.make<ReadonlyArray<Outcome>>()
-        yield* Queue.offer(waiting, { items, done })
-        return yield* Deferred.await(done)
+      Effect.async<ReadonlyArray<Outcome>>((resume) => {
+        waiting.push({ items, done: (outcomes) => resume(Effect.succeed(outcomes)) })
+        wake?.()
       })
 
     const expireParked = Effect.gen(function* () {
