@@ -1,7 +1,8 @@
 /**
  * A backtest run: the records of an `EventSource` fed one by one through core's `Backtest`
  * (the live service's accounting, on event time), in constant memory — what is kept grows with
- * the days of the window (one daily close each) and the symbols traded, never with the events.
+ * the days of the window (one daily close each), the symbols traded and the round trips (one
+ * number each), never with the events.
  * Equity samples and closes go to sinks as they happen (the `--equity` and `--trades` files).
  *
  * The window `[from, to)` selects what the run *reports*: every event before `from` is applied
@@ -127,8 +128,9 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
   const from = settings.from ?? Number.NEGATIVE_INFINITY
   const to = settings.to ?? Number.POSITIVE_INFINITY
   const window = PnlStats.make(calendar)
-  const returns = Statistics.dailyTracker(calendar, settings.initialCash)
+  const returns = Statistics.dailyTracker(calendar)
   const bySymbol = new Map<string, { round_trips: number; wins: number; losses: number; realized: number; fees: number }>()
+  const tripPnls: Array<number> = []
   let curve: Array<Sample> = []
   let curveStride = 1
   let curveSeen = 0
@@ -153,6 +155,7 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
       s.realized += close.realized_pnl
       s.fees += close.fees
       if (close.round_trip_pnl !== null) {
+        tripPnls.push(close.round_trip_pnl)
         s.round_trips++
         if (close.round_trip_pnl > 0) s.wins++
         else if (close.round_trip_pnl < 0) s.losses++
@@ -199,10 +202,7 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
       const point = bt.drawdown.last
       const cash = Backtest.cash(bt)
       const sample: Sample = { at: point.at, equity: point.equity, cash, unrealized_pnl: point.equity - cash }
-      if (sample.at < from) {
-        returns.before(sample.at, sample.equity)
-        continue
-      }
+      if (sample.at < from) continue
       returns.add(sample.at, sample.equity)
       sinks.sample?.(sample)
       if (curveSeen++ % curveStride === 0) {
@@ -222,8 +222,8 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
     equity: snapshot.total_equity,
     window,
     daily,
-    opening: returns.opening(),
     maxDrawdownPct: returns.maxDrawdownPct(),
+    roundTrips: tripPnls,
     periodsPerYear: settings.periodsPerYear
   })
   const last = curve[curve.length - 1]

@@ -1,97 +1,48 @@
 /**
- * The figures of a backtest's summary (DESIGN.md §11): daily returns from the equity samples
- * resampled to local daily closes, Sharpe and Sortino on them (ddof 1, annualized with
- * `periods_per_year`), the maximum drawdown of the window's samples, and the round-trip
- * statistics of core's `PnlStats`. Undefined values (too few days, no deviation) are `null`.
+ * The figures of a backtest's summary (DESIGN.md §11), computed by core's analytics as the
+ * service computes them: daily returns from the equity samples resampled to local daily
+ * closes (forward-filled, `EquityCurve`), Sharpe, Sortino, Calmar, annual return and
+ * volatility on them (`Analytics`, ddof 1, annualized with `periods_per_year`), the maximum
+ * drawdown of the window's samples, the round-trip statistics of `PnlStats` and
+ * `TradeAnalytics` (expectancy, payoff, Kelly, streaks). Undefined values are `null`.
  *
  * @since 0.1.0
  */
-import { Calendar, PnlStats } from "@portfolio/core"
+import { Analytics, Calendar, type EquityCurve, PnlStats, TradeAnalytics } from "@portfolio/core"
 
-/** The equity at the end of one local day. */
-export interface DailyClose {
-  /** The local day, `YYYY-MM-DD`. */
-  readonly day: string
-  readonly equity: number
-}
-
-/** A deviation this close to zero makes Sharpe and Sortino undefined (DESIGN.md §3, dust). */
-export const ZERO_DEVIATION = 1e-12
-
-/** Mean of the values. */
-const mean = (xs: ReadonlyArray<number>): number => xs.reduce((a, b) => a + b, 0) / xs.length
-
-/** Sample standard deviation (ddof 1); `null` with fewer than two values. */
-export const stdev = (xs: ReadonlyArray<number>): number | null => {
-  if (xs.length < 2) return null
-  const m = mean(xs)
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1))
-}
-
-/** `mean(r) / stdev(r) × √periodsPerYear`; `null` with fewer than two returns or no deviation. */
-export const sharpe = (returns: ReadonlyArray<number>, periodsPerYear: number): number | null => {
-  const sd = stdev(returns)
-  if (sd === null || sd < ZERO_DEVIATION) return null
-  return (mean(returns) / sd) * Math.sqrt(periodsPerYear)
-}
-
-/**
- * `mean(r) / downside × √periodsPerYear`, downside `= √mean(min(r, 0)²)` (empyrical's
- * `sortino_ratio` with no required return); `null` with fewer than two returns or no downside.
- */
-export const sortino = (returns: ReadonlyArray<number>, periodsPerYear: number): number | null => {
-  if (returns.length < 2) return null
-  const downside = Math.sqrt(mean(returns.map((r) => (r < 0 ? r * r : 0))))
-  if (downside < ZERO_DEVIATION) return null
-  return (mean(returns) / downside) * Math.sqrt(periodsPerYear)
-}
-
-/** Daily simple returns of consecutive closes, the first against `opening`. */
-export const dailyReturns = (opening: number, closes: ReadonlyArray<DailyClose>): Array<number> => {
-  const out: Array<number> = []
-  let previous = opening
-  for (const c of closes) {
-    if (previous !== 0) out.push(c.equity / previous - 1)
-    previous = c.equity
-  }
-  return out
-}
+/** The equity at the end of one local day (`day`: days since 1970-01-01 in the zone). */
+export type DailyClose = EquityCurve.DailyClose
 
 /** Keeps the last equity of each local day, and the window's drawdown, from samples in time order. */
 export interface DailyTracker {
-  /** A sample before the window: sets the opening equity the first return is measured from. */
-  readonly before: (at: number, equity: number) => void
   /** A sample inside the window. */
   readonly add: (at: number, equity: number) => void
   readonly closes: () => Array<DailyClose>
-  readonly opening: () => number
   /** Largest peak-to-trough drop of the window's samples, percent of the peak. */
   readonly maxDrawdownPct: () => number
 }
 
-/** A tracker whose opening equity is `initialCash` until a sample before the window says otherwise. */
-export const dailyTracker = (calendar: Calendar.Calendar, initialCash: number): DailyTracker => {
+/** A tracker of the window's samples in the zone of `calendar`. */
+export const dailyTracker = (calendar: Calendar.Calendar): DailyTracker => {
   const closes: Array<DailyClose> = []
   let day = Number.NaN
-  let opening = initialCash
   let peak = Number.NEGATIVE_INFINITY
   let maxDd = 0
   return {
-    before: (_at, equity) => {
-      opening = equity
-    },
     add: (at, equity) => {
       const key = Calendar.dayKey(calendar, at)
-      if (key === day) closes[closes.length - 1] = { day: Calendar.formatDay(key), equity }
+      if (key === day) closes[closes.length - 1] = { day: key, equity }
       else {
+        // Days without a sample close at the last equity (forward-filled, as EquityCurve does).
+        const last = closes[closes.length - 1]
+        if (last !== undefined) for (let d = day + 1; d < key; d++) closes.push({ day: d, equity: last.equity })
         day = key
-        closes.push({ day: Calendar.formatDay(key), equity })
+        closes.push({ day: key, equity })
       }
       if (equity > peak) peak = equity
       else if (peak > 0) maxDd = Math.max(maxDd, ((peak - equity) / peak) * 100)
     },
     closes: () => closes,
-    opening: () => opening,
     maxDrawdownPct: () => maxDd
   }
 }
@@ -114,6 +65,20 @@ export interface Summary {
   readonly worst_trade: number
   readonly sharpe: number | null
   readonly sortino: number | null
+  readonly calmar: number | null
+  /** Compound annual growth of the daily closes, a fraction. */
+  readonly annual_return: number | null
+  /** Annualized volatility of the daily returns, a fraction. */
+  readonly annual_volatility: number | null
+  /** Cumulative return of the window's daily closes, a fraction. */
+  readonly cumulative_return: number
+  /** Freqtrade's expectancy (mean round-trip PnL), its ratio, the payoff ratio and Kelly fraction. */
+  readonly expectancy: number | null
+  readonly expectancy_ratio: number | null
+  readonly payoff_ratio: number | null
+  readonly kelly: number | null
+  readonly longest_win_streak: number
+  readonly longest_loss_streak: number
   /** Largest peak-to-trough drop of the window's equity samples, percent. */
   readonly max_drawdown_pct: number
   readonly days: number
@@ -125,11 +90,15 @@ export const summarize = (input: {
   readonly equity: number
   readonly window: PnlStats.PnlStats
   readonly daily: ReadonlyArray<DailyClose>
-  readonly opening: number
   readonly maxDrawdownPct: number
   readonly periodsPerYear: number
+  /** Round-trip PnLs in the order they closed. */
+  readonly roundTrips: Iterable<number>
 }): Summary => {
-  const returns = dailyReturns(input.opening, input.daily)
+  // As the service's analytics: returns between consecutive daily closes of the window.
+  const returns = Analytics.simpleReturns(input.daily.map((c) => c.equity))
+  const r = Analytics.statistics(returns, { periodsPerYear: input.periodsPerYear })
+  const t = TradeAnalytics.statistics(input.roundTrips)
   const w = input.window
   return {
     equity: input.equity,
@@ -143,8 +112,18 @@ export const summarize = (input: {
     profit_factor: PnlStats.profitFactor(w),
     best_trade: w.best,
     worst_trade: w.worst,
-    sharpe: sharpe(returns, input.periodsPerYear),
-    sortino: sortino(returns, input.periodsPerYear),
+    sharpe: r.sharpe,
+    sortino: r.sortino,
+    calmar: r.calmar,
+    annual_return: r.annualReturn,
+    annual_volatility: r.annualVolatility,
+    cumulative_return: r.cumulativeReturn,
+    expectancy: t.expectancy,
+    expectancy_ratio: t.expectancyRatio,
+    payoff_ratio: t.payoffRatio,
+    kelly: t.kelly,
+    longest_win_streak: t.longestWinStreak,
+    longest_loss_streak: t.longestLossStreak,
     max_drawdown_pct: input.maxDrawdownPct,
     days: input.daily.length,
     periods_per_year: input.periodsPerYear

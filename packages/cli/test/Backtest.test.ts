@@ -66,7 +66,13 @@ const live = (envs: ReadonlyArray<Envelope>) =>
       if (env.event_type === "market.tick") yield* service.publishSnapshot
       yield* eventually(history.range(), (s) => s.length > before, { what: "a sample" })
     }
-    const out = { snapshot: yield* service.snapshot, pnl: yield* service.pnl, drawdown: yield* service.drawdown, samples: yield* history.range() }
+    const out = {
+      snapshot: yield* service.snapshot,
+      pnl: yield* service.pnl,
+      drawdown: yield* service.drawdown,
+      analytics: yield* service.analytics.analytics("all"),
+      samples: yield* history.range()
+    }
     yield* Scope.close(scope, Exit.void)
     return out
   })
@@ -94,6 +100,19 @@ describe("portfolio backtest", () => {
       expect(result.summary.win_rate).toBe(service.pnl.win_rate)
       expect(result.summary.profit_factor).toBeCloseTo(service.pnl.profit_factor, 9)
       expect(result.summary.realized_pnl).toBeCloseTo(service.pnl.realized_pnl_total, 6)
+      // Return and round-trip statistics: core's analytics on the same daily closes and round trips.
+      const { returns, round_trips } = service.analytics
+      expect(returns.days).toBeGreaterThan(2)
+      for (const [mine, theirs] of [
+        [result.summary.sharpe, returns.sharpe],
+        [result.summary.sortino, returns.sortino],
+        [result.summary.annual_volatility, returns.annual_volatility],
+        [result.summary.expectancy, round_trips.expectancy],
+        [result.summary.kelly, round_trips.kelly_fraction]
+      ] as const) {
+        expect(mine).not.toBeNull()
+        expect(mine!).toBeCloseTo(theirs!, 12)
+      }
 
       // Every live sample is the backtest's equity at that event time.
       const rows = parseCsv(readFileSync(equityCsv, "utf8"))

@@ -42,7 +42,7 @@ describe("exports", () => {
       const posted = yield* Effect.promise(() =>
         fetch(`${url}/api/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) }).then((r) => r.json())
       )
-      expect(posted.counts?.applied ?? posted.applied, JSON.stringify(posted).slice(0, 300)).toBe(events.length)
+      expect((posted as any).counts?.applied ?? (posted as any).applied, JSON.stringify(posted).slice(0, 300)).toBe(events.length)
       for (const dataset of Export.datasets) {
         const csv = yield* get(`${url}/api/portfolio/export/${dataset}.csv`)
         const json = yield* get(`${url}/api/portfolio/export/${dataset}.json`)
@@ -70,7 +70,7 @@ describe("exports", () => {
       expect(windowed.length).toBeGreaterThan(0)
       const trades = JSON.parse((yield* get(`${url}/api/portfolio/export/trades.json`)).text) as Array<{ pnl: number }>
       const pnl = yield* Effect.promise(() => fetch(`${url}/api/portfolio/pnl`).then((r) => r.json()))
-      expect(trades.length).toBe(pnl.num_closed_trades)
+      expect(trades.length).toBe((pnl as { num_closed_trades: number }).num_closed_trades)
 
       const bad = yield* get(`${url}/api/portfolio/export/closes.xml`)
       expect(bad.status).toBe(400)
