@@ -19,8 +19,8 @@
  *
  * @since 0.1.0
  */
-import { BusError, type Delivery, type Envelope, EventBus, type EventBusService, formatEventTime } from "@portfolio/core"
-import { Clock, type ConfigError, Deferred, Effect, Layer, type Scope, Stream } from "effect"
+import { BusError, type Delivery, type Envelope, EventBus, type EventBusService, formatEventTime, Metrics } from "@portfolio/core"
+import { Clock, type ConfigError, Deferred, Effect, Layer, Schedule, type Scope, Stream } from "effect"
 import * as Connection from "./internal/connection.js"
 import { Ledger } from "./internal/ledger.js"
 import * as Reader from "./internal/reader.js"
@@ -51,6 +51,9 @@ export const describeEndpoint = (options: Options): string => {
 
 /** How long health waits for the consumer lag before leaving it out. */
 const lagPatience = "500 millis"
+
+/** How often the consumer lag is read for the metrics. */
+const lagEvery = "5 seconds"
 
 /** Makes a bus for the life of the scope. */
 export const make = (options: Options = {}): Effect.Effect<EventBusService, BusError, Scope.Scope> =>
@@ -132,6 +135,13 @@ export const make = (options: Options = {}): Effect.Effect<EventBusService, BusE
         Effect.map((found) => (found._tag === "Some" ? found.value : undefined))
       )
     })
+
+    // The lag as /metrics shows it (`portfolio_consumer_lag`), read again every few seconds.
+    yield* lag.pipe(
+      Effect.tap((byType) => Effect.sync(() => byType !== undefined && Metrics.recordConsumerLag(byType))),
+      Effect.repeat(Schedule.spaced(lagEvery)),
+      Effect.forkScoped
+    )
 
     const health = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis

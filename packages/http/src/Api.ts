@@ -46,6 +46,7 @@ import { ApiKeyAuth } from "./ApiKey.js"
 import { ExportGroup } from "./ApiExport.js"
 import { EnvelopeBatch, IngestBatchResult, MAX_EVENTS } from "./EventBatch.js"
 import { dropDecodeErrors } from "./internal/openApi.js"
+import { MetricsGroup } from "./MetricsApi.js"
 import { GraphQLGroup } from "./GraphQLApi.js"
 import { PushGroup } from "./PushApi.js"
 import { AnalyticsGroup } from "./ApiAnalytics.js"
@@ -142,6 +143,7 @@ export class PortfolioApi extends HttpApi.make("portfolio-intelligence")
   .add(ExportGroup)
   .add(GraphQLGroup)
   .add(AnalyticsGroup)
+  .add(MetricsGroup)
   .addError(InternalErrorWire)
   .annotate(OpenApi.Title, "Portfolio Intelligence")
   .annotate(OpenApi.Version, PortfolioLive.VERSION)

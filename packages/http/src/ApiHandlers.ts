@@ -32,6 +32,7 @@ import * as GraphQL from "./GraphQL.js"
 import * as Push from "./Push.js"
 import * as AnalyticsHandlers from "./AnalyticsHandlers.js"
 import * as ExportHandlers from "./ExportHandlers.js"
+import * as MetricsHandlers from "./MetricsHandlers.js"
 import type { PushAuth } from "./PushApi.js"
 import * as RequestBody from "./RequestBody.js"
 
@@ -108,5 +109,5 @@ const eventsLive = HttpApiBuilder.group(PortfolioApi, "events", (handlers) =>
  */
 export const layer: Layer.Layer<HttpApi.Api, never, PortfolioService | ApiKeyAuth | BadBodies | Push.PushHub | PushAuth | TradeStore | EquityHistory> = HttpApiBuilder.api(PortfolioApi).pipe(
   Layer.provide(ExportHandlers.layer),
-  Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers, AnalyticsHandlers.layer, GraphQL.handlers])
+  Layer.provide([healthLive, portfolioLive, eventsLive, Push.handlers, AnalyticsHandlers.layer, GraphQL.handlers, MetricsHandlers.layer])
 )

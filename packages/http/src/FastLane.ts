@@ -30,6 +30,7 @@ import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib"
 import { type Answer, fromCashUnavailable, InternalError, toAnswer } from "./ApiError.js"
 import { BadBodies } from "./ApiHandlers.js"
 import * as ApiKey from "./ApiKey.js"
+import * as HttpMetrics from "./HttpMetrics.js"
 import * as IngestAnswer from "./internal/ingestAnswer.js"
 import * as JsonList from "./internal/jsonList.js"
 import * as Logging from "./Logging.js"
@@ -148,8 +149,10 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
 
       const requestLog = yield* Effect.serviceOption(Logging.RequestLog)
       const log = (method: string, path: string, status: number, started: number) => {
-        if (!options.logRequests) return
         const durationMs = performance.now() - started
+        // The lane's paths are their routes' templates.
+        HttpMetrics.observe(path, method, status, durationMs)
+        if (!options.logRequests) return
         if (Option.isSome(requestLog)) return requestLog.value.write({ method, path, status, durationMs })
         runSyncExit(
           Effect.logInfo("http").pipe(Effect.annotateLogs({ method, path, status, duration_ms: Math.round(durationMs * 100) / 100 }))

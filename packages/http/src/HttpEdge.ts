@@ -14,6 +14,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Cause, Effect, Layer, Option } from "effect"
 import { BadRequest, InternalError, MethodNotAllowed, NotFound, toResponse } from "./ApiError.js"
+import * as HttpMetrics from "./HttpMetrics.js"
 import { RequestLog } from "./Logging.js"
 
 /** Options of {@link middleware}. */
@@ -84,6 +85,7 @@ export const cors = (origins: ReadonlyArray<string>): Layer.Layer<never> =>
 export const middleware = (api: HttpApi.HttpApi.Any, options: Options = {}) => {
   const routes = routesOf(api, options.extraRoutes)
   const logRequests = options.logRequests ?? true
+  const recordLatency = HttpMetrics.recorder(routes.keys())
 
   const unrouted = (request: HttpServerRequest.HttpServerRequest): HttpServerResponse.HttpServerResponse => {
     const path = pathOf(request.url)
@@ -124,6 +126,7 @@ export const middleware = (api: HttpApi.HttpApi.Any, options: Options = {}) => {
           Cause.isInterruptedOnly(cause) ? Effect.failCause(cause as Cause.Cause<never>) : failed(request, cause)
         )
       )
+      recordLatency(request.method, request.url, response.status, performance.now() - started)
       if (logRequests) {
         const durationMs = performance.now() - started
         const requestLog = yield* Effect.serviceOption(RequestLog)

@@ -34,6 +34,7 @@ import * as Ingest from "./internal/ingest.js"
 import * as Publisher from "./internal/publisher.js"
 import * as Recovery from "./internal/recovery.js"
 import * as Views from "./internal/views.js"
+import * as Metrics from "./Metrics.js"
 import { makeTally } from "./internal/tally.js"
 import { type IngestOptions, PortfolioService, type PortfolioServiceShape } from "./PortfolioService.js"
 
@@ -85,6 +86,7 @@ export const make = Effect.gen(function* () {
           continue
         }
         yield* d.deadLetter(why).pipe(
+          Effect.zipRight(Metrics.countDeadLetter(d.eventType)),
           Effect.catchAll((e) => Effect.logError("dead-lettering failed; the entry stays pending").pipe(Effect.annotateLogs({ bus_id: d.id, reason: e.reason })))
         )
       }

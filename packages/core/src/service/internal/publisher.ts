@@ -27,6 +27,7 @@ import type { MarkRecord } from "../../schema/Records.js"
 import * as Account from "../Account.js"
 import type { PortfolioConfigShape } from "../Config.js"
 import * as DrawdownAlert from "../DrawdownAlert.js"
+import * as Metrics from "../Metrics.js"
 import type { Tally } from "./tally.js"
 
 /** Where the current state is: replaced whole when a failed batch makes the service reload it. */
@@ -204,7 +205,15 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
           .append({ at: v.now, equity: v.equity, cash: v.cash, unrealized_pnl: v.unrealizedPnl })
           .pipe(Effect.catchAll((e) => Effect.logWarning("equity sample not stored").pipe(Effect.annotateLogs({ reason: e.reason }))))
         yield* publish({ type: "portfolio.snapshot_updated", payload, traceId: trace?.traceId, correlationId: trace?.correlationId })
-        const daily = Drawdown.metrics(holder.drawdown, v.now, v.equity).dailyDrawdownPct
+        const dd = Drawdown.metrics(holder.drawdown, v.now, v.equity)
+        Metrics.recordSnapshot({
+          ...v,
+          openPositions: v.positions.length,
+          dailyDrawdownPct: dd.dailyDrawdownPct,
+          weeklyDrawdownPct: dd.weeklyDrawdownPct,
+          maxDrawdownPct: dd.maxDrawdownPct
+        })
+        const daily = dd.dailyDrawdownPct
         const r = DrawdownAlert.evaluate(alertActive, daily, config.drawdownAlertPct, config.drawdownHysteresisPct)
         alertActive = r.active
         if (r.transition !== undefined) yield* publish(drawdownEvent(v, r.transition, null))
