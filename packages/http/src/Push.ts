@@ -142,17 +142,32 @@ export const layer = (options: Options = {}): Layer.Layer<PushHub, never, Portfo
       })
       yield* Effect.addFinalizer(() => close)
 
+      const SNAPSHOT: OutgoingEventType = "portfolio.snapshot_updated"
+      /**
+       * Before the first published snapshot (the service had published its first one before the
+       * hub listened), a client asking for snapshots is given the current one, read from the
+       * service, under the id of the last event (`<boot>-<lastSeq>`): its state as of then.
+       */
+      const currentSnapshot = (types: ReadonlySet<OutgoingEventType>, lastEventId: string | undefined) =>
+        lastEventId === undefined && types.has(SNAPSHOT) && !ring.has(SNAPSHOT)
+          ? Effect.option(service.snapshot)
+          : Effect.succeedNone
+
       const connect = (types: ReadonlySet<OutgoingEventType>, lastEventId: string | undefined) =>
         Effect.acquireRelease(
-          // One synchronous step: no event can come between what is read from the ring and the mailbox's start.
-          Effect.sync((): Connection => {
-            const after = seqOf(boot, lastEventId)
-            const replay = after === undefined ? undefined : ring.after(after, types)
-            const mailbox = new Mailbox(types, bound, ring.lastSeq)
-            if (closed) mailbox.close()
-            else clients.add(mailbox)
-            return { initial: replay ?? ring.latestOf(types), resumed: replay !== undefined, mailbox }
-          }),
+          Effect.flatMap(currentSnapshot(types, lastEventId), (current) =>
+            // One synchronous step: no event can come between what is read from the ring and the mailbox's start.
+            Effect.sync((): Connection => {
+              const after = seqOf(boot, lastEventId)
+              const replay = after === undefined ? undefined : ring.after(after, types)
+              const mailbox = new Mailbox(types, bound, ring.lastSeq)
+              if (closed) mailbox.close()
+              else clients.add(mailbox)
+              const latest = ring.latestOf(types)
+              const first = Option.isSome(current) && !ring.has(SNAPSHOT) ? [frame(boot, ring.lastSeq, SNAPSHOT, JSON.stringify(current.value)), ...latest] : latest
+              return { initial: replay ?? first, resumed: replay !== undefined, mailbox }
+            })
+          ),
           (c) =>
             Effect.sync(() => {
               if (clients.delete(c.mailbox)) gone += c.mailbox.coalesced

@@ -67,6 +67,16 @@ describe("Push", () => {
       yield* Effect.logDebug(`sse: ${(arrived.at - sent).toFixed(1)} ms from post to arrival`)
     }).pipe(Effect.provide(serverLayer())))
 
+  it.scopedLive("a client first gets the current snapshot, even before the service published one since the hub listened", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      const hub = yield* Push.PushHub
+      const client = yield* Clients.sse(p, "/api/portfolio/stream?types=snapshot")
+      const first = yield* waitFor(Effect.sync(() => client.events), (es) => es.length >= 1, "the first snapshot", "3 seconds")
+      expect(first[0]).toMatchObject({ type: "portfolio.snapshot_updated", payload: { total_equity: 10_000, cash_balance: 10_000, positions: [] } })
+      expect(seq(first[0]!.id)).toBeLessThanOrEqual(hub.stats().published)
+    }).pipe(Effect.provide(serverLayer())))
+
   it.scopedLive("a posted close reaches a WebSocket client as pnl_updated; types= filters; GET without upgrade is 426", () =>
     Effect.gen(function* () {
       const p = yield* port

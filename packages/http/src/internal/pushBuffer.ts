@@ -81,6 +81,11 @@ export class Ring {
     return kept.filter((f) => f.seq > seq && types.has(f.type))
   }
 
+  /** Whether a frame of `type` was ever kept. */
+  has(type: OutgoingEventType): boolean {
+    return this.latest.has(type)
+  }
+
   /** The latest frame of each of the given types, in publication order. */
   latestOf(types: ReadonlySet<string>): ReadonlyArray<Frame> {
     return [...this.latest.values()].filter((f) => types.has(f.type)).sort((a, b) => a.seq - b.seq)
