@@ -4,7 +4,8 @@
  * the time from the `POST` to the first and to the last client's receiving the snapshot that
  * shows the event. Beside it, in the same run, the ceiling: a bare `node:http` server (child
  * process) writing a frame of the same size to the same number of open responses when poked.
- * Also the service's resident memory with the clients connected.
+ * Also the service's resident memory with the clients connected, and the latency of one event to
+ * one SSE and one WebSocket client (`LATENCY_ROUNDS`, 40 posts 150 ms apart): p50 / p99 / max.
  *
  * `pnpm --filter @portfolio/http bench:push` (CLIENTS=… ROUNDS=… to change).
  */
@@ -12,11 +13,38 @@ import { spawn } from "node:child_process"
 import { request } from "node:http"
 import { readFileSync } from "node:fs"
 import { Effect } from "effect"
+import { WebSocket } from "ws"
 import * as Http from "../test/support/Http.js"
 import * as ServerProcess from "../test/support/ServerProcess.js"
 
 const CLIENTS = Number(process.env["CLIENTS"] ?? 1000)
 const ROUNDS = Number(process.env["ROUNDS"] ?? 7)
+const LATENCY_ROUNDS = Number(process.env["LATENCY_ROUNDS"] ?? 40)
+
+const quantile = (xs: ReadonlyArray<number>, q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))]!
+
+/** From each POST to the snapshot showing it on one SSE and one WebSocket client. */
+const latency = async (port: number, url: string) => {
+  const seen = { sse: new Map<number, number>(), ws: new Map<number, number>() }
+  const mark = (where: Map<number, number>, text: string) => {
+    for (const m of text.matchAll(/"lat-(\d+)"/g)) if (!where.has(Number(m[1]))) where.set(Number(m[1]), performance.now())
+  }
+  const close = await openStreams(port, "/api/portfolio/stream?types=snapshot", 1, (_i, text) => mark(seen.sse, text))
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?types=snapshot`)
+  await new Promise((r) => ws.once("open", r))
+  ws.on("message", (d) => mark(seen.ws, String(d)))
+  const sent: Array<number> = []
+  for (let r = 0; r < LATENCY_ROUNDS; r++) {
+    sent.push(performance.now())
+    await Effect.runPromise(Http.sendEvent(url, "trade.opened", { trade_id: `lat-${r}`, symbol: "ETHUSDT", side: "LONG", entry_price: 2_000, quantity: 1 }))
+    await new Promise((res) => setTimeout(res, 150))
+  }
+  await new Promise((res) => setTimeout(res, 300))
+  close.forEach((c) => c())
+  ws.terminate()
+  const of = (where: Map<number, number>) => sent.map((t, r) => (where.get(r) ?? NaN) - t).filter(Number.isFinite)
+  return { sse: of(seen.sse), ws: of(seen.ws) }
+}
 
 const rssMb = (pid: number): number => {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"))
@@ -121,9 +149,10 @@ const program = Effect.scoped(
       )
     )
     const withClients = rssMb(server.pid)
+    service.close()
+    const lat = yield* Effect.promise(() => latency(server.port, server.url))
     const snapshot = yield* Http.get(server.url, "/api/portfolio/snapshot")
     sampleFrame = snapshot.text
-    service.close()
 
     const bare = spawn(process.execPath, ["-e", BARE], { stdio: ["ignore", "pipe", "inherit"] })
     yield* Effect.addFinalizer(() => Effect.sync(() => bare.kill()))
@@ -139,6 +168,9 @@ const program = Effect.scoped(
     console.log(`| bare node:http, same frame size (${sampleFrame.length} B) written to every response | ${f(median(ceiling.firsts))} | ${f(median(ceiling.lasts))} (${f(Math.min(...ceiling.lasts))}–${f(Math.max(...ceiling.lasts))}) |`)
     console.log(`ratio (last client, service / bare): ${(median(service.lasts) / median(ceiling.lasts)).toFixed(2)}`)
     console.log(`service RSS: idle ${f(idle)} MB, with ${CLIENTS} clients ${f(withClients)} MB`)
+    for (const [name, xs] of [["SSE", lat.sse], ["WebSocket", lat.ws]] as const) {
+      console.log(`one ${name} client, POST trade.opened → snapshot (${xs.length}/${LATENCY_ROUNDS}): p50 ${f(quantile(xs, 0.5))} ms, p99 ${f(quantile(xs, 0.99))} ms, max ${f(Math.max(...xs))} ms`)
+    }
   })
 )
 
