@@ -8,7 +8,6 @@
  * Run: `cd packages/adapters-sqlite && node --conditions=source --import tsx bench/Analytics.ts`.
  */
 import { AnalyticsQueries, CashUnavailable, EquityHistory, TradeStore } from "@portfolio/core"
-import { resolveOptions } from "../../core/src/domain/PortfolioState.js"
 import { Effect, Layer, TestClock, TestContext } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -48,7 +47,7 @@ const program = Effect.gen(function*() {
   process.stderr.write(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`)
   yield* TestClock.setTime(END)
   const q = AnalyticsQueries.make({
-    options: resolveOptions({ timeZone: "Europe/Oslo" }),
+    options: { timeZone: "Europe/Oslo" },
     store,
     history,
     snapshot: Effect.fail(new CashUnavailable({ reason: "not measured", retryable: false }))

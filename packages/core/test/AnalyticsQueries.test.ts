@@ -4,7 +4,6 @@ import fc from "fast-check"
 import * as Analytics from "../src/domain/Analytics.js"
 import * as Calendar from "../src/domain/Calendar.js"
 import * as EquityCurve from "../src/domain/EquityCurve.js"
-import { resolveOptions } from "../src/domain/PortfolioState.js"
 import * as MemoryEquityHistory from "../src/memory/MemoryEquityHistory.js"
 import * as MemoryTradeStore from "../src/memory/MemoryTradeStore.js"
 import { CashUnavailable } from "../src/ports/AccountBalance.js"
@@ -19,7 +18,7 @@ const queries = (timeZone = "UTC") =>
     const history = yield* MemoryEquityHistory.make
     const store = yield* MemoryTradeStore.make
     const q = AnalyticsQueries.make({
-      options: resolveOptions({ timeZone }),
+      options: { timeZone },
       store,
       history,
       snapshot: Effect.fail(new CashUnavailable({ reason: "not needed here", retryable: false }))

@@ -19,7 +19,7 @@ import * as Analytics from "../domain/Analytics.js"
 import * as Calendar from "../domain/Calendar.js"
 import * as DrawdownHistory from "../domain/DrawdownHistory.js"
 import * as EquityCurve from "../domain/EquityCurve.js"
-import { make as emptyPortfolio, type ResolvedOptions, sectorOf } from "../domain/PortfolioState.js"
+import { make as emptyPortfolio, type Options, resolveOptions, sectorOf } from "../domain/PortfolioState.js"
 import * as RiskBuckets from "../domain/RiskBuckets.js"
 import * as TradeAnalytics from "../domain/TradeAnalytics.js"
 import * as TradeBreakdown from "../domain/TradeBreakdown.js"
@@ -108,7 +108,8 @@ export interface Queries {
 
 /** What the queries read. */
 export interface AnalyticsDeps {
-  readonly options: ResolvedOptions
+  /** The portfolio's options: its time zone, sectors and categories (defaults filled in). */
+  readonly options: Options
   readonly store: TradeStoreService
   readonly history: EquityHistoryService
   readonly snapshot: Effect.Effect<PortfolioSnapshot, CashUnavailable>
@@ -119,7 +120,8 @@ const nullIfEmpty = (x: number | undefined): string | null => (x === undefined ?
 
 /** The queries over the ports and the current snapshot. */
 export const make = (deps: AnalyticsDeps): Queries => {
-  const { history, options, store } = deps
+  const { history, store } = deps
+  const options = resolveOptions(deps.options)
   const calendar = Calendar.make(options.timeZone)
   const sectors = emptyPortfolio({ sectors: options.sectors })
   const sectorOfSymbol = (symbol: string) => sectorOf(sectors, symbol)
