@@ -284,6 +284,8 @@ export const authLayer = (key: Option.Option<Redacted.Redacted<string>>): Layer.
 export interface WebSocketSettings {
   readonly apiKey: Option.Option<Redacted.Redacted<string>>
   readonly logRequests: boolean
+  /** Origins besides the service's own whose pages may open the socket (`PORTFOLIO_CORS_ORIGINS`). */
+  readonly corsOrigins: ReadonlyArray<string>
 }
 
 /**
@@ -300,6 +302,7 @@ export const webSocketLayer = (server: NodeServer, settings: WebSocketSettings):
         tokenParam: TOKEN_PARAM,
         logRequests: settings.logRequests,
         unauthorized: UNAUTHORIZED_MESSAGE,
+        corsOrigins: settings.corsOrigins,
         parseTypes,
         next
       })

@@ -227,6 +227,16 @@ describe("Push", () => {
       expect(answering.socket.readyState).toBe(WebSocket.OPEN)
     }).pipe(Effect.provide(serverLayer({ pushHeartbeat: Duration.millis(100) }))))
 
+  it.scopedLive("a browser page of another origin cannot open the WebSocket; the service's own and PORTFOLIO_CORS_ORIGINS' can", () =>
+    Effect.gen(function* () {
+      const p = yield* port
+      expect((yield* Clients.ws(p, "/ws", { origin: "https://evil.example" })).status).toBe(403)
+      expect((yield* Clients.ws(p, "/ws", { origin: "https://evil.example" })).refusal).toMatchObject({ error: "forbidden" })
+      expect((yield* Clients.ws(p, "/ws", { origin: `http://127.0.0.1:${p}` })).status).toBe(101)
+      expect((yield* Clients.ws(p, "/ws", { origin: "https://dash.example.com" })).status).toBe(101)
+      expect((yield* Clients.ws(p, "/ws")).status).toBe(101) // no Origin: not a browser
+    }).pipe(Effect.provide(serverLayer({ corsOrigins: ["https://dash.example.com"] }))))
+
   it.scopedLive("both routes write the request log line, without the query (where the token travels)", () =>
     Effect.gen(function* () {
       const p = yield* port

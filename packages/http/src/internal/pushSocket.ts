@@ -1,10 +1,11 @@
 /**
  * `GET /ws` upgrades, taken on Node's `upgrade` event before the platform sees them (the
- * platform's own WebSocket offers no backpressure: its writes do not wait). The same checks as
- * the API's route, in the same order: the API key (`X-API-Key`, `Authorization: Bearer`,
- * `?token=`; constant time), then `types`; a refusal is the same JSON error, with the
- * connection closed. Each upgrade writes the request log line (`http`, status 101 or the
- * refusal's) — the URL's query, which may carry the key, is never logged.
+ * platform's own WebSocket offers no backpressure: its writes do not wait). The checks, in
+ * order: the API key (`X-API-Key`, `Authorization: Bearer`, `?token=`; constant time), the
+ * page's `Origin` (this service's own or one of `PORTFOLIO_CORS_ORIGINS`: browsers apply no
+ * CORS to WebSockets), then `types`; a refusal is the API's JSON error, with the connection
+ * closed. Each upgrade writes the request log line (`http`, status 101 or the refusal's) — the
+ * URL's query, which may carry the key, is never logged.
  *
  * Per connection: the first frames, then each batch from the mailbox sent and its last send's
  * callback awaited before the next batch is taken (so a client that does not read holds at
@@ -18,6 +19,7 @@ import { STATUS_CODES } from "node:http"
 import type { Duplex } from "node:stream"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as ApiKey from "../ApiKey.js"
+import { allowsOrigin } from "../HttpEdge.js"
 import { RequestLog } from "../Logging.js"
 import type { Frame, Mailbox } from "./pushBuffer.js"
 
@@ -38,6 +40,8 @@ export interface Settings {
   readonly tokenParam: string
   readonly logRequests: boolean
   readonly unauthorized: string
+  /** `PORTFOLIO_CORS_ORIGINS`: the other origins whose pages may open the socket (`*`: any). */
+  readonly corsOrigins: ReadonlyArray<string>
   readonly parseTypes: (text: string | undefined) => Either.Either<ReadonlySet<OutgoingEventType>, string>
   readonly next: (mailbox: Mailbox, heartbeatMs: number) => Effect.Effect<ReadonlyArray<Frame> | "heartbeat" | "closed">
 }
@@ -83,6 +87,20 @@ export const install = (server: Server, hub: Hub, settings: Settings) =>
     const matches = Option.map(settings.apiKey, ApiKey.matcher)
     const open = new Set<Fiber.RuntimeFiber<void>>()
     const heartbeatMs = Duration.toMillis(hub.heartbeat)
+    const listed = allowsOrigin(settings.corsOrigins)
+    /**
+     * Browsers let any page open a WebSocket anywhere (no CORS), so a page of another site must
+     * not read the stream with the user's network position: a browser's upgrade (it sends
+     * `Origin`) is taken from this service's own origin or one of `PORTFOLIO_CORS_ORIGINS`.
+     */
+    const originAllowed = (origin: string | undefined, host: string | undefined): boolean => {
+      if (origin === undefined || settings.corsOrigins.includes("*") || listed(origin)) return true
+      try {
+        return host !== undefined && new URL(origin).host === host.toLowerCase()
+      } catch {
+        return false
+      }
+    }
 
     // The same request log as every other route: its fast writer when the process has one, else the logger.
     const requestLog = yield* Effect.serviceOption(RequestLog)
@@ -133,6 +151,11 @@ export const install = (server: Server, hub: Hub, settings: Settings) =>
       if (Option.isSome(matches) && !keysSent(request, url, settings.tokenParam).some((k) => matches.value(Redacted.make(k)))) {
         refuse(socket, 401, { error: "unauthorized", message: settings.unauthorized })
         log(started, 401)
+        return true
+      }
+      if (!originAllowed(request.headers.origin, request.headers.host)) {
+        refuse(socket, 403, { error: "forbidden", message: "WebSocket from another origin: only this service's pages and PORTFOLIO_CORS_ORIGINS may open it" })
+        log(started, 403)
         return true
       }
       const types = settings.parseTypes(url.searchParams.get("types") ?? undefined)
