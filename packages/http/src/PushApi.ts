@@ -72,6 +72,15 @@ export const UpgradeRequiredWire = Schema.Struct({
   message: Schema.String
 }).annotations({ identifier: "UpgradeRequired", description: "GET /ws needs a WebSocket upgrade (Connection: Upgrade, Upgrade: websocket)." })
 
+/** The 403 of `GET /ws` from a browser page of another origin. */
+export const ForbiddenOriginWire = Schema.Struct({
+  error: Schema.Literal("forbidden"),
+  message: Schema.String
+}).annotations({
+  identifier: "ForbiddenOrigin",
+  description: "A browser page of another origin than the service's own or PORTFOLIO_CORS_ORIGINS (browsers apply no CORS to WebSockets)."
+})
+
 /** The push routes. */
 export class PushGroup extends HttpApiGroup.make("push", { topLevel: true })
   .add(
@@ -90,11 +99,12 @@ export class PushGroup extends HttpApiGroup.make("push", { topLevel: true })
       .setUrlParams(Schema.Struct({ types: Schema.optional(typesParam), last_event_id: Schema.optional(Schema.String), token: Schema.optional(tokenParam) }))
       .addSuccess(Schema.Void.annotations({ description: "101 Switching Protocols" }), { status: 101 })
       .addError(BadRequestWire)
+      .addError(ForbiddenOriginWire, { status: 403 })
       .addError(UpgradeRequiredWire, { status: 426 })
       .annotate(OpenApi.Summary, "WebSocket: the same events as JSON messages {id, type, payload}")
       .annotate(
         OpenApi.Description,
-        "Upgrade to a WebSocket. Each message is `{\"id\": \"<boot>-<seq>\", \"type\": \"portfolio.snapshot_updated\", \"payload\": {…}}`; the same `types`, `last_event_id`, first state and coalescing as the stream. The server pings every 15 s and closes a connection that did not answer the previous ping. Messages from the client are ignored. 426 without an upgrade."
+        "Upgrade to a WebSocket. Each message is `{\"id\": \"<boot>-<seq>\", \"type\": \"portfolio.snapshot_updated\", \"payload\": {…}}`; the same `types`, `last_event_id`, first state and coalescing as the stream. The server pings every 15 s and closes a connection that did not answer the previous ping. Messages from the client are ignored. 403 when a browser page of another origin opens it (not the service's own, not in PORTFOLIO_CORS_ORIGINS). 426 without an upgrade."
       )
   )
   .middleware(PushAuth)

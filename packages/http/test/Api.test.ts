@@ -99,7 +99,7 @@ describe("Api", () => {
       // The push routes also take the key as ?token= (browsers' EventSource and WebSocket send no headers).
       expect(paths["/api/portfolio/stream"].get.security).toEqual([{ bearer: [] }, { apiKey: [] }, { token: [] }])
       expect(paths["/api/portfolio/stream"].get.responses["200"].content["text/event-stream"].schema).toEqual({ $ref: "#/components/schemas/EventStream" })
-      expect(Object.keys(paths["/ws"].get.responses).sort()).toEqual(["101", "400", "401", "426", "500"])
+      expect(Object.keys(paths["/ws"].get.responses).sort()).toEqual(["101", "400", "401", "403", "426", "500"])
       const ingest = paths["/api/events"].post
       // One envelope or an array of them; answered an IngestResult or an IngestBatchResult.
       expect(ingest.requestBody.content["application/json"].schema).toEqual({
