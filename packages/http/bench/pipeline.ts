@@ -33,7 +33,7 @@
  *   measurement's own load). Target: 0 trimmed, p99 ≤ 50 ms.
  *
  * Prints a markdown table and the machine. `BENCH_ENTRIES`, `BENCH_STEADY_SECONDS`,
- * `BENCH_RATE`, `BENCH_PROBE_EVERY_MS` (100; 0: no probes) change the sizes; `--only ticks|mixed|steady` runs one part; `--prof` writes a
+ * `BENCH_RATE`, `BENCH_PROBE_EVERY_MS` (100; 0: no probes) change the sizes; `--only ticks|mixed|steady` runs one part; `--dist` runs the build; `--prof` writes a
  * CPU profile of each service run (`bench/pipelineProfile.mjs`) into a directory it prints.
  */
 import { RedisServer } from "@portfolio/adapters-redis/testing"
@@ -54,6 +54,8 @@ const RATE = Number(process.env["BENCH_RATE"] ?? 20_000)
 /** A probe trade (open, then close) starts every this many ms during the steady run (0: none). */
 const PROBE_EVERY_MS = Number(process.env["BENCH_PROBE_EVERY_MS"] ?? 100)
 const PROFILE = process.argv.includes("--prof")
+/** `--dist`: the service from the build (`pnpm build` first) rather than the sources under tsx. */
+const ENTRY: ServerProcess.Entry = process.argv.includes("--dist") ? "dist" : "source"
 const profileDir = PROFILE ? mkdtempSync(join(tmpdir(), "pipeline-prof-")) : undefined
 const profiler = new URL("./pipelineProfile.mjs", import.meta.url).href
 const MIXED_TYPES = ["trade.opened", "order.executed", "trade.closed", "market.tick"] as const
@@ -225,7 +227,8 @@ const service = (port: number, name: string, env: Record<string, string>): Effec
         ...(profileDir === undefined ? {} : { NODE_OPTIONS: `--import=${profiler}`, PIPELINE_PROFILE_OUT: join(profileDir, `${name}.cpuprofile`) }),
         ...env
       },
-      "120 seconds"
+      "120 seconds",
+      ENTRY
     )
   })
 
@@ -437,7 +440,7 @@ const main = Effect.gen(function* () {
     `\nmachine: ${cpu[0]?.model ?? "unknown cpu"}, ${cpu.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}; ` +
       `load average (1/5/15 min) ${loadBefore} before → ${load()} after; ${((now() - started) / 1000).toFixed(0)} s`
   )
-  console.log(`command: cd packages/http && pnpm run bench:pipeline   (service from src/main.ts under tsx; redis-server ${server.port}, persistence off)`)
+  console.log(`command: cd packages/http && pnpm run bench:pipeline${ENTRY === "dist" ? " -- --dist" : ""}   (service from ${ENTRY === "dist" ? "dist/main.js" : "src/main.ts under tsx"}; redis-server ${server.port}, persistence off)`)
   if (profileDir !== undefined) console.log(`CPU profiles of the service runs: ${profileDir}`)
 }).pipe(Effect.scoped)
 
