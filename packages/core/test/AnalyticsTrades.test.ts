@@ -93,6 +93,26 @@ describe("TradeBreakdown", () => {
     expect(TradeBreakdown.periods(closes, utc, "month")).toEqual([{ start: "2025-03-01", pnl: 13, trades: 3, wins: 2, winRate: 2 / 3 }])
   })
 
+  it("the last N periods end with the current one, zero-filled, closes outside left out", () => {
+    const now = ms("2025-03-18T09:00:00")
+    expect(TradeBreakdown.periods(closes, utc, "day", { last: 3, now }).map((d) => [d.start, d.pnl])).toEqual([
+      ["2025-03-16", 0],
+      ["2025-03-17", 2],
+      ["2025-03-18", 0]
+    ])
+    expect(TradeBreakdown.periods(closes, utc, "week", { last: 3, now }).map((w) => [w.start, w.pnl])).toEqual([
+      ["2025-03-03", 11],
+      ["2025-03-10", 0],
+      ["2025-03-17", 2]
+    ])
+    expect(TradeBreakdown.periods([], utc, "month", { last: 2, now }).map((m) => m.start)).toEqual(["2025-02-01", "2025-03-01"])
+    // Where each period starts, in the zone: Oslo's March 2025 starts at 23:00 UTC on 28 February.
+    const oslo = Calendar.make("Europe/Oslo")
+    expect(TradeBreakdown.periodStart(oslo, "month", now, 0)).toBe(ms("2025-02-28T23:00:00"))
+    expect(TradeBreakdown.periodStart(oslo, "week", now, 1)).toBe(ms("2025-03-09T23:00:00"))
+    expect(TradeBreakdown.periodStart(utc, "day", now, 2)).toBe(ms("2025-03-16T00:00:00"))
+  })
+
   it("weekday × hour and symbol × month heatmaps", () => {
     expect(TradeBreakdown.weekdayHour(closes, utc).map((c) => [c.row, c.column, c.pnl])).toEqual([
       ["Mon", "01", 2],

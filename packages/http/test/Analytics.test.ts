@@ -34,8 +34,12 @@ describe("history and analytics routes (in process, memory adapters)", () => {
       expect(performance.by_symbol.map((r: any) => [r.key, r.pnl, r.trades])).toEqual([["BTCUSDT", 100, 1], ["SOLUSDT", 30, 1], ["ETHUSDT", -50, 1]])
       expect(performance.by_sector.map((r: any) => [r.key, r.pnl])).toEqual([["BTC", 100], ["ALT", 30], ["ETH", -50]])
 
+      // The last 1 000 months, this one last, zero-filled.
       const months = yield* ok(url, "/api/portfolio/periods?unit=month&count=1000")
-      expect(months.periods).toEqual([{ start: "2024-03-01", pnl: 80, trades: 3, wins: 2, win_rate: 2 / 3 }])
+      expect(months.periods).toHaveLength(1000)
+      expect(months.periods.at(-1).start).toBe(`${new Date().toISOString().slice(0, 7)}-01`)
+      expect(months.periods.filter((p: any) => p.trades > 0)).toEqual([{ start: "2024-03-01", pnl: 80, trades: 3, wins: 2, win_rate: 2 / 3 }])
+      expect(months.periods.reduce((n: number, p: any) => n + p.pnl, 0)).toBe(80)
       const heatmap = yield* ok(url, "/api/portfolio/heatmap?by=weekday_hour")
       expect(heatmap.cells.map((c: any) => [c.row, c.column, c.pnl])).toEqual([["Tue", "12", 80]])
       expect((yield* ok(url, "/api/portfolio/heatmap?by=symbol_month")).cells).toHaveLength(3)

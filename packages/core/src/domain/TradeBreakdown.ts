@@ -15,6 +15,7 @@
  */
 import type { ClosedTradeRecord } from "../schema/Records.js"
 import * as Calendar from "./Calendar.js"
+import { dayStart } from "./EquityCurve.js"
 import * as Sum from "./Sum.js"
 
 /** What the breakdowns read of a close. */
@@ -80,20 +81,42 @@ const dayOfMonthKey = (month: number): number => Math.floor(Date.UTC(Math.floor(
 const unitKey = (unit: Unit, calendar: Calendar.Calendar, at: number): number =>
   unit === "day" ? Calendar.dayKey(calendar, at) : unit === "week" ? Calendar.weekKey(calendar, at) : Calendar.monthKey(calendar, at)
 
-/** PnL per local period, oldest first, zero-filled from the first close's period to the last's. */
-export const periods = (closes: Iterable<Close>, calendar: Calendar.Calendar, unit: Unit): Array<Period> => {
+/**
+ * PnL per local period, oldest first, zero-filled: from the first close's period to the last's,
+ * or, given `last` periods and `now`, exactly the `last` periods that end with the one `now`
+ * falls in (closes outside them left out) — Freqtrade's `/daily?timescale=`.
+ */
+export const periods = (
+  closes: Iterable<Close>,
+  calendar: Calendar.Calendar,
+  unit: Unit,
+  latest?: { readonly last: number; readonly now: number }
+): Array<Period> => {
   const cells = group(closes, (c) => unitKey(unit, calendar, c.closed_at))
-  if (cells.size === 0) return []
-  const keys = [...cells.keys()]
-  const first = Math.min(...keys)
-  const last = Math.max(...keys)
   const step = unit === "week" ? 7 : 1
+  let first: number
+  let last: number
+  if (latest !== undefined) {
+    last = unitKey(unit, calendar, latest.now)
+    first = last - (Math.max(1, latest.last) - 1) * step
+  } else {
+    if (cells.size === 0) return []
+    const keys = [...cells.keys()]
+    first = Math.min(...keys)
+    last = Math.max(...keys)
+  }
   const out: Array<Period> = []
   for (let k = first; k <= last; k += step) {
     const cell = cells.get(k) ?? { pnl: 0, trades: 0, wins: 0, winRate: null }
     out.push({ ...cell, start: Calendar.formatDay(unit === "month" ? dayOfMonthKey(k) : k) })
   }
   return out
+}
+
+/** The instant the period of `unit` that `now` falls in, `back` periods earlier, starts. */
+export const periodStart = (calendar: Calendar.Calendar, unit: Unit, now: number, back: number): number => {
+  const key = unitKey(unit, calendar, now) - back * (unit === "week" ? 7 : 1)
+  return dayStart(calendar, unit === "month" ? dayOfMonthKey(key) : key)
 }
 
 /** A heatmap cell: its row and column labels and its figures. */

@@ -89,7 +89,7 @@ export interface Queries {
   readonly analytics: (window: AnalyticsWindow, periodsPerYear?: number) => Effect.Effect<AnalyticsResponse, StoreError>
   /** Realized PnL per symbol and per sector over the window. */
   readonly performance: (window: AnalyticsWindow) => Effect.Effect<PerformanceResponse, StoreError>
-  /** PnL of the last `count` local days, weeks or months with closes (zero-filled between them). */
+  /** PnL of the last `count` local days, weeks or months, the current one last (zero-filled). */
   readonly periods: (unit: TradeBreakdown.Unit, count: number) => Effect.Effect<PeriodsResponse, StoreError>
   /** PnL heatmap over the window. */
   readonly heatmap: (by: HeatmapResponse["by"], window: AnalyticsWindow) => Effect.Effect<HeatmapResponse, StoreError>
@@ -245,15 +245,14 @@ export const make = (deps: AnalyticsDeps): Queries => {
       }
     })
 
-  const UNIT_DAYS: Record<TradeBreakdown.Unit, number> = { day: 1, week: 7, month: 31 }
   const periods: Queries["periods"] = (unit, count) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const closes = yield* closesIn(now - (count + 1) * UNIT_DAYS[unit] * Calendar.DAY)
+      const closes = yield* closesIn(TradeBreakdown.periodStart(calendar, unit, now, count - 1))
       return {
         unit,
         time_zone: options.timeZone,
-        periods: TradeBreakdown.periods(closes, calendar, unit).slice(-count).map((p) => ({ start: p.start, ...row(p) }))
+        periods: TradeBreakdown.periods(closes, calendar, unit, { last: count, now }).map((p) => ({ start: p.start, ...row(p) }))
       }
     })
 
