@@ -20,6 +20,7 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import {
+  AnalyticsQueries,
   AnalyticsResponse,
   AnalyticsWindow,
   DrawdownHistoryResponse,
@@ -85,6 +86,13 @@ const time = (name: string, value: unknown): number | undefined => {
   throw badArgument(`${name} must be an ISO 8601 time`)
 }
 
+/** A bucket size as the REST route takes it: 1 s to 366 days, in milliseconds. */
+const resolution = (value: unknown): number | undefined => {
+  if (value === undefined || value === null) return undefined
+  if (typeof value === "number" && value >= 1_000 && value <= 366 * 86_400_000) return value
+  throw badArgument("resolution_ms must be from 1000 (1 s) to 31622400000 (366 days)")
+}
+
 const arg = (type: GraphQLArgumentConfig["type"], description: string, defaultValue?: unknown): GraphQLArgumentConfig =>
   defaultValue === undefined ? { type, description } : { type, description, defaultValue }
 const windowArg = arg(GraphQLString, "30d, 90d, 1y or all", "all")
@@ -117,10 +125,10 @@ export const makeSchema = (service: PortfolioServiceShape, run: Run): GraphQLSch
         pnl: field(PnLBreakdown, "pnl", "GET /api/portfolio/pnl", () => service.pnl),
         exposure: field(ExposureBreakdown, "exposure", "GET /api/portfolio/exposure (records as key/value lists)", () => service.exposure),
         drawdown: field(DrawdownMetrics, "drawdown", "GET /api/portfolio/drawdown", () => service.drawdown),
-        equity: field(EquityCurveResponse, "equity", "GET /api/portfolio/equity", (a) => Effect.suspend(() => q.equity({ from: time("from", a["from"]), to: time("to", a["to"]), resolutionMs: a["resolution_ms"] as number | undefined })), {
+        equity: field(EquityCurveResponse, "equity", "GET /api/portfolio/equity", (a) => Effect.suspend(() => q.equity({ from: time("from", a["from"]), to: time("to", a["to"]), resolutionMs: resolution(a["resolution_ms"]) })), {
           from: arg(GraphQLString, "start, inclusive (ISO 8601; default the first sample)"),
           to: arg(GraphQLString, "end, exclusive (ISO 8601; default now)"),
-          resolution_ms: arg(GraphQLFloat, "least bucket size in milliseconds (coarsened to keep ≤ 2 000 buckets)")
+          resolution_ms: arg(GraphQLFloat, "least bucket size in milliseconds, 1 s to 366 days (coarsened to keep ≤ 2 000 buckets)")
         }),
         drawdown_history: field(DrawdownHistoryResponse, "drawdown_history", "GET /api/portfolio/drawdown/history", (a) => Effect.suspend(() => q.drawdownHistory(oneOf("window", WINDOWS, a["window"]), intIn("worst", 1, 100, a["worst"]))), {
           window: windowArg,
@@ -142,11 +150,8 @@ export const makeSchema = (service: PortfolioServiceShape, run: Run): GraphQLSch
         risk_buckets: field(RiskBucketsResponse, "risk_buckets", "GET /api/portfolio/risk-buckets", () => q.riskBuckets),
         trades: field(TradesPage, "trades", "GET /api/portfolio/trades", (a) =>
           Effect.suspend(() => {
-            const cursor = a["cursor"] === undefined || a["cursor"] === null ? undefined : (() => {
-              const m = /^(-?\d{1,16})\.(\d{1,9})$/.exec(String(a["cursor"]))
-              if (m === null) throw badArgument("cursor must be the next_cursor of a previous page")
-              return { at: Number(m[1]), skip: Number(m[2]) }
-            })()
+            const cursor = a["cursor"] === undefined || a["cursor"] === null ? undefined : AnalyticsQueries.decodeCursor(String(a["cursor"]))
+            if (cursor === null) throw badArgument("cursor must be the next_cursor of a previous page")
             return q.trades({
               status: oneOf("status", ["open", "closed"], a["status"]),
               from: time("from", a["from"]),

@@ -83,6 +83,8 @@ describe("GraphQL", () => {
       expect(partial.body.data.pnl.realized_pnl_total).toBeCloseTo(Session.expected.realized, 9)
       expect(partial.body.errors[0]).toMatchObject({ path: ["trades"], extensions: { code: "bad_request" } })
       expect(partial.body.errors[0].message).toContain("limit")
+      const badCursor = yield* gql(url, `{ trades(cursor: "x") { next_cursor } equity(resolution_ms: 5) { resolution_ms } }`)
+      expect(badCursor.body.errors.map((e: { path: Array<string> }) => e.path[0]).sort()).toEqual(["equity", "trades"])
     }).pipe(Effect.provide(layer())))
 
   it.scopedLive("refuses hostile queries with 400 at once: 50 deep, a fragment bomb, too long; and mutations, bad syntax", () =>
