@@ -36,6 +36,7 @@ import * as Recovery from "./internal/recovery.js"
 import * as Views from "./internal/views.js"
 import * as Metrics from "./Metrics.js"
 import { makeTally } from "./internal/tally.js"
+import * as Trace from "./internal/trace.js"
 import { type IngestOptions, PortfolioService, type PortfolioServiceShape } from "./PortfolioService.js"
 
 /** The version the service reports in health. */
@@ -87,7 +88,8 @@ export const make = Effect.gen(function* () {
         }
         yield* d.deadLetter(why).pipe(
           Effect.zipRight(Metrics.countDeadLetter(d.eventType)),
-          Effect.catchAll((e) => Effect.logError("dead-lettering failed; the entry stays pending").pipe(Effect.annotateLogs({ bus_id: d.id, reason: e.reason })))
+          Effect.catchAll((e) => Effect.logError("dead-lettering failed; the entry stays pending").pipe(Effect.annotateLogs({ bus_id: d.id, reason: e.reason }))),
+          Trace.annotate(Trace.ofRaw(d.fields))
         )
       }
       if (acks.length > 0) {

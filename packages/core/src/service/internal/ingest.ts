@@ -29,6 +29,7 @@ import * as Metrics from "../Metrics.js"
 import type { Publisher, StateHolder, Valuer } from "./publisher.js"
 import * as Recovery from "./recovery.js"
 import type { Tally } from "./tally.js"
+import * as Trace from "./trace.js"
 
 /** One envelope to ingest, and where it came from. */
 export interface Item {
@@ -49,7 +50,13 @@ export type Outcome =
       readonly result: IngestResult | undefined
       readonly invalid: InvalidEvent | undefined
     }
-  | { readonly _tag: "Failed"; readonly eventType: string; readonly error: StoreError }
+  | {
+      readonly _tag: "Failed"
+      readonly eventType: string
+      readonly error: StoreError
+      /** The event's trace, for the lines about its failure. */
+      readonly trace: Trace.Annotations
+    }
 
 /** What ingestion needs. */
 export interface Deps {
@@ -303,6 +310,8 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         const outcomes: Array<Outcome | undefined> = new Array(items.length)
         const events: Array<IncomingEvent> = []
         const positions: Array<number> = []
+        // Each rejection gets a log line with the event's trace, written once the batch is settled.
+        const rejections: Array<{ readonly item: Item; readonly invalid: InvalidEvent; readonly trace: Trace.Annotations }> = []
         items.forEach((item, i) => {
           const decoded = decodeEnvelope(item.raw, {
             defaultTime: now,
@@ -312,6 +321,7 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
           if (Either.isLeft(decoded)) {
             tally.reject(decoded.left, item.raw, item.origin, item.busId, now)
             outcomes[i] = { _tag: "Done", result: rejectedResult(decoded.left), invalid: decoded.left }
+            rejections.push({ item, invalid: decoded.left, trace: Trace.ofRaw(item.raw) })
           } else {
             events.push(decoded.right)
             positions.push(i)
@@ -336,6 +346,7 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
             const invalid = new InvalidEvent({ eventType: first.event.type, reason: `${first.path}: ${first.reason}`, issues })
             tally.reject(invalid, items[positions[j]!]!.raw, items[positions[j]!]!.origin, items[positions[j]!]!.busId, now)
             outcomes[positions[j]!] = { _tag: "Done", result: rejectedResult(invalid), invalid }
+            rejections.push({ item: items[positions[j]!]!, invalid, trace: Trace.ofEvent(first.event) })
             return
           }
           applied.push(decisions)
@@ -346,30 +357,45 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
           const key = first._tag === "Applied" || first._tag === "Ignored" ? Portfolio.eventKey(first.event) : first.key
           outcomes[positions[j]!] = { _tag: "Done", result: resultOf(first, key), invalid: undefined }
         }
-        const whole = yield* Effect.either(lock.withPermits(1)(attempt(events)))
+        // The lines about the whole batch name its events' traces; those about one event, its own.
+        const traces = Trace.ofEvents(events)
+        const whole = yield* Effect.either(lock.withPermits(1)(attempt(events)).pipe(Trace.annotate(traces)))
         if (Either.isRight(whole)) {
           whole.right.forEach((decisions, j) => settle(j, decisions))
         } else if (events.length === 1) {
-          outcomes[positions[0]!] = { _tag: "Failed", eventType: events[0]!.type, error: whole.left }
+          outcomes[positions[0]!] = { _tag: "Failed", eventType: events[0]!.type, error: whole.left, trace: traces }
         } else {
           yield* Effect.logWarning(`a batch of ${events.length} events could not be committed; trying each alone`).pipe(
-            Effect.annotateLogs({ reason: whole.left.message })
+            Effect.annotateLogs({ reason: whole.left.message }),
+            Trace.annotate(traces)
           )
           for (let j = 0; j < events.length; j++) {
-            const one = yield* Effect.either(lock.withPermits(1)(attempt([events[j]!])))
+            const trace = Trace.ofEvent(events[j]!)
+            const one = yield* Effect.either(lock.withPermits(1)(attempt([events[j]!])).pipe(Trace.annotate(trace)))
             if (Either.isRight(one)) settle(j, one.right[0]!)
-            else outcomes[positions[j]!] = { _tag: "Failed", eventType: events[j]!.type, error: one.left }
+            else outcomes[positions[j]!] = { _tag: "Failed", eventType: events[j]!.type, error: one.left, trace }
           }
+        }
+        for (const r of rejections) {
+          yield* Effect.logWarning("event rejected").pipe(
+            Effect.annotateLogs({
+              event_type: r.invalid.eventType,
+              reason: r.invalid.reason,
+              origin: r.item.origin,
+              ...(r.item.busId === null ? {} : { bus_id: r.item.busId }),
+              ...r.trace
+            })
+          )
         }
         const failed = outcomes.filter((o): o is Extract<Outcome, { _tag: "Failed" }> => o?._tag === "Failed")
         for (const f of failed) {
           tally.count(tally.failed, f.eventType)
-          yield* Effect.logError("event not applied after every retry").pipe(Effect.annotateLogs({ event_type: f.eventType, reason: f.error.message }))
+          yield* Effect.logError("event not applied after every retry").pipe(Effect.annotateLogs({ event_type: f.eventType, reason: f.error.message, ...f.trace }))
         }
         if (failed.length > 0) {
           yield* Metrics.countEvents(new Map(failed.map((f) => [`${f.eventType}\nfailed`, 1] as const)))
         }
-        if (applied.length > 0) yield* after(applied)
+        if (applied.length > 0) yield* after(applied).pipe(Trace.annotate(traces))
         return outcomes as ReadonlyArray<Outcome>
       })
 
@@ -446,8 +472,10 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
         })
       )
       if (expired.length === 0) return
-      yield* Effect.logWarning(`${expired.length} parked close(s) applied as orphans: their trade did not open within the grace`)
-      yield* after(expired.map((d) => [d]))
+      yield* Effect.gen(function* () {
+        yield* Effect.logWarning(`${expired.length} parked close(s) applied as orphans: their trade did not open within the grace`)
+        yield* after(expired.map((d) => [d]))
+      }).pipe(Trace.annotate(Trace.ofEvents(expired.map((d) => d.event))))
     })
 
     const watchParked = Effect.gen(function* () {

@@ -29,6 +29,7 @@ import type { PortfolioConfigShape } from "../Config.js"
 import * as DrawdownAlert from "../DrawdownAlert.js"
 import * as Metrics from "../Metrics.js"
 import type { Tally } from "./tally.js"
+import * as Trace from "./trace.js"
 
 /** Where the current state is: replaced whole when a failed batch makes the service reload it. */
 export interface StateHolder {
@@ -50,7 +51,6 @@ export interface CashValuation extends Valuation.Valuation {
  */
 export interface Valuer {
   readonly valueNow: Effect.Effect<CashValuation, CashUnavailable>
-}
   /** The cash a valuation now would use, without valuing the positions. */
   readonly cashNow: Effect.Effect<CashReading, CashUnavailable>
 }
@@ -59,6 +59,7 @@ export interface Valuer {
 export interface CashReading {
   readonly cash: number
   readonly staleSince: number | null
+}
 
 /** A {@link Valuer} over the state in `holder`. */
 export const makeValuer = (holder: StateHolder, balance: AccountBalanceService): Valuer => {
@@ -176,7 +177,10 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
       }).pipe(
         Effect.catchAll((e) => {
           tally.publishFailures++
-          return Effect.logWarning(`publish ${event.type} failed`).pipe(Effect.annotateLogs({ reason: e.reason }))
+          return Effect.logWarning(`publish ${event.type} failed`).pipe(
+            Effect.annotateLogs({ reason: e.reason }),
+            Trace.annotate(Trace.ofEvent({ traceId: event.traceId ?? "", correlationId: event.correlationId }))
+          )
         })
       )
 
@@ -216,9 +220,10 @@ export const make = (deps: Deps): Effect.Effect<Publisher, never, Scope.Scope> =
         const daily = dd.dailyDrawdownPct
         const r = DrawdownAlert.evaluate(alertActive, daily, config.drawdownAlertPct, config.drawdownHysteresisPct)
         alertActive = r.active
-        if (r.transition !== undefined) yield* publish(drawdownEvent(v, r.transition, null))
+        // An alert a lifecycle snapshot raises or clears carries the trace of the event behind it.
+        if (r.transition !== undefined) yield* publish(drawdownEvent(v, r.transition, null, trace))
         return v
-      })
+      }).pipe(Trace.annotate(trace === undefined ? {} : Trace.ofEvent(trace)))
 
     /** Saves the prices that changed since the last save, so a restart marks positions as they were. */
     const saveMarks = Effect.suspend(() => {
