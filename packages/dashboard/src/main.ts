@@ -226,11 +226,20 @@ const start = async () => {
   }
 }
 
+// Sorting by a column: click, or Enter / Space on the focused header.
 for (const th of document.querySelectorAll<HTMLElement>("#positions th")) {
-  th.addEventListener("click", () => {
+  const toggle = () => {
     const k = th.dataset["key"] as Model.SortKey
     sort = { key: k, direction: sort.key === k ? (-sort.direction as 1 | -1) : 1 }
     drawPositions()
+  }
+  th.tabIndex = 0
+  th.addEventListener("click", toggle)
+  th.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" || e.key === " ") {
+      e.preventDefault()
+      toggle()
+    }
   })
 }
 void start()
