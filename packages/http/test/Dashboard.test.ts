@@ -6,11 +6,12 @@
  * an event posted to the service shows on the page within one second, through the push stream
  * (the page never polls); the page loads with no console error, in dark and light, and fits a
  * phone's width. Screenshots are written to `packages/http/test-artifacts/` (paths printed).
- * Also: the caching headers (page no-cache, hashed assets immutable), 404 for an unknown asset,
- * 503 when the dashboard is not built.
+ * With an API key the page asks for it once, keeps it, and follows the stream with it. Also: the
+ * caching headers (page no-cache, hashed assets immutable), 404 for an unknown asset, 503 when
+ * the dashboard is not built.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option, Redacted } from "effect"
 import { execFileSync } from "node:child_process"
 import { mkdirSync, mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -109,6 +110,27 @@ describe("dashboard", () => {
       yield* Effect.promise(() => phone.screenshot({ path: shot, fullPage: true }))
       console.log(`dashboard screenshot (phone): ${shot}`)
     }).pipe(Effect.provide(layer({ dashboardDir: built }))), 90_000)
+
+  it.scopedLive("with an API key: the page asks for it, keeps it, and follows the stream with it", () =>
+    Effect.gen(function* () {
+      const url = yield* baseUrl
+      yield* Http.post(url, "/api/events", open("k-1", "BTCUSDT", "LONG", 40_000, 0.1), { "content-type": "application/json", "x-api-key": "s3cret" })
+      const browser = yield* launch
+      const page = yield* Effect.promise(() => browser.newPage())
+      yield* Effect.promise(() => page.goto(`${url}/`))
+      // The page itself needs no key; its data does: it asks.
+      yield* Effect.promise(() => page.waitForSelector("#key-form:not([hidden])", { timeout: 10_000 }))
+      yield* Effect.promise(() => page.fill("#key-input", "s3cret"))
+      yield* Effect.promise(() => page.click('#key-form button[type="submit"]'))
+      yield* Effect.promise(() => page.waitForSelector('#positions tr[data-trade-id="k-1"]', { timeout: 10_000 }))
+      yield* Effect.promise(() => page.waitForSelector('#status[data-state="live"]', { timeout: 10_000 }))
+      yield* Http.post(url, "/api/events", open("k-2", "ETHUSDT", "LONG", 2_000, 1), { "content-type": "application/json", "x-api-key": "s3cret" })
+      yield* Effect.promise(() => page.waitForSelector('#positions tr[data-trade-id="k-2"]', { timeout: 1_000 }))
+      // Kept: a reload needs no typing.
+      yield* Effect.promise(() => page.reload())
+      yield* Effect.promise(() => page.waitForSelector('#positions tr[data-trade-id="k-2"]', { timeout: 10_000 }))
+      expect(yield* Effect.promise(() => page.isHidden("#key-form"))).toBe(true)
+    }).pipe(Effect.provide(layer({ dashboardDir: built, apiKey: Option.some(Redacted.make("s3cret")) }))), 60_000)
 
   it.scopedLive("serves the page no-cache and hashed assets immutable; 404 for an unknown asset; 503 when not built", () =>
     Effect.gen(function* () {
