@@ -126,6 +126,11 @@ describe("Push", () => {
       expect(seqs).toEqual(seqs.map((_, i) => seq(lastSeen) + 1 + i))
       expect(again.events.some((e) => e.type === "portfolio.pnl_updated" && e.payload.trade_id === "r-2")).toBe(true)
 
+      // The WebSocket resumes the same way, with last_event_id on its URL.
+      const ws = yield* Clients.ws(p, `/ws?last_event_id=${encodeURIComponent(lastSeen)}`)
+      yield* waitFor(Effect.sync(() => ws.events), hasTrade("r-3"), "r-3 after the WebSocket resume")
+      expect(ws.events.map((e) => seq(e.id)).slice(0, seqs.length)).toEqual(seqs)
+
       // An id the ring does not know (another run's) gets the latest of each type instead.
       const stranger = yield* Clients.sse(p, "/api/portfolio/stream?types=snapshot", { "last-event-id": "zzz-5" })
       const latest = yield* waitFor(Effect.sync(() => stranger.events), (es) => es.length >= 1, "the latest snapshot")
