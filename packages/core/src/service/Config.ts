@@ -22,8 +22,8 @@
  * | `PORTFOLIO_INGEST_MAX_ATTEMPTS` | `8` | attempts to commit an event before it is dead-lettered (transient store failures) |
  * | `PORTFOLIO_INGEST_RETRY_BASE_MS` | `50` | first retry delay; doubles each attempt (jittered), at most `PORTFOLIO_INGEST_RETRY_CAP_MS` |
  * | `PORTFOLIO_INGEST_RETRY_CAP_MS` | `2000` | longest retry delay |
- *
  * | `PORTFOLIO_QUERY_CACHE_MS` | `1000` | longest time one valuation answers the queries while nothing changes (0: a new one per query) |
+ *
  * @since 0.1.0
  */
 import { Config, ConfigError, Context, Duration, Either, Layer } from "effect"
@@ -48,15 +48,15 @@ export interface PortfolioConfigShape {
   readonly ingestRetryBase: Duration.Duration
   /** Longest retry delay of a failed commit. */
   readonly ingestRetryCap: Duration.Duration
-  readonly portfolio: Options
-}
-
-/** The defaults of the service's own settings (the portfolio's are `Portfolio.resolveOptions`'). */
   /**
    * Longest time one valuation answers the queries (snapshot, pnl, exposure, drawdown,
    * positions) while the state, the cash and the day stay the same; zero builds one per query.
    */
   readonly queryCacheMaxAge: Duration.Duration
+  readonly portfolio: Options
+}
+
+/** The defaults of the service's own settings (the portfolio's are `Portfolio.resolveOptions`'). */
 export const defaults = {
   serviceName: "portfolio_intelligence",
   snapshotInterval: Duration.seconds(10),
@@ -66,11 +66,11 @@ export const defaults = {
   ingestMaxAttempts: 8,
   ingestRetryBase: Duration.millis(50),
   ingestRetryCap: Duration.seconds(2),
+  queryCacheMaxAge: Duration.seconds(1),
   orphanGrace: Duration.minutes(5)
 } as const
 
 /** The service's settings as a context entry. */
-  queryCacheMaxAge: Duration.seconds(1),
 export class PortfolioConfig extends Context.Tag("@portfolio/core/PortfolioConfig")<PortfolioConfig, PortfolioConfigShape>() {}
 
 const categories: ReadonlyArray<SymbolCategory> = ["CORE", "EXPANSION", "MONITORING", "TOXIC"]
@@ -143,14 +143,14 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
   ),
   ingestRetryBase: millis("PORTFOLIO_INGEST_RETRY_BASE_MS", defaults.ingestRetryBase),
   ingestRetryCap: millis("PORTFOLIO_INGEST_RETRY_CAP_MS", defaults.ingestRetryCap),
-  lifecycleSnapshotThrottle: Config.integer("PORTFOLIO_SNAPSHOT_THROTTLE_MS").pipe(
-    Config.withDefault(Duration.toMillis(defaults.lifecycleSnapshotThrottle)),
-    Config.validate({ message: "PORTFOLIO_SNAPSHOT_THROTTLE_MS must be 0 or more", validation: (n) => n >= 0 }),
-    Config.map(Duration.millis)
-  ),
   queryCacheMaxAge: Config.integer("PORTFOLIO_QUERY_CACHE_MS").pipe(
     Config.withDefault(Duration.toMillis(defaults.queryCacheMaxAge)),
     Config.validate({ message: "PORTFOLIO_QUERY_CACHE_MS must be 0 or more", validation: (n) => n >= 0 }),
+    Config.map(Duration.millis)
+  ),
+  lifecycleSnapshotThrottle: Config.integer("PORTFOLIO_SNAPSHOT_THROTTLE_MS").pipe(
+    Config.withDefault(Duration.toMillis(defaults.lifecycleSnapshotThrottle)),
+    Config.validate({ message: "PORTFOLIO_SNAPSHOT_THROTTLE_MS must be 0 or more", validation: (n) => n >= 0 }),
     Config.map(Duration.millis)
   ),
   drawdownAlertPct: percent("PORTFOLIO_DRAWDOWN_ALERT_PCT", defaults.drawdownAlertPct),
@@ -189,13 +189,13 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
     ingestMaxAttempts: c.ingestMaxAttempts,
     ingestRetryBase: c.ingestRetryBase,
     ingestRetryCap: c.ingestRetryCap,
+    queryCacheMaxAge: c.queryCacheMaxAge,
     portfolio: {
       orphanGraceMs: Duration.toMillis(c.orphanGrace),
       timeZone: c.timeZone,
       positionSource: c.positionSource,
       positionMode: c.positionMode,
       sectors: c.sectors,
-    queryCacheMaxAge: c.queryCacheMaxAge,
       categories: c.categories,
       defaultCategory: c.defaultCategory,
       rememberKeys: c.rememberKeys
@@ -218,6 +218,6 @@ export const layer = (settings: Partial<PortfolioConfigShape> = {}): Layer.Layer
     ingestMaxAttempts: settings.ingestMaxAttempts ?? defaults.ingestMaxAttempts,
     ingestRetryBase: settings.ingestRetryBase ?? defaults.ingestRetryBase,
     ingestRetryCap: settings.ingestRetryCap ?? defaults.ingestRetryCap,
+    queryCacheMaxAge: settings.queryCacheMaxAge ?? defaults.queryCacheMaxAge,
     portfolio: settings.portfolio ?? {}
   })
-    queryCacheMaxAge: settings.queryCacheMaxAge ?? defaults.queryCacheMaxAge,
