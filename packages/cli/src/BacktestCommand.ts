@@ -11,89 +11,19 @@
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
-import * as HelpDoc from "@effect/cli/HelpDoc"
 import * as Options from "@effect/cli/Options"
-import { Calendar, type ClosedTradeRecord } from "@portfolio/core"
+import type { ClosedTradeRecord } from "@portfolio/core"
 import { Console, Effect, Option } from "effect"
 import { CommandError } from "./CommandError.js"
-import { Csv } from "@portfolio/report"
+import { Csv, Tearsheet } from "@portfolio/report"
 import * as EventSource from "./EventSource.js"
 import * as FileSink from "./FileSink.js"
+import * as Flags from "./Flags.js"
 import * as Progress from "./Progress.js"
 import * as RedisHistory from "./RedisHistory.js"
+import * as ReportCommand from "./ReportCommand.js"
 import * as Replay from "./Replay.js"
 import * as SummaryTable from "./SummaryTable.js"
-
-/**
- * A time given on the command line: epoch milliseconds, or ISO 8601 — a date alone is UTC
- * midnight, a date-time without a zone is UTC (as the Python services write them).
- */
-export const parseTime = (flag: string, text: string): number => {
-  const t = text.trim()
-  if (/^\d+$/.test(t)) return Number(t)
-  const zoned = /T.*(Z|[+-]\d\d:?\d\d)$/i.test(t) || !t.includes("T") ? t : `${t}Z`
-  const ms = Date.parse(zoned)
-  if (!Number.isFinite(ms)) throw new Error(`${flag}: ${JSON.stringify(text)} is not a time (ISO 8601 like 2025-03-07T09:00:00Z, or epoch milliseconds)`)
-  return ms
-}
-
-const timeOption = (name: string, description: string) =>
-  Options.text(name).pipe(
-    Options.withDescription(description),
-    Options.mapTryCatch((text) => parseTime(`--${name}`, text), (e) => HelpDoc.p((e as Error).message)),
-    Options.optional
-  )
-
-/** `--from`/`--to`: the window reported (from inclusive, to exclusive). */
-export const window = {
-  from: timeOption("from", "Start of the window reported, inclusive (ISO 8601 or epoch ms); earlier events are applied but not reported"),
-  to: timeOption("to", "End of the window, exclusive (ISO 8601 or epoch ms); later events are not applied")
-}
-
-/** `--timezone`: an IANA zone, checked. */
-export const timezone = Options.text("timezone").pipe(
-  Options.withDescription("IANA time zone of days, weeks and months (PnL windows, daily returns)"),
-  Options.withDefault("UTC"),
-  Options.mapTryCatch(
-    (zone) => {
-      if (!Calendar.isValidTimeZone(zone)) throw new Error(`--timezone: ${JSON.stringify(zone)} is not an IANA time zone (e.g. UTC, Europe/Paris)`)
-      return zone
-    },
-    (e) => HelpDoc.p((e as Error).message)
-  )
-)
-
-/** `--initial-cash`: starting paper cash, > 0. */
-export const initialCash = Options.float("initial-cash").pipe(
-  Options.withDescription("Starting cash of the paper account"),
-  Options.withDefault(10_000),
-  Options.mapTryCatch(
-    (x) => {
-      if (!(x > 0) || !Number.isFinite(x)) throw new Error(`--initial-cash: must be a positive number, got ${x}`)
-      return x
-    },
-    (e) => HelpDoc.p((e as Error).message)
-  )
-)
-
-/** `--position-source`. */
-export const positionSource = Options.choice("position-source", ["trades", "fills"]).pipe(
-  Options.withDescription("Positions from trade.opened/trade.closed (trades) or from order.executed fills (fills)"),
-  Options.withDefault("trades" as const)
-)
-
-/** `--periods-per-year`: annualization of Sharpe and Sortino. */
-export const periodsPerYear = Options.integer("periods-per-year").pipe(
-  Options.withDescription("Periods per year to annualize daily Sharpe and Sortino (365: crypto trades every day)"),
-  Options.withDefault(365),
-  Options.mapTryCatch(
-    (n) => {
-      if (n <= 0) throw new Error(`--periods-per-year: must be a positive integer, got ${n}`)
-      return n
-    },
-    (e) => HelpDoc.p((e as Error).message)
-  )
-)
 
 const flags = {
   files: Args.file({ name: "FILE", exists: "yes" }).pipe(
@@ -108,12 +38,12 @@ const flags = {
     Options.withDescription("Stream-name prefix with --redis (PORTFOLIO_STREAM_PREFIX)"),
     Options.withDefault("quantum:stream:")
   ),
-  initialCash,
-  timezone,
-  positionSource,
-  from: window.from,
-  to: window.to,
-  periodsPerYear,
+  initialCash: Flags.initialCash,
+  timezone: Flags.timezone,
+  positionSource: Flags.positionSource,
+  from: Flags.window.from,
+  to: Flags.window.to,
+  periodsPerYear: Flags.periodsPerYear,
   sampleIntervalMs: Options.integer("sample-interval-ms").pipe(
     Options.withDescription("Event-time interval between equity samples, ms (the live service's snapshot cadence)"),
     Options.withDefault(10_000)
@@ -121,13 +51,17 @@ const flags = {
   json: Options.boolean("json").pipe(Options.withDescription("Print the result as JSON instead of a table")),
   equity: Options.text("equity").pipe(Options.withDescription("Write the equity samples of the window to this CSV file"), Options.optional),
   trades: Options.text("trades").pipe(Options.withDescription("Write the closes of the window to this CSV file"), Options.optional),
+  report: Options.text("report").pipe(
+    Options.withDescription("Write the performance report of the window to this file: .html (tearsheet) or .pdf"),
+    Options.optional
+  ),
   skipInvalid: Options.boolean("skip-invalid").pipe(
     Options.withDescription("Skip lines that hold no event (counted and listed) instead of stopping at the first")
   )
 }
 
 /** The parsed flags of `portfolio backtest`. */
-export type Flags = Command.Command.ParseConfig<typeof flags>
+export type BacktestFlags = Command.Command.ParseConfig<typeof flags>
 
 /** Columns of the `--equity` file. */
 export const EQUITY_COLUMNS = ["at", "time", "equity", "cash", "unrealized_pnl"] as const
@@ -159,7 +93,7 @@ const describe = (error: unknown): string =>
     : String(error)
 
 /** Runs a backtest with the flags; answers its result (after writing the files asked for). */
-export const execute = (f: Flags): Effect.Effect<Replay.Result, CommandError> =>
+export const execute = (f: BacktestFlags): Effect.Effect<Replay.Result, CommandError> =>
   Effect.tryPromise({
     try: async () => {
       if (f.files.length === 0 && Option.isNone(f.redis)) throw new CommandError({ message: "give at least one FILE, or --redis URL" })
@@ -219,6 +153,24 @@ export const execute = (f: Flags): Effect.Effect<Replay.Result, CommandError> =>
 export const command = Command.make("backtest", flags, (f) =>
   Effect.gen(function* () {
     const result = yield* execute(f)
+    if (Option.isSome(f.report)) {
+      const report = Tearsheet.make(result.performance, {
+        title: "Backtest",
+        from: Option.getOrUndefined(f.from),
+        to: Option.getOrUndefined(f.to),
+        equity: result.snapshot.total_equity,
+        periodsPerYear: f.periodsPerYear,
+        settings: [
+          ["Source", Option.isSome(f.redis) ? RedisHistory.redactUrl(f.redis.value) : f.files.join(", ")],
+          ["Initial cash", Tearsheet.money(f.initialCash)],
+          ["Time zone", f.timezone],
+          ["Position source", f.positionSource],
+          ["Events applied", String(result.applied)],
+          ["Events rejected", String(result.rejected)]
+        ]
+      })
+      yield* ReportCommand.write(report, f.report.value)
+    }
     yield* Console.log(f.json ? SummaryTable.json(result) : SummaryTable.table(result))
   })
 ).pipe(

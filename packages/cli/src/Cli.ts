@@ -11,13 +11,14 @@ import { PortfolioLive } from "@portfolio/core"
 import { Cause, Console, Effect, Option } from "effect"
 import * as BacktestCommand from "./BacktestCommand.js"
 import * as ExportCommand from "./ExportCommand.js"
+import * as ReportCommand from "./ReportCommand.js"
 import { CommandError, Reported } from "./CommandError.js"
 import * as ServeCommand from "./ServeCommand.js"
 
 /** The root command with its subcommands. */
 export const command = Command.make("portfolio").pipe(
   Command.withDescription("Portfolio Intelligence: run the service, replay recorded events, export data, render reports"),
-  Command.withSubcommands([ServeCommand.command, BacktestCommand.command, ExportCommand.command])
+  Command.withSubcommands([ServeCommand.command, BacktestCommand.command, ExportCommand.command, ReportCommand.command])
 )
 
 /** Parses `argv` (as `process.argv`: node and script first) and runs the command. */

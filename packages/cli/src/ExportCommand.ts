@@ -18,7 +18,7 @@ import { Export } from "@portfolio/report"
 import { Effect, Option, Stream } from "effect"
 import { createWriteStream } from "node:fs"
 import type { Writable } from "node:stream"
-import * as BacktestCommand from "./BacktestCommand.js"
+import * as Flags from "./Flags.js"
 import { CommandError } from "./CommandError.js"
 import * as Stores from "./Stores.js"
 
@@ -27,8 +27,8 @@ const flags = {
     Args.withDescription("trades (round trips), closes (every close), fills, or equity (samples)")
   ),
   format: Options.choice("format", Export.formats).pipe(Options.withDescription("csv (RFC 4180, header row), json (one array) or ndjson"), Options.withDefault("csv" as const)),
-  from: BacktestCommand.window.from,
-  to: BacktestCommand.window.to,
+  from: Flags.window.from,
+  to: Flags.window.to,
   out: Options.text("out").pipe(Options.withDescription("Write to this file instead of standard output"), Options.optional),
   ...Stores.flags
 }

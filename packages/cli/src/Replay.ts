@@ -11,10 +11,10 @@
  *
  * @since 0.1.0
  */
-import { Backtest, Calendar, decodeEnvelope, type ClosedTradeRecord, type DrawdownMetrics, type PnLBreakdown, PnlStats, type Portfolio, type PortfolioSnapshot } from "@portfolio/core"
+import { Backtest, decodeEnvelope, type ClosedTradeRecord, type DrawdownMetrics, type PnLBreakdown, type Portfolio, type PortfolioSnapshot } from "@portfolio/core"
+import { Performance } from "@portfolio/report"
 import { Data, Either } from "effect"
 import type * as EventSource from "./EventSource.js"
-import * as Statistics from "./Statistics.js"
 
 /** How a run accounts and what it reports. */
 export interface Settings {
@@ -63,17 +63,6 @@ export interface Located {
   readonly reason: string
 }
 
-/** Figures of one symbol in the window. */
-export interface SymbolFigures {
-  readonly symbol: string
-  readonly round_trips: number
-  readonly wins: number
-  readonly losses: number
-  /** Realized PnL, net of fees. */
-  readonly realized_pnl: number
-  readonly fees: number
-}
-
 /** Everything a run found. */
 export interface Result {
   readonly settings: Settings
@@ -95,16 +84,16 @@ export interface Result {
   readonly snapshot: PortfolioSnapshot
   readonly pnl: PnLBreakdown
   readonly drawdown: DrawdownMetrics
-  readonly summary: Statistics.Summary
+  readonly summary: Performance.Summary
   /** Equity at the end of each local day of the window, oldest first. */
-  readonly dailyCloses: ReadonlyArray<Statistics.DailyClose>
+  readonly dailyCloses: ReadonlyArray<Performance.DailyClose>
   /** A bounded thinning of the window's equity samples (at most ~4 000), for charts. */
   readonly curve: ReadonlyArray<Sample>
-  readonly symbols: ReadonlyArray<SymbolFigures>
+  readonly symbols: ReadonlyArray<Performance.SymbolFigures>
+  /** The window's accumulated performance, for the report (`Tearsheet.make`). */
+  readonly performance: Performance.Performance
 }
 
-/** How many samples the chart curve keeps at most before it halves itself. */
-const CURVE_POINTS = 4_000
 const PROGRESS_EVERY = 4_096
 
 const where = (entry: { readonly source: string; readonly line: number }, reason: string): Located => ({
@@ -124,16 +113,9 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
     positionSource: settings.positionSource,
     sampleIntervalMs: settings.sampleIntervalMs ?? 10_000
   })
-  const calendar = Calendar.make(settings.timeZone)
   const from = settings.from ?? Number.NEGATIVE_INFINITY
   const to = settings.to ?? Number.POSITIVE_INFINITY
-  const window = PnlStats.make(calendar)
-  const returns = Statistics.dailyTracker(calendar)
-  const bySymbol = new Map<string, { round_trips: number; wins: number; losses: number; realized: number; fees: number }>()
-  const tripPnls: Array<number> = []
-  let curve: Array<Sample> = []
-  let curveStride = 1
-  let curveSeen = 0
+  const perf = Performance.make(settings.timeZone)
 
   let count = 0
   let applied = 0
@@ -149,17 +131,7 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
     if (decision._tag !== "Applied") return
     for (const close of decision.changes.closes) {
       if (close.closed_at < from) continue
-      PnlStats.record(window, { at: close.closed_at, realizedPnl: close.realized_pnl, fees: close.fees, roundTripPnl: close.round_trip_pnl })
-      let s = bySymbol.get(close.symbol)
-      if (s === undefined) bySymbol.set(close.symbol, (s = { round_trips: 0, wins: 0, losses: 0, realized: 0, fees: 0 }))
-      s.realized += close.realized_pnl
-      s.fees += close.fees
-      if (close.round_trip_pnl !== null) {
-        tripPnls.push(close.round_trip_pnl)
-        s.round_trips++
-        if (close.round_trip_pnl > 0) s.wins++
-        else if (close.round_trip_pnl < 0) s.losses++
-      }
+      Performance.addClose(perf, close)
       sinks.close?.(close)
     }
   }
@@ -203,34 +175,13 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
       const cash = Backtest.cash(bt)
       const sample: Sample = { at: point.at, equity: point.equity, cash, unrealized_pnl: point.equity - cash }
       if (sample.at < from) continue
-      returns.add(sample.at, sample.equity)
+      Performance.addSample(perf, sample)
       sinks.sample?.(sample)
-      if (curveSeen++ % curveStride === 0) {
-        curve.push(sample)
-        if (curve.length >= CURVE_POINTS) {
-          curve = curve.filter((_, i) => i % 2 === 0)
-          curveStride *= 2
-        }
-      }
     }
   }
   if (sinks.progress !== undefined) sinks.progress(count)
 
   const snapshot = Backtest.snapshot(bt)
-  const daily = returns.closes()
-  const summary = Statistics.summarize({
-    equity: snapshot.total_equity,
-    window,
-    daily,
-    maxDrawdownPct: returns.maxDrawdownPct(),
-    roundTrips: tripPnls,
-    periodsPerYear: settings.periodsPerYear
-  })
-  const last = curve[curve.length - 1]
-  if (lastEventAt !== null && bt.drawdown.last !== undefined && (last === undefined || last.at < bt.drawdown.last.at) && bt.drawdown.last.at >= from) {
-    const cash = Backtest.cash(bt)
-    curve.push({ at: bt.drawdown.last.at, equity: bt.drawdown.last.equity, cash, unrealized_pnl: bt.drawdown.last.equity - cash })
-  }
   return {
     settings,
     records: count,
@@ -245,11 +196,10 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
     snapshot,
     pnl: Backtest.pnl(bt),
     drawdown: Backtest.drawdown(bt),
-    summary,
-    dailyCloses: daily,
-    curve,
-    symbols: [...bySymbol]
-      .map(([symbol, s]) => ({ symbol, round_trips: s.round_trips, wins: s.wins, losses: s.losses, realized_pnl: s.realized, fees: s.fees }))
-      .sort((a, b) => b.realized_pnl - a.realized_pnl || (a.symbol < b.symbol ? -1 : 1))
+    summary: Performance.summarize(perf, snapshot.total_equity, settings.periodsPerYear),
+    dailyCloses: perf.daily,
+    curve: Performance.curve(perf),
+    symbols: Performance.symbols(perf),
+    performance: perf
   }
 }

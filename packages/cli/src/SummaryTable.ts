@@ -40,8 +40,8 @@ export const table = (result: Replay.Result): string => {
   return [...lines, ...notes].join("\n")
 }
 
-/** The result for `--json`: everything but the chart curve. */
+/** The result for `--json`: everything but the chart curve and the accumulation behind it. */
 export const json = (result: Replay.Result): string => {
-  const { curve: _curve, ...rest } = result
+  const { curve: _curve, performance: _performance, ...rest } = result
   return JSON.stringify(rest, null, 2)
 }

@@ -8,10 +8,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as HttpServer from "@effect/platform/HttpServer"
 import { PortfolioConfig, PortfolioLive } from "@portfolio/core"
 import { Adapters, HttpConfig, Server } from "@portfolio/http"
-import { Export } from "@portfolio/report"
+import { Export, Tearsheet } from "@portfolio/report"
 import { Effect, Layer } from "effect"
+import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { cli, envelope, parseCsv, session, T0, HOUR, tempDir } from "./support/Session.js"
+import { cli, envelope, inspectPdf, parseCsv, session, T0, HOUR, tempDir } from "./support/Session.js"
 
 const dir = tempDir()
 const db = join(dir, "portfolio.db")
@@ -43,10 +44,13 @@ describe("exports", () => {
         fetch(`${url}/api/events`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(events) }).then((r) => r.json())
       )
       expect((posted as any).counts?.applied ?? (posted as any).applied, JSON.stringify(posted).slice(0, 300)).toBe(events.length)
+      // The service keeps sampling equity on its clock: every read stops at a time already past.
+      yield* Effect.sleep("1500 millis")
+      const cut = Date.now() - 1_000
       for (const dataset of Export.datasets) {
-        const csv = yield* get(`${url}/api/portfolio/export/${dataset}.csv`)
-        const json = yield* get(`${url}/api/portfolio/export/${dataset}.json`)
-        const ndjson = yield* get(`${url}/api/portfolio/export/${dataset}.ndjson`)
+        const csv = yield* get(`${url}/api/portfolio/export/${dataset}.csv?to=${cut}`)
+        const json = yield* get(`${url}/api/portfolio/export/${dataset}.json?to=${cut}`)
+        const ndjson = yield* get(`${url}/api/portfolio/export/${dataset}.ndjson?to=${cut}`)
         expect([csv.status, json.status, ndjson.status]).toEqual([200, 200, 200])
         expect(csv.type).toContain("text/csv")
         expect(ndjson.type).toContain("application/x-ndjson")
@@ -57,7 +61,7 @@ describe("exports", () => {
         expect(table[0]).toEqual(Export.columns[dataset])
         expect(table.slice(1)).toEqual(rows.map((r) => Export.columns[dataset].map((k) => (r[k] === null ? "" : String(r[k])))))
         // The CLI on the same database file writes the same bytes.
-        const fromCli = yield* Effect.promise(() => cli(["export", dataset, "--db", db]))
+        const fromCli = yield* Effect.promise(() => cli(["export", dataset, "--db", db, "--to", String(cut)]))
         expect(fromCli.stderr).toBe("")
         expect(fromCli.stdout).toBe(csv.text)
       }
@@ -71,6 +75,28 @@ describe("exports", () => {
       const trades = JSON.parse((yield* get(`${url}/api/portfolio/export/trades.json`)).text) as Array<{ pnl: number }>
       const pnl = yield* Effect.promise(() => fetch(`${url}/api/portfolio/pnl`).then((r) => r.json()))
       expect(trades.length).toBe((pnl as { num_closed_trades: number }).num_closed_trades)
+
+      // The report of the same store: its headline figures are those of the exported rows.
+      const samples = JSON.parse((yield* get(`${url}/api/portfolio/export/equity.json`)).text) as Array<{ equity: number }>
+      const realized = (closes as unknown as Array<{ realized_pnl: number }>).reduce((a, c) => a + c.realized_pnl, 0)
+      const pdfAnswer = yield* Effect.promise(async () => {
+        const r = await fetch(`${url}/api/portfolio/report.pdf?title=Exported`)
+        return { status: r.status, type: r.headers.get("content-type"), bytes: new Uint8Array(await r.arrayBuffer()) }
+      })
+      expect(pdfAnswer.status).toBe(200)
+      expect(pdfAnswer.type).toBe("application/pdf")
+      const pdf = join(dir, "served.pdf")
+      writeFileSync(pdf, pdfAnswer.bytes)
+      const served = inspectPdf(pdf, tempDir())
+      expect(served.pages).toBe(2)
+      expect(served.rendered).toBe(2)
+      for (const figure of ["Exported", Tearsheet.money(samples.at(-1)!.equity), Tearsheet.money(realized), String(trades.length)]) expect(served.text).toContain(figure)
+      const page = yield* get(`${url}/api/portfolio/report.html?time_zone=Asia/Tokyo`)
+      expect(page.status).toBe(200)
+      expect(page.type).toContain("text/html")
+      expect(page.text).toContain('aria-label="Equity curve"')
+      expect(page.text).toContain("Asia/Tokyo")
+      expect((yield* get(`${url}/api/portfolio/report.html?time_zone=Mars/Base`)).status).toBe(400)
 
       const bad = yield* get(`${url}/api/portfolio/export/closes.xml`)
       expect(bad.status).toBe(400)

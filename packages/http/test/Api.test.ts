@@ -61,6 +61,8 @@ describe("Api", () => {
         "GET /api/portfolio/periods",
         "GET /api/portfolio/pnl",
         "GET /api/portfolio/positions",
+        "GET /api/portfolio/report.html",
+        "GET /api/portfolio/report.pdf",
         "GET /api/portfolio/risk-buckets",
         "GET /api/portfolio/snapshot",
         "GET /api/portfolio/stream",

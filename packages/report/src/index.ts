@@ -8,3 +8,6 @@
  */
 export * as Csv from "./Csv.js"
 export * as Export from "./Export.js"
+export * as Performance from "./Performance.js"
+export * as Pdf from "./Pdf.js"
+export * as Tearsheet from "./Tearsheet.js"

@@ -2,8 +2,8 @@
  * Test helpers: a deterministic trading session as bus envelopes, the CLI run as a child
  * process from its sources, and a small RFC 4180 parser (an oracle independent of `Csv`).
  */
-import { spawn } from "node:child_process"
-import { mkdtempSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { mkdtempSync, readdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -162,3 +162,13 @@ export const parseCsv = (text: string): Array<Array<string>> => {
   }
   return rows
 }
+
+/** Pages of a PDF, by pdfinfo; its text, by pdftotext; pages rendered by pdftoppm. */
+export const inspectPdf = (file: string, dir: string) => {
+  const pages = Number(/Pages:\s+(\d+)/.exec(execFileSync("pdfinfo", [file], { encoding: "utf8" }))![1])
+  const text = execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" })
+  execFileSync("pdftoppm", ["-r", "40", "-png", file, join(dir, "page")])
+  const rendered = readdirSync(dir).filter((f) => f.startsWith("page") && f.endsWith(".png")).length
+  return { pages, text, rendered }
+}
+
