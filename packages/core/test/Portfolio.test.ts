@@ -40,7 +40,7 @@ describe("Portfolio (trades mode)", () => {
         size: 0.5,
         original_size: 0.5,
         leverage: 10,
-        category: "CORE",
+        category: "EXPANSION", // an unlisted symbol: the original's default
         opened_at: T,
         realized_pnl: 0,
         fees: 0,

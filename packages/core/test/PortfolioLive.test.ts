@@ -355,5 +355,16 @@ describe("PortfolioLive", () => {
       expect(Duration.toMillis(ok.snapshotInterval)).toBe(500)
       expect(ok.portfolio.orphanGraceMs).toBe(120_000)
       expect(ok.portfolio.sectors).toEqual({ SOLUSDT: "L1", BTCUSDT: "BTC" })
+      expect(defaults.portfolio.defaultCategory).toBe("EXPANSION")
+      // DESIGN.md §11's form: a JSON object; its values checked like the pairs'.
+      const json = yield* Effect.withConfigProvider(
+        PortfolioConfig.config,
+        ConfigProvider.fromMap(new Map([["PORTFOLIO_CATEGORIES", '{"btcusdt":"core","ETHUSDT":"MONITORING"}'], ["PORTFOLIO_SECTORS", '{"SOLUSDT":"L1"}']]))
+      )
+      expect(json.portfolio.categories).toEqual({ BTCUSDT: "CORE", ETHUSDT: "MONITORING" })
+      expect(json.portfolio.sectors).toEqual({ SOLUSDT: "L1" })
+      expect(String(yield* read({ PORTFOLIO_CATEGORIES: '{"BTCUSDT":"GOLD"}' }))).toContain("PORTFOLIO_CATEGORIES")
+      expect(String(yield* read({ PORTFOLIO_CATEGORIES: '{"BTCUSDT":' }))).toContain("PORTFOLIO_CATEGORIES")
+      expect(String(yield* read({ PORTFOLIO_SECTORS: '["L1"]' }))).toContain("PORTFOLIO_SECTORS")
     }))
 })

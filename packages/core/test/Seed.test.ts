@@ -166,7 +166,7 @@ describe("seed cases", () => {
         roe_pct: 0,
         exposure: 20_000,
         leverage: 10,
-        category: "CORE",
+        category: "EXPANSION", // an unlisted symbol: the original's default
         sector: "BTC",
         opened_at: "2025-03-07T10:00:00.000Z",
         realized_pnl: 0,

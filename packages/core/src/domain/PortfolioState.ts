@@ -31,7 +31,7 @@ export interface Options {
   readonly sectors?: Readonly<Record<string, string>>
   /** Symbol → category overrides (default {@link Options.defaultCategory}). */
   readonly categories?: Readonly<Record<string, SymbolCategory>>
-  /** Category of a symbol with none given (default `CORE`). */
+  /** Category of a symbol with none given (default `EXPANSION`, as the original service). */
   readonly defaultCategory?: SymbolCategory
   /** How many processed-event keys to remember in memory (default: all). */
   readonly rememberKeys?: number
@@ -202,7 +202,7 @@ export const resolveOptions = (options: Options = {}): ResolvedOptions => ({
   timeZone: options.timeZone ?? "UTC",
   sectors: options.sectors ?? {},
   categories: options.categories ?? {},
-  defaultCategory: options.defaultCategory ?? "CORE",
+  defaultCategory: options.defaultCategory ?? "EXPANSION",
   rememberKeys: options.rememberKeys ?? Number.POSITIVE_INFINITY,
   orphanGraceMs: options.orphanGraceMs ?? 5 * 60_000
 })

@@ -14,9 +14,9 @@
  * | `PORTFOLIO_POSITION_MODE` | `one-way` | `one-way` or `hedge` (fills mode) |
  * | `PORTFOLIO_DRAWDOWN_ALERT_PCT` | `5` | daily drawdown that raises `portfolio.drawdown_updated` |
  * | `PORTFOLIO_DRAWDOWN_HYSTERESIS_PCT` | `1` | the alert clears below threshold − this |
- * | `PORTFOLIO_SECTORS` | — | `SYMBOL=SECTOR` pairs, comma-separated |
- * | `PORTFOLIO_CATEGORIES` | — | `SYMBOL=CORE\|EXPANSION\|MONITORING\|TOXIC` pairs |
- * | `PORTFOLIO_DEFAULT_CATEGORY` | `CORE` | category of unlisted symbols |
+ * | `PORTFOLIO_SECTORS` | — | `SYMBOL=SECTOR` pairs, comma-separated, or a JSON object `{"BTCUSDT":"L1",…}` |
+ * | `PORTFOLIO_CATEGORIES` | — | `SYMBOL=CORE\|EXPANSION\|MONITORING\|TOXIC` pairs, or a JSON object `{"BTCUSDT":"CORE",…}` |
+ * | `PORTFOLIO_DEFAULT_CATEGORY` | `EXPANSION` | category of unlisted symbols (the original's) |
  * | `PORTFOLIO_REMEMBER_EVENT_IDS` | `100000` | processed ids kept in memory (the store keeps all) |
  * | `PORTFOLIO_ORPHAN_GRACE` | `300` | seconds a close waits parked for its trade's open (or a duration: `5 minutes`) |
  * | `PORTFOLIO_INGEST_MAX_ATTEMPTS` | `8` | attempts to commit an event before it is dead-lettered (transient store failures) |
@@ -75,11 +75,33 @@ export class PortfolioConfig extends Context.Tag("@portfolio/core/PortfolioConfi
 
 const categories: ReadonlyArray<SymbolCategory> = ["CORE", "EXPANSION", "MONITORING", "TOXIC"]
 
+/**
+ * `SYMBOL=VALUE` pairs separated by commas, or a JSON object `{"SYMBOL":"VALUE",…}` (DESIGN.md
+ * §11's form); symbols upper-cased.
+ */
 const pairs = (name: string) =>
   Config.string(name).pipe(
     Config.withDefault(""),
     Config.mapOrFail((text) => {
       const out: Record<string, string> = {}
+      if (text.trim().startsWith("{")) {
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(text)
+        } catch (error) {
+          return Either.left(ConfigError.InvalidData([name], `not a JSON object: ${(error as Error).message}`))
+        }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+          return Either.left(ConfigError.InvalidData([name], "expected a JSON object of SYMBOL: VALUE"))
+        }
+        for (const [k, v] of Object.entries(parsed)) {
+          if (k.trim() === "" || typeof v !== "string" || v.trim() === "") {
+            return Either.left(ConfigError.InvalidData([name], `expected SYMBOL: "VALUE" strings, got ${JSON.stringify(k)}: ${JSON.stringify(v)}`))
+          }
+          out[k.trim().toUpperCase()] = v.trim()
+        }
+        return Either.right(out)
+      }
       for (const part of text.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
         const [k, v, ...rest] = part.split("=").map((s) => s.trim())
         if (k === undefined || k === "" || v === undefined || v === "" || rest.length > 0) {
@@ -173,7 +195,7 @@ export const config: Config.Config<PortfolioConfigShape> = Config.all({
       return Either.right(m as Record<string, SymbolCategory>)
     })
   ),
-  defaultCategory: category("PORTFOLIO_DEFAULT_CATEGORY").pipe(Config.withDefault("CORE" as const)),
+  defaultCategory: category("PORTFOLIO_DEFAULT_CATEGORY").pipe(Config.withDefault("EXPANSION" as const)),
   rememberKeys: Config.integer("PORTFOLIO_REMEMBER_EVENT_IDS").pipe(
     Config.withDefault(100_000),
     Config.validate({ message: "PORTFOLIO_REMEMBER_EVENT_IDS must be positive", validation: (n) => n > 0 })

@@ -126,7 +126,7 @@ export const expectFigures = (url: string) =>
     expect(snapshot.num_positions).toBe(2)
     const byId = Object.fromEntries(snapshot.positions.map((p: { trade_id: string }) => [p.trade_id, p]))
     expect(Object.keys(byId).sort()).toEqual(["T1", "T4"])
-    expect(byId.T1).toMatchObject({ symbol: "BTCUSDT", side: "LONG", leverage: 5, sector: "BTC", category: "CORE", price_stale: false })
+    expect(byId.T1).toMatchObject({ symbol: "BTCUSDT", side: "LONG", leverage: 5, sector: "BTC", category: "EXPANSION", price_stale: false })
     close(byId.T1.size, x.t1.size)
     close(byId.T1.entry_price, x.t1.entry)
     close(byId.T1.current_price, x.t1.mark)
