@@ -4,7 +4,7 @@
 // - Build: `tsc -b packages/http/tsconfig.build.json` — the service's package and, through its
 //   project references, every package it uses; incremental (`composite`, tsbuildinfo in each
 //   package's dist/), so nothing is compiled when nothing changed.
-// - Run: `node --enable-source-maps packages/http/dist/main.js` as a child in a process group of
+// - Run: `node --max-semi-space-size=2 packages/http/dist/main.js` (MALLOC_ARENA_MAX=2) as a child in a process group of
 //   its own, so that it receives exactly one signal: the one this script forwards. (In one
 //   group, Ctrl-C would reach it from the terminal and again from here or from pnpm, and the
 //   second signal, arriving while it drains, would kill it.)
@@ -13,7 +13,7 @@
 //   stop — so pnpm reports no failure; a service killed by a signal is reported as 128 + n.
 //
 // Usage: node scripts/start.mjs [--no-build] [node options…] — extra arguments go to node
-// before the entry point (e.g. --max-semi-space-size=1).
+// before the entry point (e.g. --enable-source-maps).
 import { spawn, spawnSync } from "node:child_process"
 import { createRequire } from "node:module"
 import { constants } from "node:os"
@@ -33,8 +33,14 @@ if (build) {
   }
 }
 
-const child = spawn(process.execPath, ["--enable-source-maps", ...nodeOptions, "packages/http/dist/main.js"], {
+// Memory (BENCHMARKS.md, "Issue 16 — memory"): a young generation of 2 MB instead of V8's 16 MB
+// semi-spaces, and two malloc arenas instead of one per thread; the options given win.
+const memoryOptions = nodeOptions.some((o) => o.startsWith("--max-semi-space-size")) ? [] : ["--max-semi-space-size=2"]
+// No --enable-source-maps by default: it keeps every module's map in memory (12 MB); pass it to
+// have stack traces point into the TypeScript sources.
+const child = spawn(process.execPath, [...memoryOptions, ...nodeOptions, "packages/http/dist/main.js"], {
   cwd: root,
+  env: { MALLOC_ARENA_MAX: "2", ...process.env },
   stdio: ["ignore", "inherit", "inherit"],
   detached: true
 })

@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
-import * as HttpApiSwagger from "@effect/platform/HttpApiSwagger"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
@@ -18,6 +17,7 @@ import { createServer, type Server as NodeServer } from "node:http"
 import { PortfolioApi } from "./Api.js"
 import * as ApiHandlers from "./ApiHandlers.js"
 import * as ApiKey from "./ApiKey.js"
+import * as Docs from "./Docs.js"
 import * as FastLane from "./FastLane.js"
 import type { HttpSettings } from "./HttpConfig.js"
 import * as Dashboard from "./Dashboard.js"
@@ -85,7 +85,7 @@ export const serve = (settings: HttpSettings) => {
   return Layer.unwrapEffect(Effect.map(HttpApiBuilder.httpApp, (app) => HttpServer.serve(maxBodySize(edge(app))))).pipe(
     Layer.provide([HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer]),
     Layer.provide(HttpEdge.cors(settings.corsOrigins)),
-    Layer.provide(HttpApiSwagger.layer({ path: DOCS_PATH })),
+    Layer.provide(Docs.layer(DOCS_PATH)),
     Layer.provide(Dashboard.layer(settings.dashboardDir)),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
     Layer.provide(ApiHandlers.layer),
