@@ -11,7 +11,7 @@ import os from "node:os"
 
 const root = new URL("..", import.meta.url).pathname
 const only = process.argv.slice(2)
-const order = ["core", "adapters-sqlite", "adapters-postgres", "adapters-redis", "adapters-binance", "http"]
+const order = ["core", "adapters-sqlite", "adapters-postgres", "adapters-redis", "adapters-binance", "http", "cli"]
 const dirs = readdirSync(join(root, "packages"))
   .filter((d) => existsSync(join(root, "packages", d, "package.json")))
   .sort((a, b) => order.indexOf(a) - order.indexOf(b))

@@ -221,9 +221,8 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
               if (range?.from !== undefined) select = select.where("closed_at", ">=", range.from)
               if (range?.to !== undefined) select = select.where("closed_at", "<", range.to)
               if (after !== undefined) {
-                select = select.where((eb) =>
-                  eb.or([eb("closed_at", ">", after[0]), eb.and([eb("closed_at", "=", after[0]), eb("close_id", ">", after[1])])])
-                )
+                // A row-value comparison: the index on (closed_at, close_id) seeks to it (an OR would scan).
+                select = select.where((eb) => eb(eb.refTuple("closed_at", "close_id"), ">", eb.tuple(after[0], after[1])))
               }
               return select.orderBy("closed_at").orderBy("close_id").limit(size).execute()
             }),
@@ -238,9 +237,7 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
               if (range?.from !== undefined) select = select.where("executed_at", ">=", range.from)
               if (range?.to !== undefined) select = select.where("executed_at", "<", range.to)
               if (after !== undefined) {
-                select = select.where((eb) =>
-                  eb.or([eb("executed_at", ">", after[0]), eb.and([eb("executed_at", "=", after[0]), eb("fill_key", ">", after[1])])])
-                )
+                select = select.where((eb) => eb(eb.refTuple("executed_at", "fill_key"), ">", eb.tuple(after[0], after[1])))
               }
               return select.orderBy("executed_at").orderBy("fill_key").limit(size).execute()
             }),

@@ -142,7 +142,7 @@ export const make: Effect.Effect<EquityHistoryService, never, SqliteDatabase> = 
             if (range?.from !== undefined) select = select.where("at", ">=", range.from)
             if (range?.to !== undefined) select = select.where("at", "<", range.to)
             if (after !== undefined) {
-              select = select.where((eb) => eb.or([eb("at", ">", after[0]), eb.and([eb("at", "=", after[0]), eb("seq", ">", after[1])])]))
+              select = select.where((eb) => eb(eb.refTuple("at", "seq"), ">", eb.tuple(after[0], after[1])))
             }
             return query.all(select.orderBy("at").orderBy("seq").limit(size))
           }),

@@ -7,12 +7,15 @@
  * @since 0.1.0
  */
 import * as Command from "@effect/cli/Command"
-import { Program } from "@portfolio/http"
 import { Effect } from "effect"
 import { Reported } from "./CommandError.js"
 
-/** The service until interrupted; its failures are printed by `Program.run` already. */
-export const serve: Effect.Effect<void, Reported> = Program.run.pipe(
+/**
+ * The service until interrupted; its failures are printed by `Program.run` already. The
+ * service's code is loaded only here, so the other commands start without it.
+ */
+export const serve: Effect.Effect<void, Reported> = Effect.promise(() => import("@portfolio/http")).pipe(
+  Effect.flatMap(({ Program }) => Program.run),
   Effect.asVoid,
   Effect.mapError(() => new Reported({ what: "serve" }))
 )

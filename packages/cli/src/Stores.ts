@@ -6,8 +6,6 @@
  * @since 0.1.0
  */
 import * as Options from "@effect/cli/Options"
-import { PostgresStore } from "@portfolio/adapters-postgres"
-import { SqliteStore } from "@portfolio/adapters-sqlite"
 import type { EquityHistory, TradeStore } from "@portfolio/core"
 import { Effect, Layer, Option, Redacted } from "effect"
 import { existsSync } from "node:fs"
@@ -41,16 +39,22 @@ export const layer = (choice: Choice): Layer.Layer<TradeStore | EquityHistory, C
   if (Option.isSome(choice.db)) {
     const path = choice.db.value
     if (!existsSync(path)) return Layer.fail(new CommandError({ message: `--db: no such file ${path}` }))
-    return SqliteStore.layer({ path }).pipe(
-      Layer.mapError((e) => new CommandError({ message: `--db ${path}: ${e.message}` }))
+    // Each adapter is loaded only when chosen: a command that reads SQLite never loads pg.
+    return Layer.unwrapEffect(
+      Effect.map(Effect.promise(() => import("@portfolio/adapters-sqlite")), ({ SqliteStore }) =>
+        SqliteStore.layer({ path }).pipe(Layer.mapError((e) => new CommandError({ message: `--db ${path}: ${e.message}` }))))
     )
   }
   if (Option.isSome(choice.postgres)) {
-    return PostgresStore.layer({
-      url: Redacted.make(choice.postgres.value),
-      ...(Option.isSome(choice.accountId) ? { accountId: choice.accountId.value } : {}),
-      applicationName: "portfolio-cli"
-    }).pipe(Layer.mapError((e) => new CommandError({ message: `--postgres: ${e.message}` })))
+    const url = choice.postgres.value
+    return Layer.unwrapEffect(
+      Effect.map(Effect.promise(() => import("@portfolio/adapters-postgres")), ({ PostgresStore }) =>
+        PostgresStore.layer({
+          url: Redacted.make(url),
+          ...(Option.isSome(choice.accountId) ? { accountId: choice.accountId.value } : {}),
+          applicationName: "portfolio-cli"
+        }).pipe(Layer.mapError((e) => new CommandError({ message: `--postgres: ${e.message}` }))))
+    )
   }
   return Layer.fail(new CommandError({ message: "give the store to read: --db FILE (SQLite) or --postgres URL" }))
 }

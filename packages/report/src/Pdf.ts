@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import PDFDocument from "pdfkit"
+import type PDFDocument from "pdfkit"
 import * as Tearsheet from "./Tearsheet.js"
 
 const MARGIN = 50
@@ -75,10 +75,11 @@ const chart = (
   doc.y = top + options.height + 16
 }
 
-/** The report as PDF bytes. */
-export const render = (report: Tearsheet.Report): Promise<Uint8Array> =>
-  new Promise((resolve, reject) => {
-    const doc = new PDFDocument({
+/** The report as PDF bytes. pdfkit (and its fonts) is loaded on the first call, not at start. */
+export const render = async (report: Tearsheet.Report): Promise<Uint8Array> => {
+  const { default: PDF } = await import("pdfkit")
+  return new Promise((resolve, reject) => {
+    const doc = new PDF({
       size: "A4",
       margin: MARGIN,
       info: { Title: report.title, Creator: "Portfolio Intelligence", CreationDate: new Date(report.generatedAt) }
@@ -141,3 +142,4 @@ export const render = (report: Tearsheet.Report): Promise<Uint8Array> =>
     ], [200, 295])
     doc.end()
   })
+}
