@@ -11,11 +11,15 @@
  *
  * Every variable an adapter reads is read and validated here, before anything is opened.
  *
+ * Only the adapters chosen are loaded: Redis, PostgreSQL and Binance (ioredis, pg, ws and their
+ * code, some 16 MB of memory together) are imported when the environment names them, SQLite —
+ * the embedded default — always.
+ *
  * @since 0.1.0
  */
-import { BinanceAccountBalance, BinanceConfig, BinancePriceFeed } from "@portfolio/adapters-binance"
-import { PostgresDatabase, PostgresStore } from "@portfolio/adapters-postgres"
-import { RedisEventBus } from "@portfolio/adapters-redis"
+import type { BinanceAccountBalance, BinancePriceFeed } from "@portfolio/adapters-binance"
+import type { PostgresDatabase } from "@portfolio/adapters-postgres"
+import type { RedisEventBus } from "@portfolio/adapters-redis"
 import { SqliteDatabase, SqliteStore } from "@portfolio/adapters-sqlite"
 import {
   type AccountBalance,
@@ -67,6 +71,17 @@ export const embedded: Choice = {
   exchange: { kind: "paper", initialCash: PaperBalance.DEFAULT_INITIAL_CASH }
 }
 
+/** The adapters loaded on demand, each imported once. */
+const importers = {
+  redis: () => import("@portfolio/adapters-redis"),
+  postgres: () => import("@portfolio/adapters-postgres"),
+  binance: () => import("@portfolio/adapters-binance")
+}
+type Loaded = { -readonly [K in keyof typeof importers]?: Awaited<ReturnType<(typeof importers)[K]>> }
+const loaded: Loaded = {}
+const load = <K extends keyof typeof importers>(name: K): Effect.Effect<NonNullable<Loaded[K]>> =>
+  Effect.promise(async () => (loaded[name] ??= (await importers[name]()) as Loaded[K]) as NonNullable<Loaded[K]>)
+
 const isSet = (name: string): Config.Config<boolean> =>
   Config.string(name).pipe(
     Config.map((v) => v.trim() !== ""),
@@ -88,18 +103,22 @@ export const config: Effect.Effect<Choice, ConfigError.ConfigError> = Effect.gen
   const store: StoreChoice = type === "memory"
     ? { kind: "memory" }
     : type === "postgres"
-    ? { kind: "postgres", options: yield* PostgresDatabase.config }
+    ? { kind: "postgres", options: yield* (yield* load("postgres")).PostgresDatabase.config }
     : { kind: "sqlite", options: yield* SqliteDatabase.config }
   const redis = (yield* isSet("PORTFOLIO_REDIS_HOST")) || (yield* isSet("PORTFOLIO_REDIS_URL"))
-  const bus: BusChoice = redis ? { kind: "redis", options: yield* RedisEventBus.config } : { kind: "memory" }
-  const exchange: ExchangeChoice = (yield* BinanceConfig.isConfigured)
-    ? { kind: "binance", balance: yield* BinanceAccountBalance.optionsConfig, prices: yield* BinancePriceFeed.optionsConfig }
+  const bus: BusChoice = redis ? { kind: "redis", options: yield* (yield* load("redis")).RedisEventBus.config } : { kind: "memory" }
+  // Either key set: the Binance adapter reads both (and names the one missing).
+  const binance = (yield* isSet("PORTFOLIO_BINANCE_API_KEY")) || (yield* isSet("PORTFOLIO_BINANCE_API_SECRET")) ? yield* load("binance") : undefined
+  const exchange: ExchangeChoice = binance !== undefined && (yield* binance.BinanceConfig.isConfigured)
+    ? { kind: "binance", balance: yield* binance.BinanceAccountBalance.optionsConfig, prices: yield* binance.BinancePriceFeed.optionsConfig }
     : { kind: "paper", initialCash: yield* PaperBalance.initialCashConfig }
   return { store, bus, exchange }
 })
 
 /**
- * One line naming each choice (the database by its absolute path), secrets left out.
+ * One line naming each choice (the database by its absolute path), secrets left out. An
+ * adapter's own description of where it points is used once {@link config} (or {@link layer})
+ * has loaded it.
  *
  * @example
  * describe(embedded) // "store=sqlite(/srv/app/data/portfolio.db) bus=memory balance=paper(10000) prices=ticks"
@@ -109,11 +128,11 @@ export const describe = (choice: Choice): string =>
     choice.store.kind === "sqlite"
       ? `store=sqlite(${resolve(choice.store.options.path)})`
       : choice.store.kind === "postgres"
-      ? `store=postgres(${PostgresDatabase.describe(choice.store.options)})`
+      ? `store=postgres(${loaded.postgres?.PostgresDatabase.describe(choice.store.options) ?? "not loaded"})`
       : "store=memory",
-    choice.bus.kind === "redis" ? `bus=redis(${RedisEventBus.describeEndpoint(choice.bus.options)})` : "bus=memory",
+    choice.bus.kind === "redis" ? `bus=redis(${loaded.redis?.RedisEventBus.describeEndpoint(choice.bus.options) ?? "not loaded"})` : "bus=memory",
     choice.exchange.kind === "binance"
-      ? `balance=binance(${choice.exchange.balance.restUrl ?? BinanceConfig.DEFAULT_REST_URL}) prices=binance(${choice.exchange.prices.wsUrl ?? BinanceConfig.DEFAULT_WS_URL})`
+      ? `balance=binance(${choice.exchange.balance.restUrl ?? loaded.binance?.BinanceConfig.DEFAULT_REST_URL ?? "default"}) prices=binance(${choice.exchange.prices.wsUrl ?? loaded.binance?.BinanceConfig.DEFAULT_WS_URL ?? "default"})`
       : `balance=paper(${choice.exchange.initialCash}) prices=ticks`
   ].join(" ")
 
@@ -130,19 +149,28 @@ export type Ports = TradeStore | EquityHistory | EventBus | AccountBalance | Pri
 /** What building the ports can fail with. */
 export type AdapterError = SqliteDatabase.SqliteDatabaseError | PostgresDatabase.PostgresDatabaseError | BusError
 
+/** The layer an adapter module makes, the module imported when the layer is built. */
+const lazily = <K extends keyof typeof importers, A, ROut, E>(
+  name: K,
+  make: (module: NonNullable<Loaded[K]>, options: A) => Layer.Layer<ROut, E>,
+  options: A
+): Layer.Layer<ROut, E> => Layer.unwrapEffect(Effect.map(load(name), (module) => make(module, options)))
+
 /** The layer of the chosen adapters. */
 export const layer = (choice: Choice): Layer.Layer<Ports, AdapterError> => {
   const store: Layer.Layer<TradeStore | EquityHistory, SqliteDatabase.SqliteDatabaseError | PostgresDatabase.PostgresDatabaseError> =
     choice.store.kind === "sqlite"
       ? SqliteStore.layer(choice.store.options)
       : choice.store.kind === "postgres"
-      ? PostgresStore.layer(choice.store.options)
+      ? lazily("postgres", (m, options) => m.PostgresStore.layer(options), choice.store.options)
       : Layer.merge(MemoryTradeStore.layer, MemoryEquityHistory.layer)
   const bus: Layer.Layer<EventBus, BusError> =
-    choice.bus.kind === "redis" ? RedisEventBus.layer(choice.bus.options) : MemoryEventBus.layerWith({ retention: IN_PROCESS_RETENTION })
+    choice.bus.kind === "redis"
+      ? lazily("redis", (m, options) => m.RedisEventBus.layer(options), choice.bus.options)
+      : MemoryEventBus.layerWith({ retention: IN_PROCESS_RETENTION })
   const exchange: Layer.Layer<AccountBalance | PriceFeed> =
     choice.exchange.kind === "binance"
-      ? Layer.merge(BinanceAccountBalance.layer(choice.exchange.balance), BinancePriceFeed.layer(choice.exchange.prices))
+      ? lazily("binance", (m, exchange) => Layer.merge(m.BinanceAccountBalance.layer(exchange.balance), m.BinancePriceFeed.layer(exchange.prices)), choice.exchange)
       : // Without an exchange, prices arrive as market.tick events, not through this feed: it never
         // sees them, so it must not call them stale.
         Layer.merge(PaperBalance.layer(choice.exchange.initialCash), MemoryPriceFeed.layerWith({ staleAfter: Duration.infinity }))
