@@ -1,7 +1,8 @@
 /**
  * The store a command reads (`portfolio export`, `portfolio report`): an SQLite database file
  * (`--db`, the service's `PORTFOLIO_TRADE_STORE_DB_PATH`) or a PostgreSQL URL (`--postgres`,
- * with `--account-id` for a shared database), exactly one of them.
+ * with `--schema` and `--account-id` as the service's `PORTFOLIO_POSTGRES_SCHEMA` and
+ * `PORTFOLIO_ACCOUNT_ID`), exactly one of them.
  *
  * @since 0.1.0
  */
@@ -18,6 +19,10 @@ export const flags = {
     Options.optional
   ),
   postgres: Options.text("postgres").pipe(Options.withDescription("A PostgreSQL URL (PORTFOLIO_POSTGRES_URL)"), Options.optional),
+  schema: Options.text("schema").pipe(
+    Options.withDescription("The PostgreSQL schema of the tables (PORTFOLIO_POSTGRES_SCHEMA; default public)"),
+    Options.optional
+  ),
   accountId: Options.text("account-id").pipe(
     Options.withDescription("The account whose rows to read in a shared PostgreSQL database (PORTFOLIO_ACCOUNT_ID)"),
     Options.optional
@@ -28,6 +33,7 @@ export const flags = {
 export interface Choice {
   readonly db: Option.Option<string>
   readonly postgres: Option.Option<string>
+  readonly schema: Option.Option<string>
   readonly accountId: Option.Option<string>
 }
 
@@ -52,6 +58,7 @@ export const layer = (choice: Choice): Layer.Layer<TradeStore | EquityHistory, C
         PostgresStore.layer({
           url: Redacted.make(url),
           ...(Option.isSome(choice.accountId) ? { accountId: choice.accountId.value } : {}),
+          ...(Option.isSome(choice.schema) ? { schema: choice.schema.value } : {}),
           applicationName: "portfolio-cli"
         }).pipe(Layer.mapError((e) => new CommandError({ message: `--postgres: ${e.message}` }))))
     )
