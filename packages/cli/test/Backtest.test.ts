@@ -25,7 +25,7 @@ import { Context, Duration, Effect, Exit, Layer, Scope, TestClock } from "effect
 import { readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { gzipSync } from "node:zlib"
-import { cli, type Envelope, parseCsv, session, tempDir } from "./support/Session.js"
+import { cli, DAY, type Envelope, HOUR, parseCsv, session, T0, tempDir } from "./support/Session.js"
 
 const events = session(4)
 const jsonl = (envs: ReadonlyArray<unknown>) => envs.map((e) => JSON.stringify(e)).join("\n") + "\n"
@@ -144,6 +144,49 @@ describe("portfolio backtest", () => {
       expect(result.badLines).toBe(2)
       expect(result.badLineList.map((b: { line: number }) => b.line)).toEqual([10, 20])
       expect(result.applied).toBe(48)
+    }), 60_000)
+
+  it.live("--from/--to: earlier events carried in but not reported, later ones not applied; the CSV files hold the window", () =>
+    Effect.gen(function* () {
+      const dir = tempDir()
+      const file = join(dir, "s.jsonl")
+      writeFileSync(file, jsonl(events))
+      const from = T0 + DAY + 6 * HOUR
+      const to = T0 + 3 * DAY
+      const trades = join(dir, "closes.csv")
+      const equity = join(dir, "equity.csv")
+      const run = yield* Effect.promise(() =>
+        cli(["backtest", file, "--json", "--from", new Date(from).toISOString(), "--to", String(to), "--trades", trades, "--equity", equity])
+      )
+      expect(run.stderr).toBe("")
+      const result = JSON.parse(run.stdout)
+      const inWindow = events.filter((e) => atOf(e) < to)
+      expect(result.applied).toBe(inWindow.length)
+      expect(result.afterWindow).toBe(events.length - inWindow.length)
+      expect(result.firstEventAt).toBeGreaterThanOrEqual(from)
+      expect(result.lastEventAt).toBeLessThan(to)
+      // The closes file: the window's closes, with a header; realized PnL is their sum.
+      const closes = parseCsv(readFileSync(trades, "utf8"))
+      expect(closes[0]![0]).toBe("close_id")
+      const closedAt = closes[0]!.indexOf("closed_at")
+      const realized = closes[0]!.indexOf("realized_pnl")
+      const rows = closes.slice(1)
+      expect(rows.length).toBeGreaterThan(5)
+      for (const r of rows) {
+        expect(Number(r[closedAt])).toBeGreaterThanOrEqual(from)
+        expect(Number(r[closedAt])).toBeLessThan(to)
+      }
+      expect(result.summary.realized_pnl).toBeCloseTo(rows.reduce((a, r) => a + Number(r[realized]), 0), 9)
+      // Positions opened before the window are carried in: some of its closes are of trades opened before it.
+      const openedAt = closes[0]!.indexOf("opened_at")
+      expect(rows.some((r) => Number(r[openedAt]) < from)).toBe(true)
+      const samples = parseCsv(readFileSync(equity, "utf8")).slice(1)
+      expect(samples.every(([at]) => Number(at) >= from && Number(at) < to)).toBe(true)
+      // The run without a window, cut at the same end, has the same final state.
+      const cut = join(dir, "cut.jsonl")
+      writeFileSync(cut, jsonl(inWindow))
+      const whole = JSON.parse((yield* Effect.promise(() => cli(["backtest", cut, "--json"]))).stdout)
+      expect(result.snapshot).toEqual(whole.snapshot)
     }), 60_000)
 
   it.live("names the bad flag", () =>

@@ -99,6 +99,22 @@ describe("EventSource.merge", () => {
     ])
   })
 
+  it("reads JSON-lines dumps in both forms, merged with a raw one by id", async () => {
+    const dir = tempDir()
+    const objects = join(dir, "opened.jsonl")
+    const arrays = join(dir, "closed.jsonl")
+    const raw = join(dir, "ticks.txt")
+    writeFileSync(objects, JSON.stringify({ id: "2000-0", fields: { event_type: "trade.opened", payload: "{}" } }) + "\n")
+    writeFileSync(arrays, JSON.stringify(["2000-0", ["event_type", "trade.closed", "payload", "{}"]]) + "\n" + JSON.stringify(["1000-0", ["event_type"]]) + "\n")
+    writeFileSync(raw, "1500-0\nevent_type\nmarket.tick\npayload\n{}\n2000-0\nevent_type\nmarket.tick\npayload\n{}\n")
+    expect(await Promise.all([objects, arrays, raw].map(EventSource.detect))).toEqual(["redis-json", "redis-json", "redis-raw"])
+    const out: Array<string> = []
+    for await (const r of await EventSource.open([arrays, raw, objects])) {
+      out.push(r._tag === "Entry" ? `${r.id} ${r.envelope["event_type"]}` : `bad ${r.source === arrays ? "closed" : "?"}:${r.line}`)
+    }
+    expect(out).toEqual(["1500-0 market.tick", "2000-0 trade.opened", "2000-0 trade.closed", "bad closed:2", "2000-0 market.tick"])
+  })
+
   it("reads a raw dump cut short as a bad line at the entry's id line", async () => {
     const dir = tempDir()
     const file = join(dir, "cut.txt")
