@@ -3,7 +3,8 @@
 //
 // - Build: `tsc -b packages/http/tsconfig.build.json` — the service's package and, through its
 //   project references, every package it uses; incremental (`composite`, tsbuildinfo in each
-//   package's dist/), so nothing is compiled when nothing changed.
+//   package's dist/), so nothing is compiled when nothing changed. Then the dashboard
+//   (packages/dashboard, esbuild) when its page is missing or older than its sources.
 // - Run: `node --max-semi-space-size=2 packages/http/dist/main.js` (MALLOC_ARENA_MAX=2) as a child in a process group of
 //   its own, so that it receives exactly one signal: the one this script forwards. (In one
 //   group, Ctrl-C would reach it from the terminal and again from here or from pnpm, and the
@@ -15,8 +16,10 @@
 // Usage: node scripts/start.mjs [--no-build] [node options…] — extra arguments go to node
 // before the entry point (e.g. --enable-source-maps).
 import { spawn, spawnSync } from "node:child_process"
+import { existsSync, readdirSync, statSync } from "node:fs"
 import { createRequire } from "node:module"
 import { constants } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
@@ -24,12 +27,28 @@ const args = process.argv.slice(2)
 const build = !args.includes("--no-build")
 const nodeOptions = args.filter((a) => a !== "--no-build")
 
+/** The newest modification time of the files under `dir` (0 when there is none). */
+const newest = (dir) => {
+  let t = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) t = Math.max(t, statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs)
+  }
+  return t
+}
+
 if (build) {
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc")
   const built = spawnSync(process.execPath, [tsc, "-b", "packages/http/tsconfig.build.json"], { cwd: root, stdio: "inherit" })
   if (built.status !== 0) {
     console.error(`portfolio-intelligence: build failed (tsc exit code ${built.status ?? built.signal}); not started`)
     process.exit(1)
+  }
+  // The dashboard the service serves at /: built when missing or older than its sources.
+  const dashboard = join(root, "packages/dashboard")
+  const page = join(dashboard, "dist/index.html")
+  if (existsSync(join(dashboard, "build.mjs")) && (!existsSync(page) || statSync(page).mtimeMs < newest(join(dashboard, "src")))) {
+    const bundled = spawnSync(process.execPath, ["build.mjs"], { cwd: dashboard, stdio: "inherit" })
+    if (bundled.status !== 0) console.error("portfolio-intelligence: the dashboard did not build; / answers 503 until it does")
   }
 }
 
