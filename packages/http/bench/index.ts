@@ -20,7 +20,7 @@ import * as Snapshot from "./Snapshot.js"
 
 const ENTRY: ServerProcess.Entry = process.argv.includes("--dist") ? "dist" : "source"
 const only = process.argv[process.argv.indexOf("--only") + 1]
-const start = (env: Record<string, string>) => ServerProcess.start(env, "45 seconds", ENTRY)
+const start = (env: Record<string, string>, stdoutFile?: string) => ServerProcess.start(env, "45 seconds", ENTRY, stdoutFile)
 const from = ENTRY === "dist" ? "dist/main.js" : "src/main.ts under tsx"
 
 const program = Effect.gen(function* () {

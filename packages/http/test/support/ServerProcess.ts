@@ -6,7 +6,7 @@
  * scope closes.
  */
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, rmSync } from "node:fs"
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Duration, Effect, type Scope } from "effect"
@@ -47,17 +47,21 @@ export type Entry = "source" | "dist"
 
 const argsOf = (entry: Entry) => (entry === "source" ? ["--conditions=source", "--import", "tsx", "src/main.ts"] : ["dist/main.js"])
 
-const spawnService = (env: Record<string, string>, entry: Entry = "source") => {
+const spawnService = (env: Record<string, string>, entry: Entry = "source", stdoutFile?: string) => {
+  // Standard output into a file, as a deployment's log file, when asked: the benchmark of the
+  // request log's cost should not count a reader in this process decoding every line.
+  const fd = stdoutFile === undefined ? undefined : openSync(stdoutFile, "w")
   const child = spawn(process.execPath, argsOf(entry), {
     cwd: packageDir,
     env: cleanEnv(env),
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", fd ?? "pipe", "pipe"]
   })
+  if (fd !== undefined) closeSync(fd)
   let text = ""
-  child.stdout!.setEncoding("utf8").on("data", (d: string) => (text += d))
+  child.stdout?.setEncoding("utf8").on("data", (d: string) => (text += d))
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (text += d))
   const exit = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })))
-  return { child, output: () => text, exit }
+  return { child, output: () => (stdoutFile === undefined ? text : readFileSync(stdoutFile, "utf8") + text), exit }
 }
 
 const waitExit = (exit: Promise<Exit>, within: Duration.DurationInput, output: () => string): Effect.Effect<Exit, Error> =>
@@ -76,15 +80,19 @@ const kill = (child: ChildProcess, exit: Promise<Exit>) =>
 
 const LISTENING = /portfolio-intelligence listening on http:\/\/([^:\s]+):(\d+)/
 
-/** Starts the service (from `entry`) and waits (at most `within`) for it to listen. */
+/**
+ * Starts the service (from `entry`; its standard output into `stdoutFile` when given) and waits
+ * (at most `within`) for it to listen.
+ */
 export const start = (
   env: Record<string, string> = {},
   within: Duration.DurationInput = "45 seconds",
-  entry: Entry = "source"
+  entry: Entry = "source",
+  stdoutFile?: string
 ): Effect.Effect<ServerProcess, Error, Scope.Scope> =>
   Effect.gen(function* () {
     const { child, exit, output } = yield* Effect.acquireRelease(
-      Effect.sync(() => spawnService(env, entry)),
+      Effect.sync(() => spawnService(env, entry, stdoutFile)),
       ({ child, exit }) => kill(child, exit)
     )
     let exited: Exit | undefined
