@@ -3,7 +3,8 @@
  * child process of the CLI from its sources — on files generated here:
  *
  * - `backtest` over a JSON-lines file of N events (default 1 000 000): events/s end to end
- *   (read, parse, validate, apply) and the process's peak RSS;
+ *   (read, parse, validate, apply) and the process's peak RSS, beside its ceiling in the same
+ *   run (the same file read and `JSON.parse`d by the same reader, nothing applied);
  * - `export closes` of M closes (default 1 000 000) from an SQLite file to CSV: rows/s.
  *
  * Usage: `pnpm --filter @portfolio/cli bench [events] [closes]`.
@@ -66,6 +67,22 @@ const idle = cli(["backtest", empty, "--json"])
 const startup = idle.seconds
 console.log(`| start-up of the command from its sources (node + tsx), empty file | ${startup.toFixed(1)} s | RSS ${idle.rssMb.toFixed(0)} MB |`)
 const backtest = cli(["backtest", file, "--json"])
+// The ceiling: the same file read by the same chunked reader and JSON.parse'd, nothing applied.
+const bareRead = (path: string) => {
+  const started = process.hrtime.bigint()
+  const run = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", "-e", `
+    import * as EventSource from ${JSON.stringify(join(import.meta.dirname, "../src/EventSource.ts"))}
+    let n = 0
+    for await (const r of await EventSource.open([${JSON.stringify(path)}])) if (r._tag === "Entry") n++
+    console.log(n)
+  `], { cwd: join(import.meta.dirname, ".."), encoding: "utf8" })
+  if (run.status !== 0) throw new Error(run.stderr)
+  return Number(process.hrtime.bigint() - started) / 1e9
+}
+const ceiling = bareRead(file) - bareRead(empty) // its own start-up taken off
+const rate = events / (backtest.seconds - startup)
+const bare = events / Math.max(0.001, ceiling)
+console.log(`| ceiling: the same file read and JSON.parse'd, nothing applied | ${Math.round(bare).toLocaleString("en-US")} events/s | backtest at ${((rate / bare) * 100).toFixed(0)} % of it |`)
 console.log(`| backtest, ${events.toLocaleString("en-US")} events (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB JSON lines) | ${Math.round(events / (backtest.seconds - startup)).toLocaleString("en-US")} events/s (${backtest.seconds.toFixed(1)} s wall, ${startup.toFixed(1)} s of it start-up) | peak RSS ${backtest.rssMb.toFixed(0)} MB |`)
 
 const db = join(dir, "closes.db")
