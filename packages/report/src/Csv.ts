@@ -12,6 +12,8 @@ const NEEDS_QUOTES = /[",\r\n]|^ | $/
 /** One field, quoted when it must be. */
 export const field = (value: unknown): string => {
   if (value === null || value === undefined) return ""
+  // Numbers and booleans never hold a comma, a quote or a line break: no scan.
+  if (typeof value === "number" || typeof value === "boolean") return String(value)
   const text = typeof value === "string" ? value : String(value)
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text
 }

@@ -161,7 +161,13 @@ const jsonOf = <D extends Dataset>(dataset: D) => {
 
 const csvOf = <D extends Dataset>(dataset: D) => {
   const keys = columns[dataset] as ReadonlyArray<string>
-  return (row: Rows[D]): string => Csv.row(keys.map((k) => (row as unknown as Record<string, unknown>)[k]))
+  const n = keys.length
+  return (row: Rows[D]): string => {
+    const r = row as unknown as Record<string, unknown>
+    let line = Csv.field(r[keys[0]!])
+    for (let i = 1; i < n; i++) line += "," + Csv.field(r[keys[i]!])
+    return line + "\r\n"
+  }
 }
 
 /**
