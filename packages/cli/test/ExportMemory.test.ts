@@ -1,21 +1,34 @@
 /**
- * `portfolio export` of 1 000 000 closes runs in a heap capped far below the size of what it
- * writes (`--max-old-space-size=96` for a 111 MiB CSV): the rows are streamed page by page from
- * the SQLite file to the output, never held whole.
+ * `portfolio export` of 1 000 000 closes, and `GET /api/portfolio/export/closes.csv` of the
+ * service on the same file, run in a heap capped far below the size of what they write
+ * (`--max-old-space-size=96` for a 111 MiB CSV): the rows are streamed page by page from the
+ * SQLite file to the output, never held whole.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { SqliteStore } from "@portfolio/adapters-sqlite"
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
+import { spawn } from "node:child_process"
 import { createReadStream, statSync } from "node:fs"
+import { createServer } from "node:net"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { cli, T0, tempDir } from "./support/Session.js"
 
 const ROWS = 1_000_000
+const ROOT = new URL("../../../", import.meta.url).pathname
+const MAIN = new URL("../src/main.ts", import.meta.url).pathname
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port
+      server.close(() => resolve(port))
+    })
+  })
 
 describe("export memory", () => {
-  it.live("streams 1 000 000 closes to CSV in a 96 MiB heap", () =>
+  it.live("streams 1 000 000 closes to CSV in a 96 MiB heap, from the CLI and over HTTP", () =>
     Effect.gen(function* () {
       const dir = tempDir()
       const db = join(dir, "closes.db")
@@ -46,5 +59,32 @@ describe("export memory", () => {
       })
       expect(n).toBe(ROWS)
       expect(ordered).toBe(true)
-    }), 180_000)
+
+      // The same over HTTP: the service on that file, its heap capped the same way.
+      const port = yield* Effect.promise(freePort)
+      const server = spawn(process.execPath, ["--max-old-space-size=96", "--conditions=source", "--import", "tsx", MAIN, "serve"], {
+        cwd: ROOT,
+        env: { ...process.env, PORTFOLIO_HTTP_PORT: String(port), PORTFOLIO_HTTP_HOST: "127.0.0.1", PORTFOLIO_TRADE_STORE_DB_PATH: db },
+        stdio: ["ignore", "pipe", "inherit"]
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => server.kill("SIGKILL")))
+      let said = ""
+      server.stdout.setEncoding("utf8").on("data", (d: string) => (said += d))
+      const received = yield* Effect.promise(async () => {
+        const deadline = Date.now() + 60_000
+        while (!said.includes("listening on") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+        const answer = await fetch(`http://127.0.0.1:${port}/api/portfolio/export/closes.csv`)
+        let bytes = 0
+        let lines = 0
+        for await (const chunk of answer.body as unknown as AsyncIterable<Uint8Array>) {
+          bytes += chunk.length
+          for (const b of chunk) if (b === 10) lines++
+        }
+        return { status: answer.status, bytes, lines }
+      })
+      expect(received.status).toBe(200)
+      expect(received.lines).toBe(ROWS + 1)
+      expect(received.bytes).toBe(statSync(out).size)
+      expect(server.exitCode).toBeNull() // still serving
+    }).pipe(Effect.scoped), 240_000)
 })
