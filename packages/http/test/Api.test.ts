@@ -82,9 +82,9 @@ describe("Api", () => {
         for (const [status, response] of Object.entries(op.responses as Record<string, any>)) {
           expect(status).toMatch(/^[1-5]\d\d$/)
           expect(typeof response.description).toBe("string")
-          // JSON everywhere but the push routes' event stream and WebSocket upgrade, the GraphQL schema's text and the metrics.
+          // JSON everywhere but the push routes' event stream and WebSocket upgrade, the GraphQL schema's text, the metrics, the exports (CSV) and the report (HTML, PDF).
           if (status === "101") expect(response.content).toBeUndefined()
-          else expect((response.content?.["application/json"] ?? response.content?.["text/event-stream"] ?? response.content?.["text/plain"] ?? response.content?.["text/plain; version=0.0.4; charset=utf-8"])?.schema).toBeDefined()
+          else expect((response.content?.["application/json"] ?? response.content?.["text/event-stream"] ?? response.content?.["text/plain"] ?? response.content?.["text/plain; version=0.0.4; charset=utf-8"] ?? response.content?.["text/csv"] ?? response.content?.["text/html"] ?? response.content?.["application/pdf"])?.schema).toBeDefined()
         }
       }
       for (const ref of refsOf(spec)) {
