@@ -15,6 +15,22 @@ interface Kept {
 }
 
 const OPEN = Buffer.from("[")
+const EMPTY = Buffer.from("[]")
+
+/** A JSON text in pieces: its buffers, their total length, and whether its last byte is a comma that stands for `]`. */
+export interface Parts {
+  readonly buffers: ReadonlyArray<Buffer>
+  readonly length: number
+  readonly trailingComma: boolean
+}
+
+/** One buffer of `parts` (the trailing comma turned into the closing bracket), with `before` and `after` around it. */
+const assemble = (parts: Parts, before?: Buffer, after?: Buffer): Buffer => {
+  const list = [...(before === undefined ? [] : [before]), ...parts.buffers, ...(after === undefined ? [] : [after])]
+  const out = Buffer.concat(list, parts.length + (before?.length ?? 0) + (after?.length ?? 0))
+  if (parts.trailingComma) out[(before?.length ?? 0) + parts.length - 1] = 0x5d
+  return out
+}
 
 /**
  * Whether two records have the same fields with the same values (records of one shape, built by
@@ -46,6 +62,15 @@ export class ListEncoder {
    * one long string (3 MB for 10 000 positions).
    */
   encode(records: ReadonlyArray<Flat>): Buffer {
+    return assemble(this.parts(records))
+  }
+
+  /**
+   * The bytes of `JSON.stringify(records)` as parts to concatenate (the last record's comma
+   * dropped by {@link assemble}): what {@link encodeWithList} puts between its head and tail
+   * with a single copy.
+   */
+  parts(records: ReadonlyArray<Flat>): Parts {
     const pass = ++this.pass
     const parts = new Array<Buffer>(records.length + 1)
     parts[0] = OPEN
@@ -67,18 +92,13 @@ export class ListEncoder {
         if (hit === undefined || hit.seen !== pass) this.kept.set(key, entry)
       }
       order[i] = entry
-      const json = entry.json
-      parts[i + 1] = json
-      length += json.length
+      parts[i + 1] = entry.json
+      length += entry.json.length
     }
     // Forget records no longer listed, so the cache holds one list's worth.
     if (this.kept.size > records.length) for (const [k, v] of this.kept) if (v.seen !== pass) this.kept.delete(k)
     this.last = order
-    if (records.length === 0) return Buffer.from("[]")
-    const out = Buffer.concat(parts, length)
-    // The last record's comma becomes the closing bracket.
-    out[out.length - 1] = 0x5d
-    return out
+    return records.length === 0 ? { buffers: [EMPTY], length: 2, trailingComma: false } : { buffers: parts, length, trailingComma: true }
   }
 
   /** How many records' texts are kept. */
@@ -90,10 +110,10 @@ export class ListEncoder {
 const SENTINEL = "\u0000list\u0000"
 const SENTINEL_JSON = JSON.stringify(SENTINEL)
 
-/** The UTF-8 bytes of `JSON.stringify(object)`, with `object[field]` (a list) encoded by `list`. */
+/** The UTF-8 bytes of `JSON.stringify(object)`, with `object[field]` (a list) encoded by `list`; one copy of the bytes. */
 export const encodeWithList = (object: Flat, field: string, list: ListEncoder): Buffer => {
   const records = object[field] as ReadonlyArray<Flat>
   const shell = JSON.stringify({ ...object, [field]: SENTINEL })
   const at = shell.indexOf(`${JSON.stringify(field)}:${SENTINEL_JSON}`) + JSON.stringify(field).length + 1
-  return Buffer.concat([Buffer.from(shell.slice(0, at)), list.encode(records), Buffer.from(shell.slice(at + SENTINEL_JSON.length))])
+  return assemble(list.parts(records), Buffer.from(shell.slice(0, at)), Buffer.from(shell.slice(at + SENTINEL_JSON.length)))
 }
