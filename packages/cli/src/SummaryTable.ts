@@ -15,7 +15,11 @@ export const rows = (result: Replay.Result): Array<readonly [string, string]> =>
   const s = result.summary
   return [
     ["window", `${time(result.firstEventAt)} → ${time(result.lastEventAt)}`],
-    ["events", `${result.applied.toLocaleString("en-US")} applied, ${result.rejected} rejected, ${result.badLines} bad lines skipped`],
+    [
+      "events",
+      `${result.applied.toLocaleString("en-US")} applied, ${result.rejected} rejected, ${result.badLines} bad lines skipped` +
+        (result.afterWindow > 0 ? `, ${result.afterWindow.toLocaleString("en-US")} at or after --to not applied` : "")
+    ],
     ["equity", money(s.equity)],
     ["realized PnL", money(s.realized_pnl)],
     ["fees", money(s.fees)],
