@@ -69,6 +69,7 @@ describe("Api", () => {
         "GET /api/portfolio/trades",
         "GET /graphql/schema",
         "GET /health",
+        "GET /metrics",
         "GET /ws",
         "POST /api/events",
         "POST /graphql"
