@@ -13,6 +13,7 @@ import * as LastPrices from "./migrations/0002_last_prices.js"
 import * as ParkedCloses from "./migrations/0003_parked_closes.js"
 import * as EquityRollup from "./migrations/0004_equity_rollup.js"
 import * as DailyMarks from "./migrations/0005_daily_marks.js"
+import * as CloseRollup from "./migrations/0006_close_rollup.js"
 
 /** Every migration, by name. Add new ones at the end with the next number; never edit one. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -20,7 +21,8 @@ export const migrations: Readonly<Record<string, Migration>> = {
   "0002_last_prices": LastPrices,
   "0003_parked_closes": ParkedCloses,
   "0004_equity_rollup": EquityRollup,
-  "0005_daily_marks": DailyMarks
+  "0005_daily_marks": DailyMarks,
+  "0006_close_rollup": CloseRollup
 }
 
 /** The name of the newest migration: the schema version this code expects. */

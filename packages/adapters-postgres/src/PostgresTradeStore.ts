@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import {
+  CloseRollup,
   type ClosedTradeRecord,
   type CommitResult,
   type FillRecord,
@@ -118,6 +119,18 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
           where daily_marks.at <= excluded.at`,
         values: [accountId, rows.map((m) => m.symbol), rows.map((m) => m.price), rows.map((m) => m.at)]
       })
+    }
+
+    const rollupRows = <C extends keyof CloseRollup.CloseRollupRecord>(range: CloseRollup.RollupRange, columns: ReadonlyArray<C>) => {
+      let select = kysely
+        .selectFrom("close_rollup")
+        .select(columns)
+        .where("account_id", "=", accountId)
+        .where("span", "=", range.span)
+        .where("symbol", range.bySymbol ? "<>" : "=", CloseRollup.ALL)
+      if (range.from !== undefined) select = select.where("start", ">=", range.from)
+      if (range.to !== undefined) select = select.where("start", "<", range.to)
+      return select.orderBy("start").orderBy("symbol")
     }
 
     const attempt = <A>(operation: string, run: () => Promise<A>): Effect.Effect<A, StoreError> =>
@@ -265,6 +278,13 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
           worst: r[14]
         }))
       }),
+      // The close rollup (migration 0006). Totals are grouped here rather than by `sum` in SQL:
+      // PostgreSQL's float sum is not compensated (and `numeric` keeps 15 digits of a double).
+      closeRollup: (range) =>
+        attempt("closeRollup", (): Promise<Array<CloseRollup.CloseRollupRecord>> => rollupRows(range, BatchWriter.rollupColumns).execute() as never),
+      closeRollupTotals: (range, grouping) =>
+        attempt("closeRollupTotals", async (): Promise<Array<CloseRollup.RollupTotals>> =>
+          CloseRollup.totalsOf(await rollupRows(range, ["start", "symbol", "realized_pnl", "realized_pnl_c", "round_trips", "wins"]).execute(), grouping)),
       saveMarks: (marks) =>
         attempt("saveMarks", async () => {
           if (marks.length > 0) {

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { OrderSide, PositionSide, SymbolCategory } from "@portfolio/core"
+import type { CloseRollup, OrderSide, PositionSide, SymbolCategory } from "@portfolio/core"
 
 /** Every table of the store, keyed by table name. */
 export interface Database {
@@ -22,6 +22,16 @@ export interface Database {
   readonly realized_buckets: RealizedBucketsTable
   readonly equity_rollup: EquityRollupTable
   readonly daily_marks: DailyMarksTable
+  readonly close_rollup: CloseRollupTable
+}
+
+/**
+ * The closes summed per 15-minute UTC span and per UTC day, for every symbol (`symbol = ''`)
+ * and per symbol (migration 0006): the core's `CloseRollupRecord`, kept by every commit. Key
+ * `(account_id, span, start, symbol)`.
+ */
+export type CloseRollupTable = Scoped & {
+  -readonly [K in keyof CloseRollup.CloseRollupRecord]: CloseRollup.CloseRollupRecord[K]
 }
 
 /** The last saved price of each symbol per UTC day (migration 0005). Key `(account_id, day, symbol)`. */

@@ -209,6 +209,7 @@ describePostgres("PostgresTradeStore", () => {
         ))
       const tables = new Set(indexes.rows.map((r) => r.tablename))
       expect([...tables].sort()).toEqual([
+        "close_rollup",
         "closed_trades",
         "daily_marks",
         "equity_extremes",

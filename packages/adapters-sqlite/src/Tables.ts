@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { PositionSide, OrderSide, SymbolCategory } from "@portfolio/core"
+import type { CloseRollup, PositionSide, OrderSide, SymbolCategory } from "@portfolio/core"
 
 /** Every table of the store, keyed by table name. */
 export interface Database {
@@ -20,6 +20,16 @@ export interface Database {
   readonly parked_closes: ParkedClosesTable
   readonly equity_rollup: EquityRollupTable
   readonly daily_marks: DailyMarksTable
+  readonly close_rollup: CloseRollupTable
+}
+
+/**
+ * The closes summed per 15-minute UTC span and per UTC day, for every symbol (`symbol = ''`)
+ * and per symbol (migration 0006): the core's `CloseRollupRecord`, kept by every commit. Key
+ * `(span, start, symbol)`.
+ */
+export type CloseRollupTable = {
+  -readonly [K in keyof CloseRollup.CloseRollupRecord]: CloseRollup.CloseRollupRecord[K]
 }
 
 /** The last saved price of each symbol per UTC day (migration 0005). Key `(day, symbol)`. */

@@ -1,10 +1,11 @@
-import { type ClosedTradeRecord, RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
+import { type ClosedTradeRecord, CloseRollup, RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
 import { closedTradeRecord, openTradeRecord, parkedCloseRecord, storeBatch, tradeStoreContract } from "@portfolio/core/testing"
 import { describe, expect, it } from "@effect/vitest"
 import BetterSqlite3 from "better-sqlite3"
 import { Context, Effect, Layer } from "effect"
 import { Kysely, SqliteDialect } from "kysely"
 import * as RecordRows from "../src/internal/RecordRows.js"
+import * as CloseRollupMigration from "../src/migrations/0006_close_rollup.js"
 import { SqliteDatabase, SqliteMigrations, SqliteTradeStore } from "../src/index.js"
 import { useTempDir } from "./fixtures/TempDir.js"
 
@@ -124,5 +125,36 @@ describe("SqliteTradeStore", () => {
       expect(after.closes).toEqual(expected)
       expect(after.buckets).toEqual(RealizedBuckets.fromCloses(expected))
       expect(after.buckets[0]).toMatchObject({ round_trips: 6, wins: 4, losses: 1, breakevens: 1, best: 15.5, worst: -3 })
+    }))
+
+  it.effect("migration 0006 backfills the close rollup from the closes already stored, as the commits would keep it", () =>
+    Effect.gen(function*() {
+      const path = freshPath()
+      // 400 closes over five days, three symbols, partial closes, break-evens, some at a boundary.
+      const closes = Array.from({ length: 400 }, (_, i) =>
+        closedTradeRecord(`c${String(i).padStart(3, "0")}`, Date.UTC(2026, 0, 1) + ((i * 7_919_000) % (5 * 86_400_000)) - (i % 5 === 0 ? (i * 7_919_000) % 900_000 : 0), {
+          symbol: ["BTCUSDT", "ETHUSDT", "SOLUSDT"][i % 3]!,
+          realized_pnl: ((i * 37) % 201) - 100 + 0.1,
+          round_trip_pnl: i % 4 === 0 ? null : i % 7 === 0 ? 0 : ((i * 37) % 201) - 100 + 0.1
+        }))
+      const kysely = new Kysely<any>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path) }) })
+      yield* Effect.promise(async () => {
+        const { error } = await SqliteMigrations.migrator(kysely).migrateTo("0005_daily_marks")
+        if (error !== undefined) throw error
+        for (const close of closes) await kysely.insertInto("closed_trades").values(RecordRows.closeToRow(close)).execute()
+      })
+      const read = Effect.flatMap(TradeStore, (store) =>
+        Effect.forEach(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => ({ span, bySymbol }))), (range) => store.closeRollup(range)))
+      const reference = CloseRollup.fromCloses(closes)
+      const expected = CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => CloseRollup.select(reference, { span, bySymbol })))
+      expect(yield* read.pipe(Effect.provide(storeAt(path)))).toEqual(expected)
+      // Page by page (7 closes a page here), a row written once the closes have passed it: the same rows.
+      yield* Effect.promise(async () => {
+        await kysely.deleteFrom("close_rollup").execute()
+        await CloseRollupMigration.backfill(kysely, 7)
+        await kysely.destroy()
+      })
+      expect(yield* read.pipe(Effect.provide(storeAt(path)))).toEqual(expected)
+      expect(expected[0]!.length).toBeGreaterThan(5 * 50)
     }))
 })

@@ -4,11 +4,14 @@ import fc from "fast-check"
 import * as Analytics from "../src/domain/Analytics.js"
 import * as Calendar from "../src/domain/Calendar.js"
 import * as EquityCurve from "../src/domain/EquityCurve.js"
+import * as TradeAnalytics from "../src/domain/TradeAnalytics.js"
+import * as TradeBreakdown from "../src/domain/TradeBreakdown.js"
 import * as MemoryEquityHistory from "../src/memory/MemoryEquityHistory.js"
 import * as MemoryTradeStore from "../src/memory/MemoryTradeStore.js"
 import { CashUnavailable } from "../src/ports/AccountBalance.js"
 import * as AnalyticsQueries from "../src/service/AnalyticsQueries.js"
 import { closedTradeRecord, equitySample, storeBatch } from "../src/testing/index.js"
+import type { ClosedTradeRecord } from "../src/schema/Records.js"
 
 const DAY = Calendar.DAY
 const START = Date.UTC(2025, 2, 20, 7, 0, 0) // spans the change to summer time in Europe/Oslo (30 March)
@@ -74,6 +77,84 @@ describe("AnalyticsQueries", () => {
       expect(month.round_trips).toMatchObject({ trades: 1, total_pnl: -2, losses: 1 })
       expect((yield* q.analytics("all")).round_trips).toMatchObject({ trades: 2, total_pnl: 3 })
     }))
+
+  it.effect("the trade figures from the close rollup are exactly those of the closes (round trips, performance, periods, heatmaps)", () =>
+    Effect.promise(() =>
+      fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom("UTC", "Europe/Oslo", "Asia/Kathmandu", "America/St_Johns"),
+          fc.array(
+            fc.record({
+              at: fc.oneof(fc.integer({ min: 0, max: 400 * DAY }), fc.integer({ min: 0, max: 400 * 96 }).map((q) => q * 900_000)),
+              cents: fc.integer({ min: -500_000, max: 500_000 }),
+              kind: fc.constantFrom("end", "end", "partial", "breakeven"),
+              symbol: fc.constantFrom("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT"),
+              late: fc.boolean()
+            }),
+            { maxLength: 150 }
+          ),
+          fc.integer({ min: 0, max: 420 * DAY }),
+          (timeZone, drawn, nowOffset) =>
+            Effect.runPromise(
+              Effect.gen(function*() {
+                const { q, store } = yield* queries(timeZone)
+                const base = Date.UTC(2025, 0, 1)
+                const closes: Array<ClosedTradeRecord> = drawn.map(({ at, cents, kind, symbol }, i) =>
+                  closedTradeRecord(`c${String(i).padStart(4, "0")}`, base + at, {
+                    symbol,
+                    realized_pnl: cents / 100,
+                    round_trip_pnl: kind === "partial" ? null : kind === "breakeven" ? 0 : cents / 100,
+                    ...(kind === "partial" ? { remaining_size: 1 } : {})
+                  })
+                )
+                // Most arrive in time order, some late (a delayed or parked close).
+                const inOrder = [...closes].sort((a, b) => a.closed_at - b.closed_at)
+                const arrival = [...inOrder.filter((_, i) => !drawn[i]!.late), ...inOrder.filter((_, i) => drawn[i]!.late)]
+                for (const c of arrival) yield* store.commit(storeBatch(c.close_id, { closes: [c] }))
+                const now = base + nowOffset
+                yield* TestClock.setTime(now)
+                const calendar = Calendar.make(timeZone)
+                const all = yield* store.closedTrades()
+                const since = (from: number | undefined) => all.filter((c) => from === undefined || c.closed_at >= from)
+                const cellOf = (c: TradeBreakdown.Cell) => ({ pnl: c.pnl, trades: c.trades, wins: c.wins, win_rate: c.winRate })
+                for (const window of ["30d", "1y", "all"] as const) {
+                  const from = AnalyticsQueries.windowStart(window, now)
+                  const t = TradeAnalytics.statistics(since(from).flatMap((c) => (c.round_trip_pnl === null ? [] : [c.round_trip_pnl])))
+                  expect((yield* q.analytics(window)).round_trips).toEqual({
+                    trades: t.trades,
+                    wins: t.wins,
+                    losses: t.losses,
+                    breakevens: t.breakevens,
+                    total_pnl: t.total,
+                    win_rate: t.winRate,
+                    average_win: t.averageWin,
+                    average_loss: t.averageLoss,
+                    expectancy: t.expectancy,
+                    expectancy_ratio: t.expectancyRatio,
+                    payoff_ratio: t.payoffRatio,
+                    kelly_fraction: t.kelly,
+                    longest_win_streak: t.longestWinStreak,
+                    longest_loss_streak: t.longestLossStreak
+                  })
+                  const performance = yield* q.performance(window)
+                  expect(performance.by_symbol).toEqual(TradeBreakdown.performance(since(from)).map((c) => ({ key: c.key, ...cellOf(c) })))
+                  const sector = (s: string) => (s.startsWith("BTC") ? "BTC" : s.startsWith("ETH") ? "ETH" : "ALT")
+                  expect(performance.by_sector).toEqual(TradeBreakdown.performance(since(from), sector).map((c) => ({ key: c.key, ...cellOf(c) })))
+                  expect((yield* q.heatmap("weekday_hour", window)).cells)
+                    .toEqual(TradeBreakdown.weekdayHour(since(from), calendar).map((c) => ({ row: c.row, column: c.column, ...cellOf(c) })))
+                  expect((yield* q.heatmap("symbol_month", window)).cells)
+                    .toEqual(TradeBreakdown.symbolMonth(since(from), calendar).map((c) => ({ row: c.row, column: c.column, ...cellOf(c) })))
+                }
+                for (const [unit, count] of [["day", 30], ["week", 12], ["month", 14]] as const) {
+                  const periods = TradeBreakdown.periods(since(TradeBreakdown.periodStart(calendar, unit, now, count - 1)), calendar, unit, { last: count, now })
+                  expect((yield* q.periods(unit, count)).periods).toEqual(periods.map((p) => ({ start: p.start, ...cellOf(p) })))
+                }
+              }).pipe(Effect.provide(TestContext.TestContext))
+            )
+        ),
+        { numRuns: 60 }
+      )
+    ))
 
   it.effect("pages of closes cross ties of close time without losing or repeating one", () =>
     Effect.gen(function*() {

@@ -19,10 +19,14 @@
  *    with its new closes in order by the core's compensated sums (`advanceBucket`). Concurrent
  *    commits of one account must not interleave there: the caller takes the account's advisory
  *    lock ({@link lockOf}) when a batch has closes.
+ * 4. The close rollup (`close_rollup`) likewise: the rows the closes fall in are read in one
+ *    statement, continued by the core's fold (`CloseRollup.update`; a row a close comes too
+ *    late for is summed again from its closes) and written back in one.
  *
  * @internal
  */
 import {
+  CloseRollup,
   RealizedBuckets,
   Sum,
   type CommitResult,
@@ -177,6 +181,34 @@ const bucketTypes: ColumnTypes<"realized_buckets"> = {
 }
 
 type BucketRow = Row<"realized_buckets">
+
+const rollupTypes: ColumnTypes<"close_rollup"> = {
+  span: "int8",
+  start: "int8",
+  symbol: "text",
+  realized_pnl: "float8",
+  realized_pnl_c: "float8",
+  round_trip_pnl: "float8",
+  round_trip_pnl_c: "float8",
+  gross_profit: "float8",
+  gross_profit_c: "float8",
+  gross_loss: "float8",
+  gross_loss_c: "float8",
+  round_trips: "int8",
+  wins: "int8",
+  losses: "int8",
+  best: "float8",
+  worst: "float8",
+  first_run: "int8",
+  last_run: "int8",
+  longest_win: "int8",
+  longest_loss: "int8",
+  last_closed_at: "int8",
+  last_close_id: "text"
+}
+
+/** The columns of a close rollup row, for selects. */
+export const rollupColumns = Object.keys(rollupTypes) as Array<keyof Row<"close_rollup">>
 
 const emptyBucket = (bucket_start: number): BucketRow => ({
   bucket_start,
@@ -362,6 +394,57 @@ export const make = (kysely: Kysely<Database>): Writer => {
         .where(sql<boolean>`bucket_start = any(${p.starts}::int8[])`)
   )
 
+  const upsertRollup = rowsInsert<"close_rollup", CloseRollup.CloseRollupRecord>(
+    kysely,
+    "portfolio_upsert_close_rollup",
+    "close_rollup",
+    rollupTypes,
+    (oc, excluded) =>
+      oc.columns(["account_id", "span", "start", "symbol"]).doUpdateSet(excluded(rollupColumns.filter((c) => c !== "span" && c !== "start" && c !== "symbol") as never))
+  )
+  const selectRollup = prepare(
+    "portfolio_select_close_rollup",
+    { account_id: param<string>("account_id"), spans: param<ReadonlyArray<number>>("spans"), starts: param<ReadonlyArray<number>>("starts"), symbols: param<ReadonlyArray<string>>("symbols") },
+    (p) =>
+      kysely
+        .selectFrom("close_rollup")
+        .select(rollupColumns)
+        .where("account_id", "=", p.account_id)
+        .where(sql<boolean>`(span, start, symbol) in (select * from unnest(${p.spans}::int8[], ${p.starts}::int8[], ${p.symbols}::text[]))`)
+  )
+  const selectCloses = prepare(
+    "portfolio_select_closes_of_span",
+    { account_id: param<string>("account_id"), from: param<number>("from"), to: param<number>("to"), symbol: param<string>("symbol") },
+    (p) =>
+      kysely
+        .selectFrom("closed_trades")
+        .select(["close_id", "symbol", "closed_at", "realized_pnl", "round_trip_pnl"])
+        .where("account_id", "=", p.account_id)
+        .where("closed_at", ">=", p.from)
+        .where("closed_at", "<", p.to)
+        .where(sql<boolean>`(${p.symbol}::text = '' or symbol = ${p.symbol}::text)`)
+  )
+
+  /** The close rollup continued with `closes`, inserted already (the caller holds the account's lock). */
+  const writeRollup = async (on: Queryable, accountId: string, closes: ReadonlyArray<ClosedTradeRecord>): Promise<void> => {
+    const keys = new Map<string, { span: number; start: number; symbol: string }>()
+    for (const close of closes) for (const key of CloseRollup.keysOf(close)) keys.set(CloseRollup.keyOf(key), key)
+    const list = [...keys.values()]
+    const found = await selectRollup.run(on, {
+      account_id: accountId,
+      spans: list.map((k) => k.span),
+      starts: list.map((k) => k.start),
+      symbols: list.map((k) => k.symbol)
+    })
+    const stored = new Map(found.rows.map((row) => [CloseRollup.keyOf(row), row as CloseRollup.CloseRollupRecord]))
+    const late = new Map<string, ReadonlyArray<CloseRollup.Close>>()
+    for (const key of CloseRollup.lateKeys(stored, closes)) {
+      const result = await selectCloses.run(on, { account_id: accountId, from: key.start, to: key.start + key.span, symbol: key.symbol })
+      late.set(CloseRollup.keyOf(key), result.rows as Array<CloseRollup.Close>)
+    }
+    await upsertRollup.run(on, accountId, CloseRollup.update(stored, closes, (key) => late.get(CloseRollup.keyOf(key)) ?? []))
+  }
+
   const keys = { account_id: param<string>("account_id"), keys: param<ReadonlyArray<string>>("keys") }
   const deleteOpenTrades = prepare("portfolio_delete_open_trades", keys, (p) =>
     kysely
@@ -472,6 +555,7 @@ export const make = (kysely: Kysely<Database>): Writer => {
       const current = new Map(stored.rows.map((row) => [row.bucket_start, row as BucketRow]))
       const next = [...byBucket].map(([start, list]) => advanceBucket(current.get(start) ?? emptyBucket(start), list))
       await upsertBuckets.run(on, accountId, next)
+      await writeRollup(on, accountId, closes)
     }
     if (fills.length > 0) await insertFills.run(on, accountId, fills)
     if (openTrades.size > 0) {

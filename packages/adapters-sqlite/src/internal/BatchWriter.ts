@@ -7,20 +7,24 @@
  * duplicate, and nothing else is written), closes, fills, open-trade upserts, open-trade
  * deletes, net-position upserts, net-position deletes, parked closes, released parked closes.
  * So a key both upserted and deleted (or parked and released) in one batch ends up deleted.
+ * After the batches of a call, the close rollup of their closes (`RollupWriter`).
  *
  * @internal
  */
 import type { CommitResult, FillRecord, NetPositionRecord, OpenTradeRecord, StoreBatch } from "@portfolio/core"
+import type BetterSqlite3 from "better-sqlite3"
 import type { Kysely } from "kysely"
 import type { ClosedTradesTable, Database, ParkedClosesTable, ProcessedEventsTable } from "../Tables.js"
 import * as RecordRows from "./RecordRows.js"
+import * as RollupWriter from "./RollupWriter.js"
 import { placeholders, type SyncQuery } from "./SyncQuery.js"
 
-/** Writes a batch; call it inside a transaction. */
-export type BatchWriter = (batch: StoreBatch) => CommitResult
+/** Writes the batches of a call, in order, and answers each; call it inside a transaction. */
+export type BatchWriter = (batches: ReadonlyArray<StoreBatch>) => Array<CommitResult>
 
-/** Prepares the statements of a batch on `query`'s connection. */
-export const make = (kysely: Kysely<Database>, query: SyncQuery): BatchWriter => {
+/** Prepares the statements of a batch on `query`'s connection (and `sqlite`, the same one). */
+export const make = (kysely: Kysely<Database>, query: SyncQuery, sqlite: BetterSqlite3.Database): BatchWriter => {
+  const writeRollup = RollupWriter.make(sqlite)
   const insertEvent = query.prepare(
     placeholders<ProcessedEventsTable>({ event_key: true, event_type: true, at: true }),
     (p) => kysely.insertInto("processed_events").values(p).onConflict((oc) => oc.column("event_key").doNothing())
@@ -149,7 +153,7 @@ export const make = (kysely: Kysely<Database>, query: SyncQuery): BatchWriter =>
     (p) => kysely.deleteFrom("parked_closes").where("event_key", "=", p.event_key)
   )
 
-  return (batch) => {
+  const writeBatch = (batch: StoreBatch): CommitResult => {
     const eventKey = batch.eventKey
     if (eventKey !== undefined && insertEvent.run({ event_key: eventKey, event_type: batch.eventType, at: batch.at }) === 0) {
       return "duplicate"
@@ -163,5 +167,11 @@ export const make = (kysely: Kysely<Database>, query: SyncQuery): BatchWriter =>
     for (const parked of batch.parkCloses) insertParked.run(parked)
     for (const event_key of batch.releaseParked) deleteParked.run({ event_key })
     return "committed"
+  }
+
+  return (batches) => {
+    const results = batches.map(writeBatch)
+    writeRollup(batches.flatMap((batch, i) => (results[i] === "committed" ? batch.closes : [])))
+    return results
   }
 }

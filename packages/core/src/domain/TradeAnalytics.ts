@@ -69,8 +69,29 @@ export const statistics = (pnls: Iterable<number>): Statistics => {
       lossRun = 0
     }
   }
-  const averageWin = wins > 0 ? Sum.value(won) / wins : 0
-  const averageLoss = losses > 0 ? Sum.value(lost) / losses : 0
+  return fromTotals({ trades, wins, losses, won: Sum.value(won), lost: Sum.value(lost), total: Sum.value(total), longestWinStreak, longestLossStreak })
+}
+
+/** What the statistics are computed from: counts, sums and the longest runs of round trips. */
+export interface Totals {
+  readonly trades: number
+  readonly wins: number
+  readonly losses: number
+  /** Σ of the wins' PnL. */
+  readonly won: number
+  /** |Σ of the losses' PnL|. */
+  readonly lost: number
+  /** Σ of every round trip's PnL. */
+  readonly total: number
+  readonly longestWinStreak: number
+  readonly longestLossStreak: number
+}
+
+/** The statistics of round trips summed already (`CloseRollup` rows, merged): the module's formulas. */
+export const fromTotals = (t: Totals): Statistics => {
+  const { losses, trades, wins } = t
+  const averageWin = wins > 0 ? t.won / wins : 0
+  const averageLoss = losses > 0 ? t.lost / losses : 0
   const winRate = trades > 0 ? wins / trades : null
   const lossRate = trades > 0 ? losses / trades : null
   const payoffRatio = averageLoss > 0 ? averageWin / averageLoss : null
@@ -86,9 +107,9 @@ export const statistics = (pnls: Iterable<number>): Statistics => {
     expectancyRatio: payoffRatio === null || winRate === null ? null : (1 + payoffRatio) * winRate - 1,
     payoffRatio,
     kelly: kellyFraction(winRate, payoffRatio),
-    longestWinStreak,
-    longestLossStreak,
-    total: Sum.value(total)
+    longestWinStreak: t.longestWinStreak,
+    longestLossStreak: t.longestLossStreak,
+    total: t.total
   }
 }
 

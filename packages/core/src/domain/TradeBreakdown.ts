@@ -113,6 +113,32 @@ export const periods = (
   return out
 }
 
+/** A period as an instant range: its label (first local date) and `[from, to)`. */
+export interface PeriodRange {
+  readonly start: string
+  readonly from: number
+  readonly to: number
+}
+
+/**
+ * The `last` periods of `unit` that end with the one `now` falls in, oldest first, as instant
+ * ranges: what {@link periods} with `latest` reports on, for a reader that sums each range.
+ */
+export const lastPeriods = (calendar: Calendar.Calendar, unit: Unit, now: number, last: number): Array<PeriodRange> => {
+  const step = unit === "week" ? 7 : 1
+  const current = unitKey(unit, calendar, now)
+  const out: Array<PeriodRange> = []
+  for (let back = Math.max(1, last) - 1; back >= 0; back--) {
+    const k = current - back * step
+    out.push({
+      start: Calendar.formatDay(unit === "month" ? dayOfMonthKey(k) : k),
+      from: periodStart(calendar, unit, now, back),
+      to: periodStart(calendar, unit, now, back - 1)
+    })
+  }
+  return out
+}
+
 /** The instant the period of `unit` that `now` falls in, `back` periods earlier, starts. */
 export const periodStart = (calendar: Calendar.Calendar, unit: Unit, now: number, back: number): number => {
   const key = unitKey(unit, calendar, now) - back * (unit === "week" ? 7 : 1)
@@ -131,35 +157,52 @@ const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const
  * PnL by local weekday (rows `Mon` … `Sun`) and hour (columns `00` … `23`); only cells with
  * closes, in row then column order.
  */
-export const weekdayHour = (closes: Iterable<Close>, calendar: Calendar.Calendar): Array<HeatmapCell> => {
-  const cells = group(closes, (c) => {
-    const local = c.closed_at + calendar.offsetAt(c.closed_at)
-    const day = Math.floor(local / Calendar.DAY)
-    const weekday = (((day + 3) % 7) + 7) % 7
-    const hour = Math.floor((local - day * Calendar.DAY) / 3_600_000)
-    return weekday * 24 + hour
-  })
-  return [...cells.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([k, cell]) => ({ ...cell, row: WEEKDAYS[Math.floor(k / 24)]!, column: String(k % 24).padStart(2, "0") }))
+export const weekdayHour = (closes: Iterable<Close>, calendar: Calendar.Calendar): Array<HeatmapCell> =>
+  weekdayHourCells(group(closes, (c) => weekdayHourKey(calendar, c.closed_at)))
+
+/** The heatmap cell of an instant: local weekday (0 = Monday) × 24 + local hour. */
+export const weekdayHourKey = (calendar: Calendar.Calendar, at: number): number => {
+  const local = at + calendar.offsetAt(at)
+  const day = Math.floor(local / Calendar.DAY)
+  const weekday = (((day + 3) % 7) + 7) % 7
+  const hour = Math.floor((local - day * Calendar.DAY) / 3_600_000)
+  return weekday * 24 + hour
 }
 
+/** {@link weekdayHour}'s cells from figures by {@link weekdayHourKey}. */
+export const weekdayHourCells = (cells: ReadonlyMap<number, Cell>): Array<HeatmapCell> =>
+  [...cells.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([k, cell]) => ({ ...cell, row: WEEKDAYS[Math.floor(k / 24)]!, column: String(k % 24).padStart(2, "0") }))
+
 /** PnL by symbol (rows) and local month (columns `YYYY-MM`); only cells with closes, sorted. */
-export const symbolMonth = (closes: Iterable<Close>, calendar: Calendar.Calendar): Array<HeatmapCell> => {
-  const cells = group(closes, (c) => `${c.symbol}\u0000${Calendar.formatDay(dayOfMonthKey(Calendar.monthKey(calendar, c.closed_at))).slice(0, 7)}`)
-  return [...cells.entries()]
+export const symbolMonth = (closes: Iterable<Close>, calendar: Calendar.Calendar): Array<HeatmapCell> =>
+  symbolMonthCells(group(closes, (c) => symbolMonthKey(c.symbol, monthLabel(calendar, c.closed_at))))
+
+/** The local month of an instant, `YYYY-MM`. */
+export const monthLabel = (calendar: Calendar.Calendar, at: number): string =>
+  Calendar.formatDay(dayOfMonthKey(Calendar.monthKey(calendar, at))).slice(0, 7)
+
+/** The key of a symbol × month cell. */
+export const symbolMonthKey = (symbol: string, month: string): string => `${symbol}\u0000${month}`
+
+/** {@link symbolMonth}'s cells from figures by {@link symbolMonthKey}. */
+export const symbolMonthCells = (cells: ReadonlyMap<string, Cell>): Array<HeatmapCell> =>
+  [...cells.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([k, cell]) => {
       const [row, column] = k.split("\u0000") as [string, string]
       return { ...cell, row, column }
     })
-}
 
 /** PnL and round trips per key (symbol, or the sector `sectorOf` gives), largest PnL first. */
 export const performance = (
   closes: Iterable<Close>,
   keyOf: (symbol: string) => string = (s) => s
-): Array<Cell & { readonly key: string }> =>
-  [...group(closes, (c) => keyOf(c.symbol)).entries()]
+): Array<Cell & { readonly key: string }> => performanceCells(group(closes, (c) => keyOf(c.symbol)))
+
+/** {@link performance}'s rows from figures by key, largest PnL first. */
+export const performanceCells = (cells: ReadonlyMap<string, Cell>): Array<Cell & { readonly key: string }> =>
+  [...cells.entries()]
     .map(([key, cell]) => ({ ...cell, key }))
     .sort((a, b) => b.pnl - a.pnl || (a.key < b.key ? -1 : 1))

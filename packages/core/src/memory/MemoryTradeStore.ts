@@ -18,6 +18,7 @@
  * @since 0.1.0
  */
 import { Effect, Layer, Stream } from "effect"
+import * as CloseRollup from "../domain/CloseRollup.js"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
 import type { DailyMarkRecord } from "../schema/Analytics.js"
 import type {
@@ -65,6 +66,8 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
   const closes = new TimeLog<ClosedTradeRecord>((c) => c.closed_at, (c) => c.close_id)
   const fills = new TimeLog<FillRecord>((f) => f.executed_at, (f) => f.fill_key)
   const parked = new Map<string, ParkedCloseRecord>()
+  /** The close rollup by `CloseRollup.keyOf`, kept by every write as a SQL store keeps it. */
+  const rollup = new Map<string, CloseRollup.CloseRollupRecord>()
   const marks = new Map<string, MarkRecord>()
   /** By `day:symbol`: the latest price of each UTC day. */
   const dailyMarks = new Map<string, DailyMarkRecord>()
@@ -113,6 +116,8 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
   const write = (batch: StoreBatch): void => {
     if (batch.eventKey !== undefined) processed.add(batch.eventKey)
     for (const close of batch.closes) closes.insert(close)
+    const rows = CloseRollup.update(rollup, batch.closes, (key) => closes.range({ from: key.start, to: key.start + key.span }))
+    for (const row of rows) rollup.set(CloseRollup.keyOf(row), row)
     for (const fill of batch.fills) fills.insert(fill)
     for (const trade of batch.upsertOpenTrades) open.set(trade.trade_id, trade)
     for (const tradeId of batch.deleteOpenTrades) open.delete(tradeId)
@@ -156,6 +161,9 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
     streamCloses: (range) => Stream.suspend(() => Stream.fromIterable(closes.range(range))),
     streamFills: (range) => Stream.suspend(() => Stream.fromIterable(fills.range(range))),
     realizedBuckets: Effect.sync(() => RealizedBuckets.fromCloses(closes.range(undefined))),
+    closeRollup: (range) => Effect.sync(() => CloseRollup.select(rollup.values(), range)),
+    closeRollupTotals: (range, grouping) =>
+      Effect.sync(() => CloseRollup.totalsOf(CloseRollup.select(rollup.values(), range), grouping)),
     saveMarks: (records) =>
       Effect.sync(() => {
         for (const mark of records) {

@@ -7,7 +7,10 @@
  *   buckets, from the store's rollup);
  * - the return statistics read one daily close per local day of the configured zone
  *   (`EquityHistory.lastBefore` at each day's end), never the samples;
- * - the trade figures read the closes of the window (`TradeStore.closedTrades`);
+ * - the trade figures read the close rollup (`TradeStore.closeRollup`, `closeRollupTotals`:
+ *   the closes summed per UTC day and per 15 minutes, `RollupCover` says which rows cover a
+ *   range) and only the closes of the partial 15 minutes at either end of the range, so a year
+ *   of 100 000 round trips is a few hundred rows;
  * - risk buckets and open trades read the current snapshot.
  *
  * Windows end now (the service clock): `30d`, `90d`, `1y` (365 days), or `all`.
@@ -17,10 +20,12 @@
 import { Clock, Effect } from "effect"
 import * as Analytics from "../domain/Analytics.js"
 import * as Calendar from "../domain/Calendar.js"
+import * as CloseRollup from "../domain/CloseRollup.js"
 import * as DrawdownHistory from "../domain/DrawdownHistory.js"
 import * as EquityCurve from "../domain/EquityCurve.js"
 import { make as emptyPortfolio, type Options, resolveOptions, sectorOf } from "../domain/PortfolioState.js"
 import * as RiskBuckets from "../domain/RiskBuckets.js"
+import * as RollupCover from "../domain/RollupCover.js"
 import * as TradeAnalytics from "../domain/TradeAnalytics.js"
 import * as TradeBreakdown from "../domain/TradeBreakdown.js"
 import type { CashUnavailable } from "../ports/AccountBalance.js"
@@ -181,6 +186,38 @@ export const make = (deps: AnalyticsDeps): Queries => {
 
   const closesIn = (from: number | undefined, to?: number) => store.closedTrades({ from, to })
 
+  /** The rollup rows of every symbol covering `[from, to)`, in time order; the ends' closes as rows of their own. */
+  const rowsIn = (from: number | undefined, to: number | undefined) =>
+    Effect.gen(function*() {
+      const rows: Array<CloseRollup.CloseRollupRecord> = []
+      for (const piece of RollupCover.pieces(from, to)) {
+        if (piece.kind === "rows") rows.push(...(yield* store.closeRollup({ span: piece.span, from: piece.from, to: piece.to, bySymbol: false })))
+        else rows.push(...RollupCover.closesAsRows(yield* closesIn(piece.from, piece.to)))
+      }
+      return rows
+    })
+
+  /**
+   * The realized PnL, round trips and wins of `[from, to)` per group (`grouping` of the rows'
+   * starts, `keyOf` of the ends' closes: the same groups) and, `bySymbol`, per symbol.
+   */
+  const totalsIn = (
+    from: number | undefined,
+    to: number | undefined,
+    how: { readonly bySymbol: boolean; readonly days?: boolean; readonly grouping?: CloseRollup.Grouping; readonly keyOf?: (c: CloseRollup.Close) => number }
+  ) =>
+    Effect.gen(function*() {
+      const totals: Array<CloseRollup.RollupTotals> = []
+      for (const piece of RollupCover.pieces(from, to, how.days ?? true)) {
+        if (piece.kind === "rows") {
+          totals.push(...(yield* store.closeRollupTotals({ span: piece.span, from: piece.from, to: piece.to, bySymbol: how.bySymbol }, how.grouping)))
+        } else {
+          for (const c of yield* closesIn(piece.from, piece.to)) totals.push({ ...RollupCover.closeTotals(c), group: how.keyOf?.(c) ?? 0 })
+        }
+      }
+      return totals
+    })
+
   const analytics: Queries["analytics"] = (window, periodsPerYear = Analytics.DEFAULT_PERIODS_PER_YEAR) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
@@ -195,8 +232,9 @@ export const make = (deps: AnalyticsDeps): Queries => {
       }
       const returns = Analytics.simpleReturns(closes.map((c) => c.equity))
       const r = Analytics.statistics(returns, { periodsPerYear })
-      const roundTrips = (yield* closesIn(from)).flatMap((c) => (c.round_trip_pnl === null ? [] : [c.round_trip_pnl]))
-      const t = TradeAnalytics.statistics(roundTrips)
+      const summary = RollupCover.emptySummary()
+      for (const row of yield* rowsIn(from, undefined)) RollupCover.addRow(summary, row)
+      const t = TradeAnalytics.fromTotals(RollupCover.totals(summary))
       return {
         window,
         from: nullIfEmpty(from),
@@ -237,37 +275,76 @@ export const make = (deps: AnalyticsDeps): Queries => {
   const performance: Queries["performance"] = (window) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const closes = yield* closesIn(windowStart(window, now))
+      const bySymbol: RollupCover.Cells<string> = new Map()
+      const bySector: RollupCover.Cells<string> = new Map()
+      for (const t of yield* totalsIn(windowStart(window, now), undefined, { bySymbol: true })) {
+        RollupCover.addTo(bySymbol, t.symbol, t)
+        RollupCover.addTo(bySector, sectorOfSymbol(t.symbol), t)
+      }
       return {
         window,
-        by_symbol: TradeBreakdown.performance(closes).map((c) => ({ key: c.key, ...row(c) })),
-        by_sector: TradeBreakdown.performance(closes, sectorOfSymbol).map((c) => ({ key: c.key, ...row(c) }))
+        by_symbol: TradeBreakdown.performanceCells(RollupCover.cells(bySymbol)).map((c) => ({ key: c.key, ...row(c) })),
+        by_sector: TradeBreakdown.performanceCells(RollupCover.cells(bySector)).map((c) => ({ key: c.key, ...row(c) }))
       }
     })
 
   const periods: Queries["periods"] = (unit, count) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const closes = yield* closesIn(TradeBreakdown.periodStart(calendar, unit, now, count - 1))
-      return {
-        unit,
-        time_zone: options.timeZone,
-        periods: TradeBreakdown.periods(closes, calendar, unit, { last: count, now }).map((p) => ({ start: p.start, ...row(p) }))
+      const out: Array<PeriodsResponse["periods"][number]> = []
+      for (const period of TradeBreakdown.lastPeriods(calendar, unit, now, count)) {
+        const cells: RollupCover.Cells<0> = new Map()
+        for (const t of yield* totalsIn(period.from, period.to, { bySymbol: false })) RollupCover.addTo(cells, 0, t)
+        const cell = RollupCover.cells(cells).get(0) ?? { pnl: 0, trades: 0, wins: 0, winRate: null }
+        out.push({ start: period.start, ...row(cell) })
       }
+      return { unit, time_zone: options.timeZone, periods: out }
     })
 
   const heatmap: Queries["heatmap"] = (by, window) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const closes = yield* closesIn(windowStart(window, now))
-      const cells = by === "weekday_hour" ? TradeBreakdown.weekdayHour(closes, calendar) : TradeBreakdown.symbolMonth(closes, calendar)
-      return { by, time_zone: options.timeZone, cells: cells.map((c) => ({ row: c.row, column: c.column, ...row(c) })) }
+      const from = windowStart(window, now) ?? (yield* store.closedTrades({ limit: 1 }))[0]?.closed_at
+      // Rollup rows up to the end of the current UTC day; any close after it (a clock ahead of
+      // ours) is read as a close and placed by its own time.
+      const end = Math.floor(now / Calendar.DAY) * Calendar.DAY + Calendar.DAY
+      const tail = from === undefined ? [] : yield* closesIn(Math.max(from, end))
+      if (by === "weekday_hour") {
+        const cells: RollupCover.Cells<number> = new Map()
+        const keyOf = (c: CloseRollup.Close) => TradeBreakdown.weekdayHourKey(calendar, c.closed_at)
+        if (from !== undefined && from < end) {
+          for (const stretch of RollupCover.offsetIntervals(calendar.offsetAt, from, end)) {
+            // An hour of the week from a 15-minute row's start: (start + offset) / 1 h, + 72 h
+            // (1970-01-01 was a Thursday), mod 168.
+            const grouping = { size: 3_600_000, shift: stretch.offset + 72 * 3_600_000, cycle: 168 }
+            for (const t of yield* totalsIn(stretch.from, stretch.to, { bySymbol: false, days: false, grouping, keyOf })) {
+              RollupCover.addTo(cells, t.group, t)
+            }
+          }
+        }
+        for (const c of tail) RollupCover.addTo(cells, keyOf(c), RollupCover.closeTotals(c))
+        return { by, time_zone: options.timeZone, cells: TradeBreakdown.weekdayHourCells(RollupCover.cells(cells)).map((c) => ({ row: c.row, column: c.column, ...row(c) })) }
+      }
+      const cells: RollupCover.Cells<string> = new Map()
+      if (from !== undefined && from < end) {
+        const months = Calendar.monthKey(calendar, end - 1) - Calendar.monthKey(calendar, from) + 1
+        for (const month of TradeBreakdown.lastPeriods(calendar, "month", end - 1, months)) {
+          const label = month.start.slice(0, 7)
+          for (const t of yield* totalsIn(Math.max(from, month.from), Math.min(month.to, end), { bySymbol: true })) {
+            RollupCover.addTo(cells, TradeBreakdown.symbolMonthKey(t.symbol, label), t)
+          }
+        }
+      }
+      for (const c of tail) RollupCover.addTo(cells, TradeBreakdown.symbolMonthKey(c.symbol, TradeBreakdown.monthLabel(calendar, c.closed_at)), RollupCover.closeTotals(c))
+      return { by, time_zone: options.timeZone, cells: TradeBreakdown.symbolMonthCells(RollupCover.cells(cells)).map((c) => ({ row: c.row, column: c.column, ...row(c) })) }
     })
 
   const riskBuckets: Queries["riskBuckets"] = Effect.gen(function*() {
     const snapshot = yield* deps.snapshot
+    const bySymbol: RollupCover.Cells<string> = new Map()
+    for (const t of yield* totalsIn(undefined, undefined, { bySymbol: true })) RollupCover.addTo(bySymbol, t.symbol, t)
     const realized = new Map<string, number>()
-    for (const p of TradeBreakdown.performance(yield* closesIn(undefined))) realized.set(p.key, p.pnl)
+    for (const [symbol, cell] of RollupCover.cells(bySymbol)) realized.set(symbol, cell.pnl)
     const holdings = snapshot.positions.map((p) => ({ symbol: p.symbol, exposure: p.exposure, unrealizedPnl: p.unrealized_pnl }))
     return {
       equity: snapshot.total_equity,

@@ -12,6 +12,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, type Layer, Stream } from "effect"
 import * as fc from "fast-check"
 import { noChanges } from "../domain/PortfolioState.js"
+import * as CloseRollup from "../domain/CloseRollup.js"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, ParkedCloseRecord } from "../schema/Records.js"
 import { type StoreBatch, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
@@ -174,6 +175,48 @@ const randomCloses = fc
       }
     })
   )
+
+/**
+ * Random closes for the close rollup: over three days and three symbols, several per 15
+ * minutes, some on a 15-minute or day boundary; partial closes, round trips won, lost and
+ * broken even, amounts in eighths or any double (`exact` false: the stored sums must still be
+ * the reference's to the last bit); and an order of arrival and a cut into calls, so closes come
+ * late (before the last close of their row) as a delayed or released parked close does.
+ */
+const rollupCloses = (exact: boolean) =>
+  fc
+    .array(
+      fc.record({
+        day: fc.integer({ min: 0, max: 2 }),
+        at: fc.oneof(fc.integer({ min: 0, max: 8 * 15 * 60_000 }), fc.integer({ min: 0, max: 8 }).map((k) => k * 15 * 60_000)),
+        symbol: fc.constantFrom("BTCUSDT", "ETHUSDT", "SOLUSDT"),
+        pnl: exact ? fc.integer({ min: -8_000, max: 8_000 }).map((e) => e / 8) : fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+        kind: fc.constantFrom("partial", "win", "loss", "breakeven"),
+        order: fc.nat(),
+        cut: fc.boolean()
+      }),
+      { maxLength: 60 }
+    )
+    .map((drawn) => {
+      // The last UTC hours of a day: 8 quarters run over midnight into the next day.
+      const base = Date.UTC(2026, 2, 1, 22, 30)
+      const closes = drawn.map(({ at, day, kind, pnl, symbol }, i) => {
+        const trip = kind === "partial" ? null : kind === "breakeven" ? 0 : kind === "win" ? Math.abs(pnl) || 1 : -(Math.abs(pnl) || 1)
+        return closedTradeRecord(`c-${String(i).padStart(3, "0")}`, base + day * 86_400_000 + at, {
+          symbol,
+          realized_pnl: pnl,
+          round_trip_pnl: trip,
+          ...(trip === null ? { quantity: 1, remaining_size: 1 } : {})
+        })
+      })
+      const arrival = closes.map((close, i) => ({ close, order: drawn[i]!.order, cut: drawn[i]!.cut })).sort((a, b) => a.order - b.order)
+      const calls: Array<Array<ClosedTradeRecord>> = []
+      for (const { close, cut } of arrival) {
+        if (cut || calls.length === 0) calls.push([])
+        calls[calls.length - 1]!.push(close)
+      }
+      return { closes, calls }
+    })
 
 /**
  * Registers the trade store contract as a `describe` block named `name`. `makeLayer` is called
@@ -505,6 +548,57 @@ export const tradeStoreContract = <E>(
               Effect.gen(function*() {
                 yield* store.commitMany(closes.map((close) => storeBatch(`ev-${close.close_id}`, { closes: [close] })))
                 expect(yield* store.realizedBuckets).toEqual(RealizedBuckets.fromCloses(closes))
+              })
+            ))
+          ),
+          { numRuns: options.propertyRuns ?? 50 }
+        )
+      ))
+
+    it.effect("closeRollup equals the reference (CloseRollup.fromCloses) whatever the order and cut of the commits", () =>
+      Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(rollupCloses(false), fc.integer({ min: 0, max: 3 * 96 }), fc.integer({ min: 0, max: 3 * 96 }), ({ calls, closes }, a, b) =>
+            Effect.runPromise(withStore((store) =>
+              Effect.gen(function*() {
+                for (const [i, call] of calls.entries()) {
+                  // One batch per close, several batches per call: closes of one call fold together.
+                  yield* store.commitMany(call.map((close) => storeBatch(`ev-${i}-${close.close_id}`, { closes: [close] })))
+                }
+                const reference = CloseRollup.fromCloses(closes)
+                const from = Date.UTC(2026, 2, 1) + Math.min(a, b) * CloseRollup.QUARTER
+                const to = Date.UTC(2026, 2, 1) + Math.max(a, b) * CloseRollup.QUARTER
+                for (const span of CloseRollup.SPANS) {
+                  for (const bySymbol of [false, true]) {
+                    expect(yield* store.closeRollup({ span, bySymbol })).toEqual(CloseRollup.select(reference, { span, bySymbol }))
+                    expect(yield* store.closeRollup({ span, bySymbol, from, to })).toEqual(CloseRollup.select(reference, { span, bySymbol, from, to }))
+                  }
+                }
+              })
+            ))
+          ),
+          { numRuns: options.propertyRuns ?? 50 }
+        )
+      ))
+
+    it.effect("closeRollupTotals sums the rows of a range per group and symbol, as CloseRollup.totalsOf", () =>
+      Effect.promise(() =>
+        fc.assert(
+          fc.asyncProperty(rollupCloses(true), fc.integer({ min: -12, max: 12 }), ({ calls, closes }, shiftQuarters) =>
+            Effect.runPromise(withStore((store) =>
+              Effect.gen(function*() {
+                for (const [i, call] of calls.entries()) yield* store.commitMany(call.map((close) => storeBatch(`ev-${i}-${close.close_id}`, { closes: [close] })))
+                const reference = CloseRollup.fromCloses(closes)
+                const hourOfWeek = { size: 3_600_000, shift: shiftQuarters * CloseRollup.QUARTER + 72 * 3_600_000, cycle: 168 }
+                const localDay = { size: 86_400_000, shift: shiftQuarters * CloseRollup.QUARTER }
+                for (const span of CloseRollup.SPANS) {
+                  for (const bySymbol of [false, true]) {
+                    for (const grouping of [undefined, hourOfWeek, localDay]) {
+                      expect(yield* store.closeRollupTotals({ span, bySymbol }, grouping))
+                        .toEqual(CloseRollup.totalsOf(CloseRollup.select(reference, { span, bySymbol }), grouping))
+                    }
+                  }
+                }
               })
             ))
           ),

@@ -1,0 +1,76 @@
+/**
+ * Keeps the close rollup (`close_rollup`, migration 0006) in the transaction of a commit: the
+ * rows the call's closes fall in are read by key, continued with those closes by the core's fold
+ * (`CloseRollup.update`: a row is summed again from its stored closes when a close comes before
+ * the last one it holds), and written back — one read and one upsert per row touched, however
+ * many closes the call has. The caller holds the transaction, after the closes are inserted.
+ *
+ * @internal
+ */
+import { type ClosedTradeRecord, CloseRollup } from "@portfolio/core"
+import type BetterSqlite3 from "better-sqlite3"
+import type { CloseRollupTable } from "../Tables.js"
+
+/** Updates the rollup for closes just inserted. */
+export type RollupWriter = (closes: ReadonlyArray<ClosedTradeRecord>) => void
+
+/** The columns of a row, in the order of the upsert's values. */
+export const columns = [
+  "span",
+  "start",
+  "symbol",
+  "realized_pnl",
+  "realized_pnl_c",
+  "round_trip_pnl",
+  "round_trip_pnl_c",
+  "gross_profit",
+  "gross_profit_c",
+  "gross_loss",
+  "gross_loss_c",
+  "round_trips",
+  "wins",
+  "losses",
+  "best",
+  "worst",
+  "first_run",
+  "last_run",
+  "longest_win",
+  "longest_loss",
+  "last_closed_at",
+  "last_close_id"
+] as const satisfies ReadonlyArray<keyof CloseRollupTable>
+
+/** Prepares the statements on `sqlite`. */
+export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
+  const select = sqlite.prepare<[number, number, string], CloseRollupTable>(
+    `select ${columns.join(", ")} from close_rollup where span = ? and start = ? and symbol = ?`
+  )
+  const upsert = sqlite.prepare<ReadonlyArray<unknown>>(
+    `insert or replace into close_rollup (${columns.join(", ")}) values (${columns.map(() => "?").join(", ")})`
+  )
+  const closesOfAll = sqlite.prepare<[number, number], CloseRollup.Close>(
+    `select close_id, symbol, closed_at, realized_pnl, round_trip_pnl from closed_trades
+     where closed_at >= ? and closed_at < ? order by closed_at, close_id`
+  )
+  const closesOfSymbol = sqlite.prepare<[number, number, string], CloseRollup.Close>(
+    `select close_id, symbol, closed_at, realized_pnl, round_trip_pnl from closed_trades
+     where closed_at >= ? and closed_at < ? and symbol = ? order by closed_at, close_id`
+  )
+  return (closes) => {
+    if (closes.length === 0) return
+    const stored = new Map<string, CloseRollup.CloseRollupRecord>()
+    for (const close of closes) {
+      for (const key of CloseRollup.keysOf(close)) {
+        const k = CloseRollup.keyOf(key)
+        if (stored.has(k)) continue
+        const row = select.get(key.span, key.start, key.symbol)
+        if (row !== undefined) stored.set(k, { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) })
+      }
+    }
+    const rows = CloseRollup.update(stored, closes, (key) =>
+      key.symbol === CloseRollup.ALL
+        ? closesOfAll.all(key.start, key.start + key.span)
+        : closesOfSymbol.all(key.start, key.start + key.span, key.symbol))
+    for (const row of rows) upsert.run(columns.map((c) => row[c]))
+  }
+}

@@ -1,0 +1,349 @@
+/**
+ * The closes summed per span of UTC time — 15 minutes and whole days — once for every symbol
+ * together (`symbol` {@link ALL}) and once per symbol: what the trade figures of the analytics
+ * routes read instead of the closes (DESIGN.md §6, §11). A store keeps these rows in the
+ * transaction of each commit; this module is the reference computation and the fold a store
+ * continues.
+ *
+ * A row holds, for the closes of its span (in `(closed_at, close_id)` order):
+ *
+ * - `realized_pnl`: every close's net PnL (partial closes too), and of the round trips that
+ *   ended there (closes with a `round_trip_pnl`): their PnL, gross profit (Σ of wins), gross
+ *   loss (|Σ of losses|) — each a compensated sum kept as total and compensation (`Sum`), so
+ *   continuing a row adds exactly what summing the closes from scratch would;
+ * - counts of round trips, wins (PnL > 0), losses (< 0); best and worst round trip;
+ * - the round trips' runs, a summary that merges in time order ({@link Runs}).
+ *
+ * Every time zone's offset is a multiple of 15 minutes, so a 15-minute row never straddles a
+ * local hour, day, week or month.
+ *
+ * @since 0.3.0
+ */
+import type { ClosedTradeRecord } from "../schema/Records.js"
+import * as Sum from "./Sum.js"
+
+/** 15 minutes of UTC time: the finer span. */
+export const QUARTER = 900_000
+/** A UTC day: the coarser span. */
+export const DAY = 86_400_000
+/** The span of a row. */
+export type Span = typeof QUARTER | typeof DAY
+/** Both spans, finer first. */
+export const SPANS: ReadonlyArray<Span> = [QUARTER, DAY]
+/** The `symbol` of the rows that take in every symbol. */
+export const ALL = ""
+
+/**
+ * The runs of a sequence of round trips (wins +, losses −, break-evens 0): the first run and
+ * the last as signed lengths (`+3` three wins, `−2` two losses, `0` a break-even, which is a run
+ * of its own that nothing joins: it ends both streaks), the longest run of wins and of losses.
+ * With the number of round trips this is a monoid ({@link mergeRuns}): the runs of two
+ * sequences, one after the other, come from their summaries alone.
+ */
+export interface Runs {
+  readonly first_run: number
+  readonly last_run: number
+  readonly longest_win: number
+  readonly longest_loss: number
+}
+
+/** One row of the rollup. */
+export interface CloseRollupRecord extends Runs {
+  readonly span: Span
+  /** The span's first millisecond (a multiple of `span`). */
+  readonly start: number
+  /** A symbol, or {@link ALL}. */
+  readonly symbol: string
+  readonly realized_pnl: number
+  readonly realized_pnl_c: number
+  readonly round_trip_pnl: number
+  readonly round_trip_pnl_c: number
+  readonly gross_profit: number
+  readonly gross_profit_c: number
+  readonly gross_loss: number
+  readonly gross_loss_c: number
+  readonly round_trips: number
+  readonly wins: number
+  readonly losses: number
+  readonly best: number | null
+  readonly worst: number | null
+  /** The last close folded in, by `(closed_at, close_id)`: a store continues a row only with closes after it. */
+  readonly last_closed_at: number
+  readonly last_close_id: string
+}
+
+/** What the rollup reads of a close. */
+export type Close = Pick<ClosedTradeRecord, "close_id" | "symbol" | "closed_at" | "realized_pnl" | "round_trip_pnl">
+
+/** The start of the span of `span` that `at` falls in. */
+export const startOf = (span: Span, at: number): number => Math.floor(at / span) * span
+
+/** The rows a close adds to: each span, for every symbol and for its own. */
+export const keysOf = (close: Close): Array<{ readonly span: Span; readonly start: number; readonly symbol: string }> =>
+  SPANS.flatMap((span) => {
+    const start = startOf(span, close.closed_at)
+    return [{ span, start, symbol: ALL }, { span, start, symbol: close.symbol }]
+  })
+
+/** The order of closes: `(closed_at, close_id)`, ids by code unit (SQL's binary collation). */
+export const compareCloses = (a: Close, b: Close): number =>
+  a.closed_at - b.closed_at || (a.close_id < b.close_id ? -1 : a.close_id > b.close_id ? 1 : 0)
+
+/** Whether `close` comes after every close folded into `row` (so `row` may be continued with it). */
+export const follows = (row: CloseRollupRecord, close: Close): boolean =>
+  row.last_close_id === "" ||
+  close.closed_at > row.last_closed_at ||
+  (close.closed_at === row.last_closed_at && close.close_id > row.last_close_id)
+
+/** An empty row. */
+export const empty = (span: Span, start: number, symbol: string): CloseRollupRecord => ({
+  span,
+  start,
+  symbol,
+  realized_pnl: 0,
+  realized_pnl_c: 0,
+  round_trip_pnl: 0,
+  round_trip_pnl_c: 0,
+  gross_profit: 0,
+  gross_profit_c: 0,
+  gross_loss: 0,
+  gross_loss_c: 0,
+  round_trips: 0,
+  wins: 0,
+  losses: 0,
+  best: null,
+  worst: null,
+  first_run: 0,
+  last_run: 0,
+  longest_win: 0,
+  longest_loss: 0,
+  last_closed_at: 0,
+  last_close_id: ""
+})
+
+const signOf = (pnl: number): number => (pnl > 0 ? 1 : pnl < 0 ? -1 : 0)
+
+/** Whether round trips of these runs form a single run of wins or of losses. */
+const isOneRun = (runs: Runs, trips: number): boolean => runs.first_run !== 0 && Math.abs(runs.first_run) === trips
+
+/**
+ * The runs of `a` then `b` (`aTrips`, `bTrips` round trips each): longest runs are the longest of
+ * either or of `a`'s last run joined to `b`'s first when both are wins or both losses; the first
+ * run grows into `b` when all of `a` is one run, the last run back into `a` likewise.
+ */
+export const mergeRuns = (a: Runs, aTrips: number, b: Runs, bTrips: number): Runs => {
+  if (aTrips === 0) return b
+  if (bTrips === 0) return a
+  const joins = a.last_run !== 0 && signOf(a.last_run) === signOf(b.first_run)
+  const joined = joins ? a.last_run + b.first_run : 0
+  return {
+    first_run: joins && isOneRun(a, aTrips) ? joined : a.first_run,
+    last_run: joins && isOneRun(b, bTrips) ? joined : b.last_run,
+    longest_win: Math.max(a.longest_win, b.longest_win, joined > 0 ? joined : 0),
+    longest_loss: Math.max(a.longest_loss, b.longest_loss, joined < 0 ? -joined : 0)
+  }
+}
+
+/**
+ * `row` continued with `closes`, in the order given (a store passes closes that
+ * {@link follows} the row, sorted by {@link compareCloses}): the steps of summing them from
+ * scratch, continued from the stored totals and compensations, so the sums are the same to the
+ * last bit.
+ */
+export const advance = (row: CloseRollupRecord, closes: Iterable<Close>): CloseRollupRecord => {
+  const realized: Sum.Sum = { total: row.realized_pnl, compensation: row.realized_pnl_c }
+  const trip: Sum.Sum = { total: row.round_trip_pnl, compensation: row.round_trip_pnl_c }
+  const profit: Sum.Sum = { total: row.gross_profit, compensation: row.gross_profit_c }
+  const loss: Sum.Sum = { total: row.gross_loss, compensation: row.gross_loss_c }
+  let { best, first_run, last_close_id, last_closed_at, last_run, longest_loss, longest_win, losses, round_trips, wins, worst } = row
+  for (const close of closes) {
+    Sum.add(realized, close.realized_pnl)
+    last_closed_at = close.closed_at
+    last_close_id = close.close_id
+    const pnl = close.round_trip_pnl
+    if (pnl === null || !Number.isFinite(pnl)) continue
+    Sum.add(trip, pnl)
+    const sign = signOf(pnl)
+    if (sign > 0) {
+      wins++
+      Sum.add(profit, pnl)
+    } else if (sign < 0) {
+      losses++
+      Sum.add(loss, -pnl)
+    }
+    best = best === null || pnl > best ? pnl : best
+    worst = worst === null || pnl < worst ? pnl : worst
+    const one = { first_run: sign, last_run: sign, longest_win: sign > 0 ? 1 : 0, longest_loss: sign < 0 ? 1 : 0 }
+    ;({ first_run, last_run, longest_loss, longest_win } = mergeRuns({ first_run, last_run, longest_loss, longest_win }, round_trips, one, 1))
+    round_trips++
+  }
+  return {
+    span: row.span,
+    start: row.start,
+    symbol: row.symbol,
+    realized_pnl: realized.total,
+    realized_pnl_c: realized.compensation,
+    round_trip_pnl: trip.total,
+    round_trip_pnl_c: trip.compensation,
+    gross_profit: profit.total,
+    gross_profit_c: profit.compensation,
+    gross_loss: loss.total,
+    gross_loss_c: loss.compensation,
+    round_trips,
+    wins,
+    losses,
+    best,
+    worst,
+    first_run,
+    last_run,
+    longest_win,
+    longest_loss,
+    last_closed_at,
+    last_close_id
+  }
+}
+
+/** The key of a row, for maps. */
+export const keyOf = (row: { readonly span: number; readonly start: number; readonly symbol: string }): string =>
+  `${row.span}:${row.start}:${row.symbol}`
+
+/** The order of rows: span, start, symbol. */
+export const compareRows = (a: CloseRollupRecord, b: CloseRollupRecord): number =>
+  a.span - b.span || a.start - b.start || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0)
+
+/**
+ * The reference computation: the rows of `closes` (any order; folded by {@link compareCloses}),
+ * sorted by span, start, symbol. A store's rows must equal these.
+ */
+export const fromCloses = (closes: Iterable<Close>): Array<CloseRollupRecord> => {
+  const rows = new Map<string, CloseRollupRecord>()
+  for (const close of [...closes].sort(compareCloses)) {
+    for (const key of keysOf(close)) {
+      const k = keyOf(key)
+      rows.set(k, advance(rows.get(k) ?? empty(key.span, key.start, key.symbol), [close]))
+    }
+  }
+  return [...rows.values()].sort(compareRows)
+}
+
+type Key = { readonly span: Span; readonly start: number; readonly symbol: string }
+
+/** The closes of each row key they fall in, each list sorted by {@link compareCloses}. */
+const byKey = (closes: ReadonlyArray<Close>): Map<string, { key: Key; closes: Array<Close> }> => {
+  const out = new Map<string, { key: Key; closes: Array<Close> }>()
+  for (const close of closes) {
+    for (const key of keysOf(close)) {
+      const k = keyOf(key)
+      const entry = out.get(k)
+      if (entry === undefined) out.set(k, { key, closes: [close] })
+      else entry.closes.push(close)
+    }
+  }
+  for (const entry of out.values()) entry.closes.sort(compareCloses)
+  return out
+}
+
+/**
+ * The keys of the rows that `closes` cannot simply continue (one of them comes before the last
+ * close the stored row holds): {@link update} sums those again from all their closes.
+ */
+export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes: ReadonlyArray<Close>): Array<Key> =>
+  [...byKey(closes)].flatMap(([k, entry]) => {
+    const row = stored.get(k)
+    return row === undefined || follows(row, entry.closes[0]!) ? [] : [entry.key]
+  })
+
+/**
+ * The rows `closes` change, given the rows stored for their keys (`stored`, by {@link keyOf})
+ * and, for the {@link lateKeys}, every close of that key's span (`closesOf`, the new ones
+ * included: the row is then summed again from scratch). This is a store's commit step.
+ */
+export const update = (
+  stored: ReadonlyMap<string, CloseRollupRecord>,
+  closes: ReadonlyArray<Close>,
+  closesOf: (key: Key) => ReadonlyArray<Close>
+): Array<CloseRollupRecord> => {
+  const out: Array<CloseRollupRecord> = []
+  for (const [k, { closes: news, key }] of byKey(closes)) {
+    const row = stored.get(k) ?? empty(key.span, key.start, key.symbol)
+    out.push(
+      follows(row, news[0]!)
+        ? advance(row, news)
+        : advance(empty(key.span, key.start, key.symbol), [...closesOf(key)].filter((c) => key.symbol === ALL || c.symbol === key.symbol).sort(compareCloses))
+    )
+  }
+  return out
+}
+
+/** Which rows to read: those of `span` whose start is in `[from, to)`, for every symbol together or per symbol. */
+export interface RollupRange {
+  readonly span: Span
+  readonly from?: number | undefined
+  readonly to?: number | undefined
+  /** Per symbol (`true`) or the rows of {@link ALL} (`false`). */
+  readonly bySymbol: boolean
+}
+
+/**
+ * How {@link RollupTotals} groups rows: by `floor((start + shift) / size) mod cycle`
+ * (`cycle` absent: no modulo) — a local hour of the week is `size` 1 h, `shift` the zone's
+ * offset plus 72 h (1970-01-01 was a Thursday), `cycle` 168. Absent: one group (`0`).
+ */
+export interface Grouping {
+  readonly size: number
+  readonly shift: number
+  readonly cycle?: number | undefined
+}
+
+/** The additive figures of a group of rows: realized PnL (total and compensation), round trips, wins. */
+export interface RollupTotals {
+  readonly group: number
+  /** The rows' symbol ({@link ALL} unless read per symbol). */
+  readonly symbol: string
+  readonly realized_pnl: number
+  readonly realized_pnl_c: number
+  readonly round_trips: number
+  readonly wins: number
+}
+
+/** The group of a row's start. */
+export const groupOf = (grouping: Grouping | undefined, start: number): number => {
+  if (grouping === undefined) return 0
+  const g = Math.floor((start + grouping.shift) / grouping.size)
+  return grouping.cycle === undefined ? g : ((g % grouping.cycle) + grouping.cycle) % grouping.cycle
+}
+
+/**
+ * The totals of `rows` (those a {@link RollupRange} selects) per group and symbol, sorted by
+ * group then symbol: the reference of a store's grouped read. Realized PnL is one compensated
+ * sum of the rows' totals and compensations, handed on as total and compensation (never
+ * rounded to one number before the last step).
+ */
+export const totalsOf = (
+  rows: Iterable<Pick<CloseRollupRecord, "start" | "symbol" | "realized_pnl" | "realized_pnl_c" | "round_trips" | "wins">>,
+  grouping?: Grouping
+): Array<RollupTotals> => {
+  const groups = new Map<string, { group: number; symbol: string; pnl: Sum.Sum; round_trips: number; wins: number }>()
+  for (const row of rows) {
+    const group = groupOf(grouping, row.start)
+    const k = `${group}:${row.symbol}`
+    let acc = groups.get(k)
+    if (acc === undefined) groups.set(k, (acc = { group, symbol: row.symbol, pnl: Sum.make(), round_trips: 0, wins: 0 }))
+    Sum.add(acc.pnl, row.realized_pnl)
+    Sum.add(acc.pnl, row.realized_pnl_c)
+    acc.round_trips += row.round_trips
+    acc.wins += row.wins
+  }
+  return [...groups.values()]
+    .map((g) => ({ group: g.group, symbol: g.symbol, realized_pnl: g.pnl.total, realized_pnl_c: g.pnl.compensation, round_trips: g.round_trips, wins: g.wins }))
+    .sort((a, b) => a.group - b.group || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0))
+}
+
+/** The rows of `rows` that `range` selects, in order. */
+export const select = (rows: Iterable<CloseRollupRecord>, range: RollupRange): Array<CloseRollupRecord> =>
+  [...rows]
+    .filter((r) =>
+      r.span === range.span && (range.bySymbol ? r.symbol !== ALL : r.symbol === ALL) &&
+      (range.from === undefined || r.start >= range.from) && (range.to === undefined || r.start < range.to)
+    )
+    .sort(compareRows)
