@@ -1,4 +1,4 @@
-import { type ClosedTradeRecord, RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
+import { type ClosedTradeRecord, CloseRollup, RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
 import { closedTradeRecord, openTradeRecord, parkedCloseRecord, storeBatch, tradeStoreContract } from "@portfolio/core/testing"
 import { expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
@@ -152,6 +152,38 @@ describePostgres("PostgresTradeStore", () => {
         seen: new Set(["ev-close-1", "ev-close-2", "ev-open-2"]),
         again: "duplicate"
       })
+    }))
+
+  it.effect("migration 0006 backfills the close rollup of each account from the closes already stored", () =>
+    Effect.gen(function*() {
+      const schema = freshSchema()
+      const closesOf = (account: number) =>
+        Array.from({ length: 300 }, (_, i) =>
+          closedTradeRecord(`c${String(i).padStart(3, "0")}`, Date.UTC(2026, 0, 1) + ((i * 7_919_000 * (account + 1)) % (4 * 86_400_000)), {
+            symbol: ["BTCUSDT", "ETHUSDT", "SOLUSDT"][(i + account) % 3]!,
+            realized_pnl: ((i * 37) % 201) - 100 + 0.1 * account,
+            round_trip_pnl: i % 4 === 0 ? null : i % 7 === 0 ? 0 : ((i * 37) % 201) - 100 + 0.1 * account
+          }))
+      const accounts = ["default", "other"] as const
+      yield* Effect.promise(async () => {
+        const pool = new pg.Pool({ connectionString: testUrl, options: `-c search_path=${schema}` })
+        const kysely = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+        await kysely.schema.createSchema(schema).execute()
+        const { error } = await PostgresMigrations.migrator(kysely, schema).migrateTo("0005_daily_marks")
+        if (error !== undefined) throw error
+        for (const [k, account_id] of accounts.entries()) {
+          await kysely.insertInto("closed_trades").values(closesOf(k).map((close) => ({ account_id, ...close }))).execute()
+        }
+        await kysely.destroy()
+      })
+      for (const [k, accountId] of accounts.entries()) {
+        const reference = CloseRollup.fromCloses(closesOf(k))
+        const rows = yield* Effect.flatMap(TradeStore, (store) =>
+          Effect.forEach(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => ({ span, bySymbol }))), (range) => store.closeRollup(range)))
+          .pipe(Effect.provide(storeOn({ url, schema, accountId })))
+        expect(rows).toEqual(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => CloseRollup.select(reference, { span, bySymbol }))))
+        expect(rows[0]!.length).toBeGreaterThan(4 * 40)
+      }
     }))
 
   it.effect("migration 0003 backfills round_trip_pnl of the closes already stored, per account and trade", () =>
