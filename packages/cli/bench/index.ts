@@ -5,7 +5,8 @@
  * - `backtest` over a JSON-lines file of N events (default 1 000 000): events/s end to end
  *   (read, parse, validate, apply) and the process's peak RSS, beside its ceiling in the same
  *   run (the same file read and `JSON.parse`d by the same reader, nothing applied);
- * - `export closes` of M closes (default 1 000 000) from an SQLite file to CSV: rows/s.
+ * - `export closes` of M closes (default 1 000 000) from an SQLite file to CSV: rows/s, beside
+ *   its ceiling (the same rows read by bare better-sqlite3 in one iteration).
  *
  * Usage: `pnpm --filter @portfolio/cli bench [events] [closes]`.
  */
@@ -96,4 +97,15 @@ sqlite.transaction(() => {
 sqlite.close()
 const exportStartup = cli(["export", "closes", "--db", db, "--to", String(T0)]).seconds
 const exported = cli(["export", "closes", "--db", db])
+// The ceiling: the same rows read by bare better-sqlite3 in one iteration, in this process.
+const bareExport = (() => {
+  const reader = new Database(db, { readonly: true })
+  const started = performance.now()
+  let n = 0
+  for (const _ of reader.prepare("select * from closed_trades order by closed_at, close_id").iterate()) n++
+  reader.close()
+  return n / ((performance.now() - started) / 1000)
+})()
+const exportRate = closes / (exported.seconds - exportStartup)
+console.log(`| ceiling: the same rows read by bare better-sqlite3 (one iteration, no encoding) | ${Math.round(bareExport).toLocaleString("en-US")} rows/s | export at ${((exportRate / bareExport) * 100).toFixed(0)} % of it |`)
 console.log(`| export closes to CSV, ${closes.toLocaleString("en-US")} rows (SQLite) | ${Math.round(closes / (exported.seconds - exportStartup)).toLocaleString("en-US")} rows/s (${exported.seconds.toFixed(1)} s wall) | peak RSS ${exported.rssMb.toFixed(0)} MB, ${(exported.stdout.length / 2 ** 20).toFixed(0)} MiB written |`)
