@@ -193,6 +193,18 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
           const limit = rowLimit(range)
           // Packed pages of float8s, one bytea each, not one row per sample: pg's decoding of
           // rows in JavaScript was most of the time of a 7-day range (internal/PackedSamples).
+          const first = Math.min(PackedSamples.PAGE_ROWS, limit ?? Infinity)
+          if (first <= 0) return []
+          // Usually one query: the range as stored, unsorted, taken when it is in order.
+          const stored = select.limit(first).compile()
+          const asStored = await pool.query<[Buffer | null, number]>({
+            text: PackedSamples.asStoredSql(stored.sql),
+            values: [...stored.parameters],
+            rowMode: "array"
+          })
+          const [packedAsStored, countAsStored] = asStored.rows[0] ?? [null, 0]
+          const inOrder = PackedSamples.unpackIfOrdered(packedAsStored, Number(countAsStored), first)
+          if (inOrder !== undefined) return inOrder
           const samples: Array<EquitySample> = []
           let after: number | undefined
           for (;;) {

@@ -1,7 +1,9 @@
 /**
  * `range` reads samples packed (src/internal/PackedSamples.ts): checked here against a plain
  * row-by-row read of the same rows, on more samples than one packed page holds, with values
- * that only survive bit for bit (−0, the largest and smallest doubles, awkward fractions).
+ * that only survive bit for bit (−0, the largest and smallest doubles, awkward fractions); and
+ * on rows stored out of order (inserted backwards, equal times), which the read as stored must
+ * refuse, reading them sorted instead.
  */
 import { EquityHistory } from "@portfolio/core"
 import { expect, it } from "@effect/vitest"
@@ -35,10 +37,10 @@ describePostgres("packed range reads", () => {
            select 'other', g, 1000 * g + 1, 1, 2, 3 from generate_series(1::int8, 5000::int8) as g`,
           [count]
         ))
-      const rowByRow = (where: string, limit?: number) =>
+      const rowByRow = (where: string, limit?: number, account = "packed") =>
         Effect.promise(() =>
           pool.query<{ at: number; equity: number; cash: number; unrealized_pnl: number }>(
-            `select at, equity, cash, unrealized_pnl from equity_samples where account_id = 'packed' ${where} order by at, seq ${limit === undefined ? "" : `limit ${limit}`}`
+            `select at, equity, cash, unrealized_pnl from equity_samples where account_id = '${account}' ${where} order by at, seq ${limit === undefined ? "" : `limit ${limit}`}`
           )
         ).pipe(Effect.map((r) => r.rows.map(({ at, cash, equity, unrealized_pnl }) => ({ at, equity, cash, unrealized_pnl }))))
 
@@ -64,5 +66,21 @@ describePostgres("packed range reads", () => {
       expect(yield* history.range({ from, limit: 10 })).toStrictEqual(yield* rowByRow(`and at >= ${from}`, 10))
       expect(yield* history.range({ from: 1e15 })).toEqual([])
       expect(yield* history.range({ limit: 0 })).toEqual([])
+
+      // Stored backwards (the heap in descending seq), three samples per millisecond: read sorted.
+      const backwards = yield* Layer.build(
+        PostgresEquityHistory.layer.pipe(Layer.provide(Layer.succeed(PostgresDatabase.PostgresDatabase, { ...Context.get(context, PostgresDatabase.PostgresDatabase), accountId: "backwards" })))
+      )
+      yield* Effect.promise(() =>
+        pool.query(
+          `insert into equity_samples (account_id, seq, at, equity, cash, unrealized_pnl)
+           select 'backwards', g, g / 3, g * 0.5, -g, g % 7 from generate_series(1::int8, 3000::int8) as g order by g desc`
+        ))
+      const reversed = Context.get(backwards, EquityHistory)
+      const sorted = yield* rowByRow("", undefined, "backwards")
+      expect(sorted.length).toBe(3000)
+      expect(yield* reversed.range()).toStrictEqual(sorted)
+      expect(yield* reversed.range({ from: 100, to: 200 })).toStrictEqual(yield* rowByRow("and at >= 100 and at < 200", undefined, "backwards"))
+      expect(yield* reversed.range({ limit: 5 })).toStrictEqual(sorted.slice(0, 5))
     }).pipe(Effect.scoped), 120_000)
 })

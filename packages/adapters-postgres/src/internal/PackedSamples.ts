@@ -7,6 +7,15 @@
  * hex string per page is decoded natively (`Buffer.from(…, "hex")`). Every value comes back bit
  * for bit (−0 included); `at` (integer milliseconds, below 2^53) is exact as a float8.
  *
+ * **As stored, first.** The samples of an account are appended in time order, so the heap
+ * usually holds them in `(at, seq)` order, and a scan of the time range (the BRIN index, a
+ * bitmap heap scan: pages in order) meets them in that order. {@link asStoredSql} packs the
+ * range's rows as the scan meets them, with their `seq`, without sorting them (the sort was half
+ * of the server's time, and spilled to disk at the default `work_mem`); {@link unpackIfOrdered}
+ * accepts them only when every `(at, seq)` is greater than the one before and the page was not
+ * full (so no row of the range was left out). Otherwise — rows placed out of order, a parallel
+ * scan, a range longer than a page — the range is read sorted, page by page, as below.
+ *
  * Pages keep each value far below the limits of a `bytea` (1 GB) and of a JavaScript string
  * whatever the range's length. The first page is the range's first rows in `(at, seq)` order
  * (a time-range scan); the next ones continue after the last page's greatest `seq` along the
@@ -17,7 +26,7 @@
  */
 import type { EquitySample } from "@portfolio/core"
 
-/** Samples per packed page (8 MiB of `bytea`, 16 MiB of hex text). */
+/** Samples per packed page (8 MiB of `bytea`, 16 MiB of hex text; 10 MiB with `seq`). */
 export const PAGE_ROWS = 262_144
 
 const BYTES_PER_SAMPLE = 32
@@ -38,6 +47,44 @@ export const packedSql = (inner: string): string =>
   `select string_agg(float8send(at::float8) || float8send(equity) || float8send(cash) || float8send(unrealized_pnl), ''::bytea),
           max(seq), count(*)
    from (${inner}) s`
+
+/**
+ * The packed read of the rows `inner` selects, as the scan meets them: `inner` selects `seq`,
+ * `at`, `equity`, `cash` and `unrealized_pnl` of one account, **unsorted**, limited to at most
+ * {@link PAGE_ROWS}. One row: `seq` and the sample of each row (40 bytes), `null` when none,
+ * and the count. Read it with {@link unpackIfOrdered}.
+ */
+export const asStoredSql = (inner: string): string =>
+  `select string_agg(float8send(seq::float8) || float8send(at::float8) || float8send(equity) || float8send(cash) || float8send(unrealized_pnl), ''::bytea),
+          count(*)
+   from (${inner}) s`
+
+/**
+ * The samples of an {@link asStoredSql} page when they are the whole range in `(at, seq)`
+ * order: `count` below `limit` (the page was not full) and each `(at, seq)` greater than the
+ * one before; `undefined` otherwise (read the range sorted instead).
+ */
+export const unpackIfOrdered = (page: Buffer | null, count: number, limit: number): Array<EquitySample> | undefined => {
+  if (count >= limit) return undefined
+  const samples: Array<EquitySample> = []
+  if (page === null) return samples
+  let previousAt = -Infinity
+  let previousSeq = -Infinity
+  for (let offset = 0; offset < page.length; offset += BYTES_PER_SAMPLE + 8) {
+    const seq = page.readDoubleBE(offset)
+    const at = page.readDoubleBE(offset + 8)
+    if (at < previousAt || (at === previousAt && seq <= previousSeq)) return undefined
+    previousAt = at
+    previousSeq = seq
+    samples.push({
+      at,
+      equity: page.readDoubleBE(offset + 16),
+      cash: page.readDoubleBE(offset + 24),
+      unrealized_pnl: page.readDoubleBE(offset + 32)
+    })
+  }
+  return samples
+}
 
 /**
  * Appends the samples of a packed page to `samples`; throws when their times go backwards
