@@ -30,13 +30,13 @@ describePostgres("PostgresDatabase", () => {
       const schema = freshSchema()
       const first = yield* open({ url, schema })
       expect(first.schemaVersion).toBe(PostgresMigrations.latest)
-      expect(first.schemaVersion).toBe("0005_daily_marks")
+      expect(first.schemaVersion).toBe("0006_close_rollup")
       expect(first.accountId).toBe("default")
       yield* Effect.promise(() => first.kysely.insertInto("last_prices").values({ account_id: "x", symbol: "BTCUSDT", price: 1, at: 2 }).execute())
       const second = yield* open({ url, schema })
-      expect(second.schemaVersion).toBe("0005_daily_marks")
+      expect(second.schemaVersion).toBe("0006_close_rollup")
       const recorded = yield* Effect.promise(() => admin(`select name from "${schema}".kysely_migration order by name`))
-      expect(recorded.rows.map((r) => r["name"])).toEqual(["0001_initial", "0002_last_prices", "0003_parked_closes", "0004_equity_rollup", "0005_daily_marks"])
+      expect(recorded.rows.map((r) => r["name"])).toEqual(["0001_initial", "0002_last_prices", "0003_parked_closes", "0004_equity_rollup", "0005_daily_marks", "0006_close_rollup"])
       const kept = yield* Effect.promise(() => second.kysely.selectFrom("last_prices").selectAll().execute())
       expect(kept).toEqual([{ account_id: "x", symbol: "BTCUSDT", price: 1, at: 2 }])
     }).pipe(Effect.scoped))
@@ -48,7 +48,7 @@ describePostgres("PostgresDatabase", () => {
         ["a", "b", "c", "d"].map((accountId) => open({ url, schema, accountId })),
         { concurrency: "unbounded" }
       )
-      expect(opened.map((db) => db.schemaVersion)).toEqual(Array(4).fill("0005_daily_marks"))
+      expect(opened.map((db) => db.schemaVersion)).toEqual(Array(4).fill("0006_close_rollup"))
       const extremes = yield* Effect.promise(() => admin(`select account_id from "${schema}".equity_extremes order by 1`))
       expect(extremes.rows.map((r) => r["account_id"])).toEqual(["a", "b", "c", "d"])
     }).pipe(Effect.scoped))
@@ -82,7 +82,7 @@ describePostgres("PostgresDatabase", () => {
         await admin(`create schema "${shared}"`)
         await admin(`create table "${shared}".users (id int)`)
       })
-      expect((yield* Effect.scoped(open({ url, schema: shared }))).schemaVersion).toBe("0005_daily_marks")
+      expect((yield* Effect.scoped(open({ url, schema: shared }))).schemaVersion).toBe("0006_close_rollup")
     }))
 
   it.effect("bad options are refused before connecting", () =>

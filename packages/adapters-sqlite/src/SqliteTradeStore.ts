@@ -119,7 +119,8 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
       .selectFrom("close_rollup")
       .select(RollupWriter.columns)
       .where("span", "=", range.span)
-      .where("symbol", range.bySymbol ? "<>" : "=", CloseRollup.ALL)
+      // A literal '': SQLite uses the partial index `close_rollup_all` only for a constant.
+      .where("symbol", range.bySymbol ? "<>" : "=", sql.lit(CloseRollup.ALL))
     if (range.from !== undefined) select = select.where("start", ">=", range.from)
     if (range.to !== undefined) select = select.where("start", "<", range.to)
     return select.orderBy("start").orderBy("symbol")
@@ -141,7 +142,7 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
         sql<number>`sum(wins)`.as("wins")
       ])
       .where("span", "=", range.span)
-      .where("symbol", range.bySymbol ? "<>" : "=", CloseRollup.ALL)
+      .where("symbol", range.bySymbol ? "<>" : "=", sql.lit(CloseRollup.ALL))
     if (range.from !== undefined) select = select.where("start", ">=", range.from)
     if (range.to !== undefined) select = select.where("start", "<", range.to)
     return select.groupBy([sql`grp`, "symbol"]).orderBy(sql`grp`).orderBy("symbol")

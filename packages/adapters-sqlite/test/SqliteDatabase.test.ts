@@ -31,7 +31,7 @@ describe("SqliteDatabase", () => {
           synchronous: db.sqlite.pragma("synchronous", { simple: true })
         })))
       expect(seen).toEqual({ path, version: SqliteMigrations.latest, journal: "wal", synchronous: 2 })
-      expect(SqliteMigrations.latest).toBe("0005_daily_marks")
+      expect(SqliteMigrations.latest).toBe("0006_close_rollup")
       expect(existsSync(path)).toBe(true)
     }))
 
@@ -53,11 +53,11 @@ describe("SqliteDatabase", () => {
         Effect.map(s.openTrades, (open) => ({ open: open.map((t) => t.trade_id), version: db.schemaVersion }))).pipe(
         Effect.provide(stores)
       )
-      expect(second).toEqual({ open: ["t-1"], version: "0005_daily_marks" })
+      expect(second).toEqual({ open: ["t-1"], version: "0006_close_rollup" })
       const raw = new BetterSqlite3(path, { readonly: true })
       const recorded = raw.prepare("select name from kysely_migration order by name").all()
       raw.close()
-      expect(recorded).toEqual([{ name: "0001_initial" }, { name: "0002_last_prices" }, { name: "0003_parked_closes" }, { name: "0004_equity_rollup" }, { name: "0005_daily_marks" }])
+      expect(recorded).toEqual([{ name: "0001_initial" }, { name: "0002_last_prices" }, { name: "0003_parked_closes" }, { name: "0004_equity_rollup" }, { name: "0005_daily_marks" }, { name: "0006_close_rollup" }])
     }))
 
   it.effect("a file of random bytes fails at start with NotADatabase, naming the path", () =>
@@ -115,7 +115,7 @@ describe("SqliteDatabase", () => {
   it.effect(":memory: opens a private, migrated database", () =>
     Effect.gen(function*() {
       const version = yield* withDatabase({ path: ":memory:" }, (db) => Effect.succeed([db.path, db.schemaVersion]))
-      expect(version).toEqual([":memory:", "0005_daily_marks"])
+      expect(version).toEqual([":memory:", "0006_close_rollup"])
     }))
 
   it.effect("the connection closes when the layer's scope closes", () =>
