@@ -173,8 +173,14 @@ export const advance = (row: CloseRollupRecord, closes: Iterable<Close>): CloseR
     }
     best = best === null || pnl > best ? pnl : best
     worst = worst === null || pnl < worst ? pnl : worst
-    const one = { first_run: sign, last_run: sign, longest_win: sign > 0 ? 1 : 0, longest_loss: sign < 0 ? 1 : 0 }
-    ;({ first_run, last_run, longest_loss, longest_win } = mergeRuns({ first_run, last_run, longest_loss, longest_win }, round_trips, one, 1))
+    // mergeRuns with a run of one, inline (the commit path's inner loop).
+    if (round_trips === 0) first_run = last_run = sign
+    else if (sign !== 0 && last_run !== 0 && signOf(last_run) === sign) {
+      if (first_run === last_run && Math.abs(first_run) === round_trips) first_run += sign
+      last_run += sign
+    } else last_run = sign
+    if (last_run > longest_win) longest_win = last_run
+    if (-last_run > longest_loss) longest_loss = -last_run
     round_trips++
   }
   return {
