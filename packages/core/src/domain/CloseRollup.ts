@@ -237,15 +237,30 @@ type Key = { readonly span: Span; readonly start: number; readonly symbol: strin
 /** The closes of each row key they fall in, each list sorted by {@link compareCloses}. */
 const byKey = (closes: ReadonlyArray<Close>): Map<string, { key: Key; closes: Array<Close> }> => {
   const out = new Map<string, { key: Key; closes: Array<Close> }>()
+  const put = (span: Span, start: number, symbol: string, close: Close) => {
+    const k = `${span}:${start}:${symbol}`
+    const entry = out.get(k)
+    if (entry === undefined) out.set(k, { key: { span, start, symbol }, closes: [close] })
+    else entry.closes.push(close)
+  }
   for (const close of closes) {
-    for (const key of keysOf(close)) {
-      const k = keyOf(key)
-      const entry = out.get(k)
-      if (entry === undefined) out.set(k, { key, closes: [close] })
-      else entry.closes.push(close)
+    const quarter = startOf(QUARTER, close.closed_at)
+    const day = startOf(DAY, close.closed_at)
+    put(QUARTER, quarter, ALL, close)
+    put(QUARTER, quarter, close.symbol, close)
+    put(DAY, day, ALL, close)
+    put(DAY, day, close.symbol, close)
+  }
+  // Closes mostly come in order: sort only the lists that are not.
+  for (const entry of out.values()) {
+    const list = entry.closes
+    for (let i = 1; i < list.length; i++) {
+      if (compareCloses(list[i - 1]!, list[i]!) > 0) {
+        list.sort(compareCloses)
+        break
+      }
     }
   }
-  for (const entry of out.values()) entry.closes.sort(compareCloses)
   return out
 }
 
