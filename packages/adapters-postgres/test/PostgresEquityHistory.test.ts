@@ -17,8 +17,10 @@ describePostgres("PostgresEquityHistory", () => {
   // Each test a new account of one shared schema, beside every earlier account's samples.
   const shared = freshSchema()
   let accounts = 0
+  // 25 property runs, as above: each run appends through the server, and 100 outlast the test's
+  // 30 s on a loaded machine.
   equityHistoryContract("PostgresEquityHistory (an account per test, one shared schema)", () =>
-    historyOn({ url, schema: shared, accountId: `account-${++accounts}` }))
+    historyOn({ url, schema: shared, accountId: `account-${++accounts}` }), { propertyRuns: 25 })
 
   it.effect("extremes and the time order survive closing and reopening the pool", () =>
     Effect.gen(function*() {
