@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import fc from "fast-check"
+import * as Calendar from "../src/domain/Calendar.js"
 import * as CloseRollup from "../src/domain/CloseRollup.js"
 import * as RollupCover from "../src/domain/RollupCover.js"
 import * as Sum from "../src/domain/Sum.js"
@@ -130,5 +131,13 @@ describe("CloseRollup", () => {
       { from: change, to, offset: 7_200_000 }
     ])
     expect(RollupCover.offsetIntervals(() => 0, from, to)).toEqual([{ from, to, offset: 0 }])
+    // A change in the last, short step of the range; and the real zone's changes of a year.
+    expect(RollupCover.offsetIntervals(offsetAt, change - 3_600_000, change + 900_000)).toEqual([
+      { from: change - 3_600_000, to: change, offset: 3_600_000 },
+      { from: change, to: change + 900_000, offset: 7_200_000 }
+    ])
+    const oslo = Calendar.make("Europe/Oslo")
+    expect(RollupCover.offsetIntervals(oslo.offsetAt, Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1)).map((s) => [new Date(s.to).toISOString(), s.offset / 3_600_000]))
+      .toEqual([["2025-03-30T01:00:00.000Z", 1], ["2025-10-26T01:00:00.000Z", 2], ["2026-01-01T00:00:00.000Z", 1]])
   })
 })

@@ -146,8 +146,9 @@ export interface OffsetInterval {
 
 /**
  * `[from, to)` cut where the zone's offset (`offsetAt`, `Calendar.offsetAt`) changes, each
- * stretch with its offset: checked once a day, a change found to the 15-minute boundary it
- * happens on (every zone's changes since 1970 do).
+ * stretch with its offset: checked once a week (no zone changes its offset twice within a week
+ * and back), a change found to the 15-minute boundary it happens on (every zone's changes since
+ * 1970 do).
  */
 export const offsetIntervals = (offsetAt: (ms: number) => number, from: number, to: number): Array<OffsetInterval> => {
   const out: Array<OffsetInterval> = []
@@ -155,17 +156,19 @@ export const offsetIntervals = (offsetAt: (ms: number) => number, from: number, 
   let a = from
   let offset = offsetAt(a)
   while (a < to) {
-    const b = Math.min(to, floorTo(a, CloseRollup.QUARTER) + CloseRollup.DAY)
-    if (b < to && offsetAt(b) !== offset) {
-      // The first 15-minute boundary in (a, b] with another offset.
+    const b = Math.min(to, floorTo(a, CloseRollup.QUARTER) + 7 * CloseRollup.DAY)
+    // The last instant of the step (of the range, for the last step).
+    const probe = b < to ? b : to - 1
+    if (offsetAt(probe) !== offset) {
+      // The first 15-minute boundary in (a, probe] with another offset.
       let lo = floorTo(a, CloseRollup.QUARTER) / CloseRollup.QUARTER + 1
-      let hi = b / CloseRollup.QUARTER
+      let hi = Math.floor(probe / CloseRollup.QUARTER)
       while (lo < hi) {
         const mid = Math.floor((lo + hi) / 2)
         if (offsetAt(mid * CloseRollup.QUARTER) !== offset) hi = mid
         else lo = mid + 1
       }
-      const change = lo * CloseRollup.QUARTER
+      const change = Math.min(lo * CloseRollup.QUARTER, to)
       out.push({ from: start, to: change, offset })
       start = a = change
       offset = offsetAt(a)
