@@ -4,7 +4,7 @@
 # Configuration: PORTFOLIO_* environment variables (packages/http/README.md).
 # No Docker engine was at hand when this file was written: it is checked by hadolint, and its
 # build steps (pnpm build, pnpm deploy --prod, node dist/main.js from the deployed directory) were
-# run outside Docker (README, "Docker").
+# run outside Docker, the image's /app laid out by hand (packages/http/README.md, "Docker").
 
 # --- build: install everything, compile every package and the dashboard, then deploy the
 # service's package with its production dependencies only.
@@ -28,10 +28,16 @@ COPY packages/cli/package.json packages/cli/
 COPY packages/http/package.json packages/http/
 RUN pnpm install --frozen-lockfile
 COPY packages packages
+COPY scripts scripts
 # Every package (tsc -b) and the dashboard (esbuild); then /out: packages/http with dist/ and a
-# node_modules of production dependencies only (workspace packages copied in with their dist/).
+# node_modules of production dependencies only (workspace packages copied in with their dist/);
+# then the service as one bundle in /out/dist/bundle (scripts/bundle.mjs: 87 instead of 116 MB
+# idle), its external packages (better-sqlite3, pdfkit) linked where it looks for them.
 RUN pnpm build \
  && pnpm --filter @portfolio/http deploy --prod --legacy /out \
+ && node scripts/bundle.mjs /out/dist/bundle \
+ && ln -s .pnpm/node_modules/better-sqlite3 /out/node_modules/better-sqlite3 \
+ && ln -s .pnpm/node_modules/pdfkit /out/node_modules/pdfkit \
  && cp -r packages/dashboard/dist /out/dashboard
 
 # --- run: the deployed service, as the unprivileged `node` user
@@ -52,5 +58,5 @@ EXPOSE 8004
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORTFOLIO_HTTP_PORT||8004)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # Node is PID 1 and handles SIGTERM itself: `docker stop` is a graceful stop (exit code 0).
-# 2 MB semi-spaces: the memory figures of BENCHMARKS.md ("Issue 16 — memory").
-CMD ["node", "--max-semi-space-size=2", "dist/main.js"]
+# The bundle, 2 MB semi-spaces: the memory figures of BENCHMARKS.md ("Issue 16 — memory").
+CMD ["node", "--max-semi-space-size=2", "dist/bundle/main.js"]

@@ -5,12 +5,14 @@
 // about 15 MB less in memory (BENCHMARKS.md, "Issue 16 — memory").
 //
 // Native and file-reading packages stay outside (better-sqlite3, pdfkit, pg's optional pg-native),
-// imported from where the package that depends on them finds them. esbuild is the one tsx brings
+// imported from where the package that depends on them finds them (by name, for a deployed copy:
+// `node scripts/bundle.mjs <outdir>`). esbuild is the one tsx brings
 // (a root devDependency). `bundle()` answers the entry to run, or undefined when it cannot bundle
 // (the caller then runs dist/main.js).
 import { existsSync, readdirSync, statSync } from "node:fs"
 import { createRequire } from "node:module"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
 
 const EXTERNAL = /^(better-sqlite3|pdfkit|pg-native)$/
 
@@ -24,9 +26,13 @@ const newestBuild = (root) => {
   return t
 }
 
-/** Bundles the service when its bundle is missing or older than the build; answers its entry. */
-export const bundle = async (root) => {
-  const entry = join(root, "packages/http/dist/bundle/main.js")
+/**
+ * Bundles the service when its bundle is missing or older than the build; answers its entry.
+ * `outdir` elsewhere, with `externalsByName`, is for a deployed copy (the Dockerfile): the
+ * external packages are then imported by name, to be found in its node_modules.
+ */
+export const bundle = async (root, { outdir = join(root, "packages/http/dist/bundle"), externalsByName = false } = {}) => {
+  const entry = join(outdir, "main.js")
   if (existsSync(entry) && statSync(entry).mtimeMs >= newestBuild(root)) return entry
   let esbuild
   try {
@@ -39,7 +45,7 @@ export const bundle = async (root) => {
   const started = performance.now()
   await esbuild.build({
     entryPoints: { main: join(root, "packages/http/dist/main.js") },
-    outdir: join(root, "packages/http/dist/bundle"),
+    outdir,
     bundle: true,
     splitting: true,
     format: "esm",
@@ -54,6 +60,7 @@ export const bundle = async (root) => {
         name: "external-where-found",
         setup(build) {
           build.onResolve({ filter: EXTERNAL }, (args) => {
+            if (externalsByName) return { path: args.path, external: true }
             try {
               return { path: createRequire(join(args.resolveDir, "_.js")).resolve(args.path), external: true }
             } catch {
@@ -66,4 +73,12 @@ export const bundle = async (root) => {
   })
   console.log(`portfolio-intelligence: bundled in ${Math.round(performance.now() - started)} ms`)
   return entry
+}
+
+// `node scripts/bundle.mjs <outdir>`: the bundle into <outdir>, externals imported by name.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const outdir = process.argv[2]
+  if (outdir === undefined) throw new Error("usage: node scripts/bundle.mjs <outdir>")
+  const root = fileURLToPath(new URL("..", import.meta.url))
+  if ((await bundle(root, { outdir: resolve(outdir), externalsByName: true })) === undefined) throw new Error("esbuild not found (tsx's)")
 }
