@@ -1,6 +1,7 @@
 /**
  * `pnpm start` at the root (scripts/start.mjs), end to end: it builds what changed (nothing, the
- * second time: tsc prints nothing), runs the service, and a stop by Ctrl-C (SIGINT to the
+ * second time: tsc prints nothing), runs the service (its bundle: the docs, loaded lazily, and
+ * the dashboard are served), and a stop by Ctrl-C (SIGINT to the
  * terminal's whole process group: pnpm, the script and anything in that group) or by SIGTERM to
  * pnpm alone (a supervisor) ends with exit code 0 and no error line from pnpm (`ELIFECYCLE`).
  */
@@ -56,8 +57,11 @@ const startAndStop = (stop: (pid: number) => void) =>
     const listeningAfterMs = Date.now() - run.started
     const match = LISTENING.exec(text)
     expect(match, text).not.toBeNull()
-    const health = yield* Http.get(`http://127.0.0.1:${match![2]}`, "/health")
-    expect(health.status).toBe(200)
+    const url = `http://127.0.0.1:${match![2]}`
+    expect((yield* Http.get(url, "/health")).status).toBe(200)
+    // The bundle's lazily loaded chunk, and the dashboard (built by the start too) where the bundle is told it is.
+    expect((yield* Http.get(url, "/docs")).text).toContain("SwaggerUIBundle")
+    expect((yield* Http.get(url, "/")).status).toBe(200)
     stop(run.child.pid!)
     const exit = yield* Effect.promise(() => run.exit).pipe(Effect.timeout("30 seconds"))
     return { exit, output: run.output(), listeningAfterMs }
