@@ -52,6 +52,8 @@ export const bundle = async (root, { outdir = join(root, "packages/http/dist/bun
     platform: "node",
     target: "node20",
     minify: true,
+    // Read only with node --enable-source-maps (traces into the TypeScript sources).
+    sourcemap: true,
     logLevel: "warning",
     // CommonJS packages inside the bundle may call require().
     banner: { js: "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);" },
