@@ -92,7 +92,7 @@ describe("CloseRollup", () => {
         const k = closes.length === 0 ? 0 : cut % closes.length
         const first = closes.slice(0, k)
         const stored = new Map(CloseRollup.fromCloses(first).map((row) => [CloseRollup.keyOf(row), row]))
-        const updated = CloseRollup.update(stored, closes.slice(k), (key) =>
+        const updated = CloseRollup.update(stored, CloseRollup.byRow(closes.slice(k)), (key) =>
           closes.filter((c) => CloseRollup.startOf(key.span, c.closed_at) === key.start))
         for (const row of updated) stored.set(CloseRollup.keyOf(row), row)
         expect([...stored.values()].sort(CloseRollup.compareRows)).toEqual(CloseRollup.fromCloses(closes))

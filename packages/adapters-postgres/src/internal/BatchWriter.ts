@@ -427,9 +427,8 @@ export const make = (kysely: Kysely<Database>): Writer => {
 
   /** The close rollup continued with `closes`, inserted already (the caller holds the account's lock). */
   const writeRollup = async (on: Queryable, accountId: string, closes: ReadonlyArray<ClosedTradeRecord>): Promise<void> => {
-    const keys = new Map<string, { span: number; start: number; symbol: string }>()
-    for (const close of closes) for (const key of CloseRollup.keysOf(close)) keys.set(CloseRollup.keyOf(key), key)
-    const list = [...keys.values()]
+    const rows = CloseRollup.byRow(closes)
+    const list = [...rows.values()].map((entry) => entry.key)
     const found = await selectRollup.run(on, {
       account_id: accountId,
       spans: list.map((k) => k.span),
@@ -438,11 +437,11 @@ export const make = (kysely: Kysely<Database>): Writer => {
     })
     const stored = new Map(found.rows.map((row) => [CloseRollup.keyOf(row), row as CloseRollup.CloseRollupRecord]))
     const late = new Map<string, ReadonlyArray<CloseRollup.Close>>()
-    for (const key of CloseRollup.lateKeys(stored, closes)) {
+    for (const key of CloseRollup.lateKeys(stored, rows)) {
       const result = await selectCloses.run(on, { account_id: accountId, from: key.start, to: key.start + key.span, symbol: key.symbol })
       late.set(CloseRollup.keyOf(key), result.rows as Array<CloseRollup.Close>)
     }
-    await upsertRollup.run(on, accountId, CloseRollup.update(stored, closes, (key) => late.get(CloseRollup.keyOf(key)) ?? []))
+    await upsertRollup.run(on, accountId, CloseRollup.update(stored, rows, (key) => late.get(CloseRollup.keyOf(key)) ?? []))
   }
 
   const keys = { account_id: param<string>("account_id"), keys: param<ReadonlyArray<string>>("keys") }

@@ -58,16 +58,13 @@ export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
   )
   return (closes) => {
     if (closes.length === 0) return
+    const byRow = CloseRollup.byRow(closes)
     const stored = new Map<string, CloseRollup.CloseRollupRecord>()
-    for (const close of closes) {
-      for (const key of CloseRollup.keysOf(close)) {
-        const k = CloseRollup.keyOf(key)
-        if (stored.has(k)) continue
-        const row = select.get(key.span, key.start, key.symbol)
-        if (row !== undefined) stored.set(k, { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) })
-      }
+    for (const [k, { key }] of byRow) {
+      const row = select.get(key.span, key.start, key.symbol)
+      if (row !== undefined) stored.set(k, { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) })
     }
-    const rows = CloseRollup.update(stored, closes, (key) =>
+    const rows = CloseRollup.update(stored, byRow, (key) =>
       key.symbol === CloseRollup.ALL
         ? closesOfAll.all(key.start, key.start + key.span)
         : closesOfSymbol.all(key.start, key.start + key.span, key.symbol))

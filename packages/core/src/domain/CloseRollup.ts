@@ -234,8 +234,11 @@ export const fromCloses = (closes: Iterable<Close>): Array<CloseRollupRecord> =>
 
 type Key = { readonly span: Span; readonly start: number; readonly symbol: string }
 
-/** The closes of each row key they fall in, each list sorted by {@link compareCloses}. */
-const byKey = (closes: ReadonlyArray<Close>): Map<string, { key: Key; closes: Array<Close> }> => {
+/** Closes grouped by the rows they fall in ({@link byRow}), by {@link keyOf}. */
+export type ByRow = ReadonlyMap<string, { readonly key: Key; readonly closes: ReadonlyArray<Close> }>
+
+/** The closes of each row they fall in, each list sorted by {@link compareCloses}: a commit groups its closes once. */
+export const byRow = (closes: ReadonlyArray<Close>): ByRow => {
   const out = new Map<string, { key: Key; closes: Array<Close> }>()
   const put = (span: Span, start: number, symbol: string, close: Close) => {
     const k = `${span}:${start}:${symbol}`
@@ -268,24 +271,24 @@ const byKey = (closes: ReadonlyArray<Close>): Map<string, { key: Key; closes: Ar
  * The keys of the rows that `closes` cannot simply continue (one of them comes before the last
  * close the stored row holds): {@link update} sums those again from all their closes.
  */
-export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes: ReadonlyArray<Close>): Array<Key> =>
-  [...byKey(closes)].flatMap(([k, entry]) => {
+export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes: ByRow): Array<Key> =>
+  [...closes].flatMap(([k, entry]) => {
     const row = stored.get(k)
     return row === undefined || follows(row, entry.closes[0]!) ? [] : [entry.key]
   })
 
 /**
- * The rows `closes` change, given the rows stored for their keys (`stored`, by {@link keyOf})
+ * The rows `closes` ({@link byRow}) change, given the rows stored for their keys (`stored`, by {@link keyOf})
  * and, for the {@link lateKeys}, every close of that key's span (`closesOf`, the new ones
  * included: the row is then summed again from scratch). This is a store's commit step.
  */
 export const update = (
   stored: ReadonlyMap<string, CloseRollupRecord>,
-  closes: ReadonlyArray<Close>,
+  closes: ByRow,
   closesOf: (key: Key) => ReadonlyArray<Close>
 ): Array<CloseRollupRecord> => {
   const out: Array<CloseRollupRecord> = []
-  for (const [k, { closes: news, key }] of byKey(closes)) {
+  for (const [k, { closes: news, key }] of closes) {
     const row = stored.get(k) ?? empty(key.span, key.start, key.symbol)
     out.push(
       follows(row, news[0]!)

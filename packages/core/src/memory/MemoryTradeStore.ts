@@ -116,7 +116,7 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
   const write = (batch: StoreBatch): void => {
     if (batch.eventKey !== undefined) processed.add(batch.eventKey)
     for (const close of batch.closes) closes.insert(close)
-    const rows = CloseRollup.update(rollup, batch.closes, (key) => closes.range({ from: key.start, to: key.start + key.span }))
+    const rows = CloseRollup.update(rollup, CloseRollup.byRow(batch.closes), (key) => closes.range({ from: key.start, to: key.start + key.span }))
     for (const row of rows) rollup.set(CloseRollup.keyOf(row), row)
     for (const fill of batch.fills) fills.insert(fill)
     for (const trade of batch.upsertOpenTrades) open.set(trade.trade_id, trade)
