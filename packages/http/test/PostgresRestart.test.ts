@@ -65,7 +65,7 @@ Postgres.describePostgres("the service on PostgreSQL, the server restarted under
       yield* waitFor(health, (a) => a.status === 200 && a.body?.components?.store?.status === "ok", "/health to say the store is ok again", "60 seconds")
       yield* Fiber.join(posting)
       console.log(
-        `acknowledged ${ackedWhenStopped} before the stop, ${ackedWhileDown} keyed ones while it was away; ` +
+        `acknowledged ${ackedWhenStopped} before the stop (${ackedWhileDown} with keys, none more while it was away); ` +
           `${lanes.reduce((n, l) => n + l.refusals.length, 0)} refusals retried`
       )
 
