@@ -12,7 +12,7 @@
  * | GET | `/api/portfolio/drawdown` | `DrawdownMetrics` |
  * | GET | `/api/portfolio/positions` | `NetPosition[]` |
  * | | (each of `/api/portfolio/*`) | 503 `cash_unavailable` while no cash balance was ever read |
- * | POST | `/api/events` | one envelope (optional `Idempotency-Key`): `IngestResult`, 202; 422 when invalid. An array: `IngestBatchResult`, 202 |
+ * | POST | `/api/events` | one envelope (optional `Idempotency-Key`): `IngestResult`, 202; 422 when invalid. An array: `IngestBatchResult`, 202. 503 `store_unavailable` when the store cannot take them after every retry |
  * | GET | `/api/events/rejected` | `RejectedEvent[]`, most recent rejections |
  *
  * @since 0.1.0
@@ -40,6 +40,7 @@ import {
   EventRejectedWire,
   InternalErrorWire,
   PayloadTooLargeWire,
+  StoreUnavailableWire,
   UnsupportedMediaTypeWire
 } from "./ApiError.js"
 import { ApiKeyAuth } from "./ApiKey.js"
@@ -118,6 +119,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
       .addError(EventRejectedWire)
       .addError(BadRequestWire)
       .addError(PayloadTooLargeWire)
+      .addError(StoreUnavailableWire)
       .addError(UnsupportedMediaTypeWire)
       .annotate(OpenApi.Summary, "Ingest one event in the bus envelope, or an array of them")
       .annotate(

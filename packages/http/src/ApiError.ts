@@ -46,6 +46,12 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
  * holds the source's `reason` (URLs and credentials removed), `retryable` and its `code`, if any.
  */
 export class CashUnavailable extends Schema.TaggedError<CashUnavailable>()("CashUnavailable", fields) {}
+/**
+ * The store could not take the events after every retry (a lost database, a lock held too
+ * long): nothing of them was applied; the client should send them again later (those already
+ * stored answer duplicate). The store's error is in the log, never in the answer.
+ */
+export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("StoreUnavailable", fields) {}
 /** Something failed inside the service; the details are in its log, never in the answer. */
 export class InternalError extends Schema.TaggedError<InternalError>()("InternalError", fields) {}
 
@@ -58,6 +64,7 @@ export type ApiError =
   | PayloadTooLarge
   | UnsupportedMediaType
   | CashUnavailable
+  | StoreUnavailable
   | InternalError
 
 interface ErrorClass<Self> extends Schema.Schema<Self, any, never> {
@@ -73,7 +80,8 @@ export const codes = {
   PayloadTooLarge: { code: "payload_too_large", status: 413 },
   UnsupportedMediaType: { code: "unsupported_media_type", status: 415 },
   InternalError: { code: "internal_error", status: 500 },
-  CashUnavailable: { code: "cash_unavailable", status: 503 }
+  CashUnavailable: { code: "cash_unavailable", status: 503 },
+  StoreUnavailable: { code: "store_unavailable", status: 503 }
 } as const satisfies Record<ApiError["_tag"], { code: string; status: number }>
 
 const wire = <Self extends ApiError>(
@@ -108,6 +116,12 @@ export const CashUnavailableWire = wire(
   "No cash balance was ever read from the exchange (it has not answered since start), so equity cannot be computed; retry later. Once one was read, an outage is served with the last known cash marked `cash_stale_since`."
 )
 /** `InternalError` on the wire: 500. */
+/** {@link StoreUnavailable} on the wire: 503 `{ error: "store_unavailable", message }`. */
+export const StoreUnavailableWire = wire(
+  StoreUnavailable,
+  "StoreUnavailable",
+  "The store could not take the events after every retry; nothing of them was applied: send them again later (those already stored answer duplicate)."
+)
 export const InternalErrorWire = wire(InternalError, "InternalError", "The service failed; details are in its log.")
 
 /**

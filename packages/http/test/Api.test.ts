@@ -108,7 +108,7 @@ describe("Api", () => {
       expect(ingest.requestBody.content["application/json"].schema).toEqual({
         anyOf: [{ $ref: "#/components/schemas/EnvelopeInput" }, { $ref: "#/components/schemas/EnvelopeBatch" }]
       })
-      expect(Object.keys(ingest.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "500"])
+      expect(Object.keys(ingest.responses).sort()).toEqual(["202", "400", "401", "413", "415", "422", "500", "503"])
       expect(ingest.responses["202"].content["application/json"].schema).toEqual({
         anyOf: [{ $ref: "#/components/schemas/IngestResult" }, { $ref: "#/components/schemas/IngestBatchResult" }]
       })

@@ -104,7 +104,7 @@ describe("errors, API key, CORS and shutdown of the running service", () => {
       expect(preflight.headers.get("access-control-allow-headers")).toContain("X-API-Key")
       expect(preflight.headers.get("access-control-allow-methods")).toContain("POST")
 
-      // A store that fails: 500, with nothing of the cause in the answer; then it recovers.
+      // A store that fails after every retry: 503, with nothing of the cause in the answer; then it recovers.
       const lockedOut = yield* Effect.scoped(
         Effect.gen(function* () {
           const db = yield* SqliteDatabase.make({ path: dbPath, busyTimeoutMs: 0 })
@@ -114,8 +114,8 @@ describe("errors, API key, CORS and shutdown of the running service", () => {
           return answer
         })
       )
-      expect(lockedOut.status).toBe(500)
-      expect(lockedOut.body).toEqual({ error: "internal_error", message: expect.any(String) })
+      expect(lockedOut.status).toBe(503)
+      expect(lockedOut.body).toEqual({ error: "store_unavailable", message: expect.any(String) })
       expect(lockedOut.text).not.toMatch(/sqlite|locked|busy|stack|at /i)
       const retried = yield* Http.post(url, "/api/events", { event_type: "trade.opened", payload: { trade_id: "L1", symbol: "BTCUSDT", side: "LONG", entry_price: 1, quantity: 1 } }, json)
       expect(retried.status).toBe(202)

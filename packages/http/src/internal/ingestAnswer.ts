@@ -7,7 +7,7 @@
  */
 import type { PortfolioServiceShape } from "@portfolio/core"
 import { Effect } from "effect"
-import { type Answer, BadRequest, EventRejected, InternalError, toAnswer } from "../ApiError.js"
+import { type Answer, BadRequest, EventRejected, StoreUnavailable, toAnswer } from "../ApiError.js"
 import * as EventBatch from "../EventBatch.js"
 
 /** The answer to `body` (an envelope or an array of them) sent with `idempotencyKey`. */
@@ -33,11 +33,11 @@ export const answer = (service: PortfolioServiceShape, body: unknown, idempotenc
       return result.status === "rejected" ? toAnswer(new EventRejected({ result })) : { status: 202, body: result }
     }),
     Effect.catchTag("StoreError", (error) =>
-      Effect.logError("events not stored; answered 500").pipe(
+      Effect.logError("events not stored; answered 503").pipe(
         Effect.annotateLogs({ operation: error.operation, reason: error.reason, events: envelopes.length }),
         Effect.as(
           toAnswer(
-            new InternalError({
+            new StoreUnavailable({
               message: envelopes.length === 1
                 ? "the event could not be stored and was not applied; retry later"
                 : "the events could not be stored; retry later (those already stored will answer duplicate)"
