@@ -11,6 +11,7 @@
  */
 import {
   CloseRollup,
+  RollupQuery,
   type ClosedTradeRecord,
   type CommitResult,
   type FillRecord,
@@ -121,7 +122,7 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
       })
     }
 
-    const rollupRows = <C extends keyof CloseRollup.CloseRollupRecord>(range: CloseRollup.RollupRange, columns: ReadonlyArray<C>) => {
+    const rollupRows = <C extends keyof CloseRollup.CloseRollupRecord>(range: RollupQuery.RollupRange, columns: ReadonlyArray<C>) => {
       let select = kysely
         .selectFrom("close_rollup")
         .select(columns)
@@ -283,8 +284,8 @@ export const make: Effect.Effect<TradeStoreService, never, PostgresDatabase> = E
       closeRollup: (range) =>
         attempt("closeRollup", (): Promise<Array<CloseRollup.CloseRollupRecord>> => rollupRows(range, BatchWriter.rollupColumns).execute() as never),
       closeRollupTotals: (range, grouping) =>
-        attempt("closeRollupTotals", async (): Promise<Array<CloseRollup.RollupTotals>> =>
-          CloseRollup.totalsOf(await rollupRows(range, ["start", "symbol", "realized_pnl", "realized_pnl_c", "round_trips", "wins"]).execute(), grouping)),
+        attempt("closeRollupTotals", async (): Promise<Array<RollupQuery.RollupTotals>> =>
+          RollupQuery.totalsOf(await rollupRows(range, ["start", "symbol", "realized_pnl", "realized_pnl_c", "round_trips", "wins"]).execute(), grouping)),
       saveMarks: (marks) =>
         attempt("saveMarks", async () => {
           if (marks.length > 0) {

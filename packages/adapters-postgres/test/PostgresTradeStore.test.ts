@@ -1,4 +1,4 @@
-import { type ClosedTradeRecord, CloseRollup, RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
+import { type ClosedTradeRecord, CloseRollup, RealizedBuckets, RollupQuery, StoreError, TradeStore } from "@portfolio/core"
 import { closedTradeRecord, openTradeRecord, parkedCloseRecord, storeBatch, tradeStoreContract } from "@portfolio/core/testing"
 import { expect, it } from "@effect/vitest"
 import { Context, Effect, Layer } from "effect"
@@ -181,7 +181,7 @@ describePostgres("PostgresTradeStore", () => {
         const rows = yield* Effect.flatMap(TradeStore, (store) =>
           Effect.forEach(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => ({ span, bySymbol }))), (range) => store.closeRollup(range)))
           .pipe(Effect.provide(storeOn({ url, schema, accountId })))
-        expect(rows).toEqual(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => CloseRollup.select(reference, { span, bySymbol }))))
+        expect(rows).toEqual(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => RollupQuery.select(reference, { span, bySymbol }))))
         expect(rows[0]!.length).toBeGreaterThan(4 * 40)
       }
     }))

@@ -10,6 +10,7 @@
  */
 import {
   CloseRollup,
+  RollupQuery,
   type CommitResult,
   type MarkRecord,
   type ParkedCloseRecord,
@@ -114,7 +115,7 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
   // The close rollup (migration 0006) of a range: the rows of every symbol (`symbol = ''`) or
   // each symbol's, by start; or their totals grouped in SQL (SQLite's `sum` of floats is
   // compensated too), so a year of 15-minute rows leaves the database as 168 hours of the week.
-  const rollupRows = (range: CloseRollup.RollupRange) => {
+  const rollupRows = (range: RollupQuery.RollupRange) => {
     let select = kysely
       .selectFrom("close_rollup")
       .select(RollupWriter.columns)
@@ -125,7 +126,7 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
     if (range.to !== undefined) select = select.where("start", "<", range.to)
     return select.orderBy("start").orderBy("symbol")
   }
-  const rollupTotals = (range: CloseRollup.RollupRange, grouping: CloseRollup.Grouping | undefined) => {
+  const rollupTotals = (range: RollupQuery.RollupRange, grouping: RollupQuery.Grouping | undefined) => {
     const group = grouping === undefined
       ? sql<number>`0`
       : grouping.cycle === undefined
@@ -243,7 +244,7 @@ export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Eff
         query.all(rollupRows(range)).map((row) => ({ ...row, span: row.span as CloseRollup.Span }))
       ),
     closeRollupTotals: (range, grouping) =>
-      attempt("closeRollupTotals", (): Array<CloseRollup.RollupTotals> =>
+      attempt("closeRollupTotals", (): Array<RollupQuery.RollupTotals> =>
         query.all(rollupTotals(range, grouping)).map(({ grp, ...totals }) => ({
           group: Number(grp),
           ...totals,

@@ -1,4 +1,4 @@
-import { type ClosedTradeRecord, CloseRollup, RealizedBuckets, StoreError, TradeStore } from "@portfolio/core"
+import { type ClosedTradeRecord, CloseRollup, RealizedBuckets, RollupQuery, StoreError, TradeStore } from "@portfolio/core"
 import { closedTradeRecord, openTradeRecord, parkedCloseRecord, storeBatch, tradeStoreContract } from "@portfolio/core/testing"
 import { describe, expect, it } from "@effect/vitest"
 import BetterSqlite3 from "better-sqlite3"
@@ -146,7 +146,7 @@ describe("SqliteTradeStore", () => {
       const read = Effect.flatMap(TradeStore, (store) =>
         Effect.forEach(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => ({ span, bySymbol }))), (range) => store.closeRollup(range)))
       const reference = CloseRollup.fromCloses(closes)
-      const expected = CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => CloseRollup.select(reference, { span, bySymbol })))
+      const expected = CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => RollupQuery.select(reference, { span, bySymbol })))
       expect(yield* read.pipe(Effect.provide(storeAt(path)))).toEqual(expected)
       // Page by page (7 closes a page here), a row written once the closes have passed it: the same rows.
       yield* Effect.promise(async () => {

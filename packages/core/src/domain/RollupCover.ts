@@ -8,6 +8,7 @@
  * @since 0.3.0
  */
 import * as CloseRollup from "./CloseRollup.js"
+import type * as RollupQuery from "./RollupQuery.js"
 import * as Sum from "./Sum.js"
 import type * as TradeAnalytics from "./TradeAnalytics.js"
 
@@ -109,7 +110,7 @@ export interface Cell {
 }
 
 /** Adds grouped totals (or a row, or a close as a row) to a cell. */
-export const addTotals = (cell: Cell, totals: Pick<CloseRollup.RollupTotals, "realized_pnl" | "realized_pnl_c" | "round_trips" | "wins">): void => {
+export const addTotals = (cell: Cell, totals: Pick<RollupQuery.RollupTotals, "realized_pnl" | "realized_pnl_c" | "round_trips" | "wins">): void => {
   Sum.add(cell.pnl, totals.realized_pnl)
   Sum.add(cell.pnl, totals.realized_pnl_c)
   cell.trades += totals.round_trips
@@ -123,7 +124,7 @@ export const addTotals = (cell: Cell, totals: Pick<CloseRollup.RollupTotals, "re
 export type Cells<K> = Map<K, Cell>
 
 /** Adds totals to the cell of `key`. */
-export const addTo = <K>(cells: Cells<K>, key: K, totals: Pick<CloseRollup.RollupTotals, "realized_pnl" | "realized_pnl_c" | "round_trips" | "wins">): void => {
+export const addTo = <K>(cells: Cells<K>, key: K, totals: Pick<RollupQuery.RollupTotals, "realized_pnl" | "realized_pnl_c" | "round_trips" | "wins">): void => {
   let cell = cells.get(key)
   if (cell === undefined) cells.set(key, (cell = { pnl: Sum.make(), trades: 0, wins: 0 }))
   addTotals(cell, totals)
@@ -179,7 +180,7 @@ export const offsetIntervals = (offsetAt: (ms: number) => number, from: number, 
 }
 
 /** A close as grouped totals of its own (group 0): its net PnL, and a round trip (won or not) when it ends one. */
-export const closeTotals = (close: CloseRollup.Close): CloseRollup.RollupTotals => ({
+export const closeTotals = (close: CloseRollup.Close): RollupQuery.RollupTotals => ({
   group: 0,
   symbol: close.symbol,
   realized_pnl: close.realized_pnl,

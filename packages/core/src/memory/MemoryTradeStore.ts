@@ -20,6 +20,7 @@
 import { Effect, Layer, Stream } from "effect"
 import * as CloseRollup from "../domain/CloseRollup.js"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
+import * as RollupQuery from "../domain/RollupQuery.js"
 import type { DailyMarkRecord } from "../schema/Analytics.js"
 import type {
   ClosedTradeRecord,
@@ -161,9 +162,9 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
     streamCloses: (range) => Stream.suspend(() => Stream.fromIterable(closes.range(range))),
     streamFills: (range) => Stream.suspend(() => Stream.fromIterable(fills.range(range))),
     realizedBuckets: Effect.sync(() => RealizedBuckets.fromCloses(closes.range(undefined))),
-    closeRollup: (range) => Effect.sync(() => CloseRollup.select(rollup.values(), range)),
+    closeRollup: (range) => Effect.sync(() => RollupQuery.select(rollup.values(), range)),
     closeRollupTotals: (range, grouping) =>
-      Effect.sync(() => CloseRollup.totalsOf(CloseRollup.select(rollup.values(), range), grouping)),
+      Effect.sync(() => RollupQuery.totalsOf(RollupQuery.select(rollup.values(), range), grouping)),
     saveMarks: (records) =>
       Effect.sync(() => {
         for (const mark of records) {

@@ -4,7 +4,8 @@
  * @since 0.1.0
  */
 import { Context, Data, type Effect, type Stream } from "effect"
-import type { CloseRollupRecord, Grouping, RollupRange, RollupTotals } from "../domain/CloseRollup.js"
+import type { CloseRollupRecord } from "../domain/CloseRollup.js"
+import type { Grouping, RollupRange, RollupTotals } from "../domain/RollupQuery.js"
 import type { Changes } from "../domain/Portfolio.js"
 import type { DailyMarkRecord } from "../schema/Analytics.js"
 import type {

@@ -26,6 +26,7 @@ import * as EquityCurve from "../domain/EquityCurve.js"
 import { make as emptyPortfolio, type Options, resolveOptions, sectorOf } from "../domain/PortfolioState.js"
 import * as RiskBuckets from "../domain/RiskBuckets.js"
 import * as RollupCover from "../domain/RollupCover.js"
+import type * as RollupQuery from "../domain/RollupQuery.js"
 import * as TradeAnalytics from "../domain/TradeAnalytics.js"
 import * as TradeBreakdown from "../domain/TradeBreakdown.js"
 import type { CashUnavailable } from "../ports/AccountBalance.js"
@@ -204,10 +205,10 @@ export const make = (deps: AnalyticsDeps): Queries => {
   const totalsIn = (
     from: number | undefined,
     to: number | undefined,
-    how: { readonly bySymbol: boolean; readonly days?: boolean; readonly grouping?: CloseRollup.Grouping; readonly keyOf?: (c: CloseRollup.Close) => number }
+    how: { readonly bySymbol: boolean; readonly days?: boolean; readonly grouping?: RollupQuery.Grouping; readonly keyOf?: (c: CloseRollup.Close) => number }
   ) =>
     Effect.gen(function*() {
-      const totals: Array<CloseRollup.RollupTotals> = []
+      const totals: Array<RollupQuery.RollupTotals> = []
       for (const piece of RollupCover.pieces(from, to, how.days ?? true)) {
         if (piece.kind === "rows") {
           totals.push(...(yield* store.closeRollupTotals({ span: piece.span, from: piece.from, to: piece.to, bySymbol: how.bySymbol }, how.grouping)))

@@ -14,6 +14,7 @@ import * as fc from "fast-check"
 import { noChanges } from "../domain/PortfolioState.js"
 import * as CloseRollup from "../domain/CloseRollup.js"
 import * as RealizedBuckets from "../domain/RealizedBuckets.js"
+import * as RollupQuery from "../domain/RollupQuery.js"
 import type { ClosedTradeRecord, FillRecord, NetPositionRecord, OpenTradeRecord, ParkedCloseRecord } from "../schema/Records.js"
 import { type StoreBatch, TradeStore, type TradeStoreService } from "../ports/TradeStore.js"
 
@@ -570,8 +571,8 @@ export const tradeStoreContract = <E>(
                 const to = Date.UTC(2026, 2, 1) + Math.max(a, b) * CloseRollup.QUARTER
                 for (const span of CloseRollup.SPANS) {
                   for (const bySymbol of [false, true]) {
-                    expect(yield* store.closeRollup({ span, bySymbol })).toEqual(CloseRollup.select(reference, { span, bySymbol }))
-                    expect(yield* store.closeRollup({ span, bySymbol, from, to })).toEqual(CloseRollup.select(reference, { span, bySymbol, from, to }))
+                    expect(yield* store.closeRollup({ span, bySymbol })).toEqual(RollupQuery.select(reference, { span, bySymbol }))
+                    expect(yield* store.closeRollup({ span, bySymbol, from, to })).toEqual(RollupQuery.select(reference, { span, bySymbol, from, to }))
                   }
                 }
               })
@@ -581,7 +582,7 @@ export const tradeStoreContract = <E>(
         )
       ))
 
-    it.effect("closeRollupTotals sums the rows of a range per group and symbol, as CloseRollup.totalsOf", () =>
+    it.effect("closeRollupTotals sums the rows of a range per group and symbol, as RollupQuery.totalsOf", () =>
       Effect.promise(() =>
         fc.assert(
           fc.asyncProperty(rollupCloses(true), fc.integer({ min: -12, max: 12 }), ({ calls, closes }, shiftQuarters) =>
@@ -595,7 +596,7 @@ export const tradeStoreContract = <E>(
                   for (const bySymbol of [false, true]) {
                     for (const grouping of [undefined, hourOfWeek, localDay]) {
                       expect(yield* store.closeRollupTotals({ span, bySymbol }, grouping))
-                        .toEqual(CloseRollup.totalsOf(CloseRollup.select(reference, { span, bySymbol }), grouping))
+                        .toEqual(RollupQuery.totalsOf(RollupQuery.select(reference, { span, bySymbol }), grouping))
                     }
                   }
                 }
