@@ -79,7 +79,7 @@ export type Close = Pick<ClosedTradeRecord, "close_id" | "symbol" | "closed_at" 
 export const startOf = (span: Span, at: number): number => Math.floor(at / span) * span
 
 /** The rows a close adds to: each span, for every symbol and for its own. */
-export const keysOf = (close: Close): Array<{ readonly span: Span; readonly start: number; readonly symbol: string }> =>
+export const keysOf = (close: Close): Array<RowKey> =>
   SPANS.flatMap((span) => {
     const start = startOf(span, close.closed_at)
     return [{ span, start, symbol: ALL }, { span, start, symbol: close.symbol }]
@@ -232,14 +232,19 @@ export const fromCloses = (closes: Iterable<Close>): Array<CloseRollupRecord> =>
   return [...rows.values()].sort(compareRows)
 }
 
-type Key = { readonly span: Span; readonly start: number; readonly symbol: string }
+/** The key of a row: its span, start and symbol. */
+export interface RowKey {
+  readonly span: Span
+  readonly start: number
+  readonly symbol: string
+}
 
 /** Closes grouped by the rows they fall in ({@link byRow}), by {@link keyOf}. */
-export type ByRow = ReadonlyMap<string, { readonly key: Key; readonly closes: ReadonlyArray<Close> }>
+export type ByRow = ReadonlyMap<string, { readonly key: RowKey; readonly closes: ReadonlyArray<Close> }>
 
 /** The closes of each row they fall in, each list sorted by {@link compareCloses}: a commit groups its closes once. */
 export const byRow = (closes: ReadonlyArray<Close>): ByRow => {
-  const out = new Map<string, { key: Key; closes: Array<Close> }>()
+  const out = new Map<string, { key: RowKey; closes: Array<Close> }>()
   const put = (span: Span, start: number, symbol: string, close: Close) => {
     const k = `${span}:${start}:${symbol}`
     const entry = out.get(k)
@@ -271,7 +276,7 @@ export const byRow = (closes: ReadonlyArray<Close>): ByRow => {
  * The keys of the rows that `closes` cannot simply continue (one of them comes before the last
  * close the stored row holds): {@link update} sums those again from all their closes.
  */
-export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes: ByRow): Array<Key> =>
+export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes: ByRow): Array<RowKey> =>
   [...closes].flatMap(([k, entry]) => {
     const row = stored.get(k)
     return row === undefined || follows(row, entry.closes[0]!) ? [] : [entry.key]
@@ -285,7 +290,7 @@ export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes:
 export const update = (
   stored: ReadonlyMap<string, CloseRollupRecord>,
   closes: ByRow,
-  closesOf: (key: Key) => ReadonlyArray<Close>
+  closesOf: (key: RowKey) => ReadonlyArray<Close>
 ): Array<CloseRollupRecord> => {
   const out: Array<CloseRollupRecord> = []
   for (const [k, { closes: news, key }] of closes) {
