@@ -66,6 +66,7 @@ const program = Effect.gen(function*() {
     ["performance?window=1y", q.performance("1y")],
     ["periods?unit=day&count=30", q.periods("day", 30)],
     ["periods?unit=month&count=12", q.periods("month", 12)],
+    ["periods?unit=day&count=365", q.periods("day", 365)],
     ["heatmap?by=weekday_hour&window=1y", q.heatmap("weekday_hour", "1y")],
     ["heatmap?by=symbol_month&window=1y", q.heatmap("symbol_month", "1y")],
     ["correlation?window=1y", q.correlation("1y")],

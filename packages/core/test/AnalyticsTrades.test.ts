@@ -113,6 +113,20 @@ describe("TradeBreakdown", () => {
     expect(TradeBreakdown.periodStart(utc, "day", now, 2)).toBe(ms("2025-03-16T00:00:00"))
   })
 
+  it("lastPeriods: each period's instants are periodStart's, in zones whose changes skip or repeat midnight", () => {
+    for (const zone of ["Europe/Oslo", "America/Havana", "Asia/Beirut", "America/Santiago", "Asia/Kathmandu", "UTC"]) {
+      const calendar = Calendar.make(zone)
+      for (const unit of ["day", "week", "month"] as const) {
+        const now = Date.UTC(2026, 0, 1, 13)
+        const periods = TradeBreakdown.lastPeriods(calendar, unit, now, 400)
+        expect(periods.map((p) => [p.from, p.to]), `${zone} ${unit}`).toEqual(
+          periods.map((_, i) => [TradeBreakdown.periodStart(calendar, unit, now, 399 - i), TradeBreakdown.periodStart(calendar, unit, now, 398 - i)])
+        )
+        expect(periods.at(-1)!.start).toBe(TradeBreakdown.periods([], calendar, unit, { last: 1, now })[0]!.start)
+      }
+    }
+  })
+
   it("weekday × hour and symbol × month heatmaps", () => {
     expect(TradeBreakdown.weekdayHour(closes, utc).map((c) => [c.row, c.column, c.pnl])).toEqual([
       ["Mon", "01", 2],

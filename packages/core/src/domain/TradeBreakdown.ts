@@ -16,6 +16,7 @@
 import type { ClosedTradeRecord } from "../schema/Records.js"
 import * as Calendar from "./Calendar.js"
 import { dayStart } from "./EquityCurve.js"
+import { offsetIntervals } from "./RollupCover.js"
 import * as Sum from "./Sum.js"
 
 /** What the breakdowns read of a close. */
@@ -127,14 +128,24 @@ export interface PeriodRange {
 export const lastPeriods = (calendar: Calendar.Calendar, unit: Unit, now: number, last: number): Array<PeriodRange> => {
   const step = unit === "week" ? 7 : 1
   const current = unitKey(unit, calendar, now)
+  const n = Math.max(1, last)
+  const from = periodStart(calendar, unit, now, n - 1)
+  const to = periodStart(calendar, unit, now, -1)
+  // Local midnights from the stretches of one offset (a few a year): `day × 1 d − offset` when
+  // that instant has that offset, else (a midnight a change of offset skips) the day's start.
+  const stretches = offsetIntervals(calendar.offsetAt, from, to + 1)
+  const startOfDay = (day: number): number => {
+    for (const s of stretches) {
+      const t = day * Calendar.DAY - s.offset
+      if (t >= s.from && t < s.to) return t
+    }
+    return dayStart(calendar, day)
+  }
+  const dayOf = (k: number) => (unit === "month" ? dayOfMonthKey(k) : k)
   const out: Array<PeriodRange> = []
-  for (let back = Math.max(1, last) - 1; back >= 0; back--) {
+  for (let back = n - 1; back >= 0; back--) {
     const k = current - back * step
-    out.push({
-      start: Calendar.formatDay(unit === "month" ? dayOfMonthKey(k) : k),
-      from: periodStart(calendar, unit, now, back),
-      to: periodStart(calendar, unit, now, back - 1)
-    })
+    out.push({ start: Calendar.formatDay(dayOf(k)), from: back === n - 1 ? from : startOfDay(dayOf(k)), to: back === 0 ? to : startOfDay(dayOf(k + step)) })
   }
   return out
 }

@@ -292,14 +292,37 @@ export const make = (deps: AnalyticsDeps): Queries => {
   const periods: Queries["periods"] = (unit, count) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const out: Array<PeriodsResponse["periods"][number]> = []
-      for (const period of TradeBreakdown.lastPeriods(calendar, unit, now, count)) {
-        const cells: RollupCover.Cells<0> = new Map()
-        for (const t of yield* totalsIn(period.from, period.to, { bySymbol: false })) RollupCover.addTo(cells, 0, t)
-        const cell = RollupCover.cells(cells).get(0) ?? { pnl: 0, trades: 0, wins: 0, winRate: null }
-        out.push({ start: period.start, ...row(cell) })
+      const ranges = TradeBreakdown.lastPeriods(calendar, unit, now, count)
+      const cells: Array<RollupCover.Cells<0>> = ranges.map(() => new Map())
+      if (unit === "month") {
+        // Months: a few ranges, each mostly whole UTC days.
+        for (const [i, period] of ranges.entries()) {
+          for (const t of yield* totalsIn(period.from, period.to, { bySymbol: false })) RollupCover.addTo(cells[i]!, 0, t)
+        }
+      } else {
+        // Days and weeks: the 15-minute rows of the whole span grouped by local day in the store,
+        // one query per stretch of one offset; the days then summed into their periods.
+        const index = new Map(ranges.map((period, i) => [Calendar.dayKey(calendar, period.from), i]))
+        const periodOf = (day: number) => index.get(unit === "day" ? day : day - ((((day + 3) % 7) + 7) % 7))
+        const from = ranges[0]!.from
+        const to = ranges[ranges.length - 1]!.to
+        for (const stretch of RollupCover.offsetIntervals(calendar.offsetAt, from, to)) {
+          const grouping = { size: Calendar.DAY, shift: stretch.offset }
+          const keyOf = (c: CloseRollup.Close) => Calendar.dayKey(calendar, c.closed_at)
+          for (const t of yield* totalsIn(stretch.from, stretch.to, { bySymbol: false, days: false, grouping, keyOf })) {
+            const i = periodOf(t.group)
+            if (i !== undefined) RollupCover.addTo(cells[i]!, 0, t)
+          }
+        }
       }
-      return { unit, time_zone: options.timeZone, periods: out }
+      return {
+        unit,
+        time_zone: options.timeZone,
+        periods: ranges.map((period, i) => ({
+          start: period.start,
+          ...row(RollupCover.cells(cells[i]!).get(0) ?? { pnl: 0, trades: 0, wins: 0, winRate: null })
+        }))
+      }
     })
 
   const heatmap: Queries["heatmap"] = (by, window) =>
