@@ -13,6 +13,7 @@ import {
   CloseRollup,
   RollupQuery,
   type ClosedTradeRecord,
+  closedTradeFields,
   type CommitResult,
   type FillRecord,
   type MarkRecord,
@@ -35,23 +36,7 @@ import { rowLimit } from "./internal/RowLimit.js"
 import { inTransaction } from "./internal/Statements.js"
 import { PostgresDatabase } from "./PostgresDatabase.js"
 
-const closeColumns = [
-  "close_id",
-  "trade_id",
-  "symbol",
-  "side",
-  "entry_price",
-  "exit_price",
-  "quantity",
-  "realized_pnl",
-  "fees",
-  "opened_at",
-  "closed_at",
-  "remaining_size",
-  "orphan",
-  "over_close",
-  "round_trip_pnl"
-] as const satisfies ReadonlyArray<keyof ClosedTradeRecord>
+const closeColumns = closedTradeFields
 
 const openTradeColumns = [
   "trade_id",

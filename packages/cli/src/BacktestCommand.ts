@@ -12,7 +12,7 @@
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import type { ClosedTradeRecord } from "@portfolio/core"
+import { closedTradeFields } from "@portfolio/core"
 import { Console, Effect, Option } from "effect"
 import { CommandError } from "./CommandError.js"
 import { Csv, Tearsheet } from "@portfolio/report"
@@ -67,23 +67,7 @@ export type BacktestFlags = Command.Command.ParseConfig<typeof flags>
 export const EQUITY_COLUMNS = ["at", "time", "equity", "cash", "unrealized_pnl"] as const
 
 /** Columns of the `--trades` file: a close's record, `time` the ISO close time. */
-export const CLOSE_COLUMNS = [
-  "close_id",
-  "trade_id",
-  "symbol",
-  "side",
-  "entry_price",
-  "exit_price",
-  "quantity",
-  "realized_pnl",
-  "fees",
-  "opened_at",
-  "closed_at",
-  "remaining_size",
-  "orphan",
-  "over_close",
-  "round_trip_pnl"
-] as const satisfies ReadonlyArray<keyof ClosedTradeRecord>
+export const CLOSE_COLUMNS = closedTradeFields
 
 const describe = (error: unknown): string =>
   error instanceof Replay.InvalidLine || error instanceof EventSource.SourceError || error instanceof CommandError

@@ -22,6 +22,7 @@
  */
 import {
   type ClosedTradeRecord,
+  closedTradeFields,
   EquityHistory,
   type EquitySample,
   type FillRecord,
@@ -73,23 +74,7 @@ export interface Rows {
 /** The columns of each dataset, in order: the CSV header and the JSON fields. */
 export const columns: { readonly [D in Dataset]: ReadonlyArray<keyof Rows[D] & string> } = {
   trades: ["trade_id", "symbol", "side", "entry_price", "exit_price", "quantity", "opened_at", "closed_at", "pnl", "fees", "orphan", "close_id"],
-  closes: [
-    "close_id",
-    "trade_id",
-    "symbol",
-    "side",
-    "entry_price",
-    "exit_price",
-    "quantity",
-    "realized_pnl",
-    "fees",
-    "opened_at",
-    "closed_at",
-    "remaining_size",
-    "orphan",
-    "over_close",
-    "round_trip_pnl"
-  ],
+  closes: closedTradeFields,
   fills: ["fill_key", "order_id", "fill_id", "symbol", "side", "position_side", "quantity", "price", "fee", "realized_pnl", "executed_at"],
   equity: ["at", "equity", "cash", "unrealized_pnl"]
 }

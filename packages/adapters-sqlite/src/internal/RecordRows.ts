@@ -3,27 +3,11 @@
  *
  * @internal
  */
-import type { ClosedTradeRecord } from "@portfolio/core"
+import { type ClosedTradeRecord, closedTradeFields } from "@portfolio/core"
 import type { ClosedTradesTable } from "../Tables.js"
 
 /** The columns of `closed_trades` that are the record's fields, for selects. */
-export const closeColumns = [
-  "close_id",
-  "trade_id",
-  "symbol",
-  "side",
-  "entry_price",
-  "exit_price",
-  "quantity",
-  "realized_pnl",
-  "fees",
-  "opened_at",
-  "closed_at",
-  "remaining_size",
-  "orphan",
-  "over_close",
-  "round_trip_pnl"
-] as const satisfies ReadonlyArray<keyof ClosedTradeRecord>
+export const closeColumns = closedTradeFields
 
 /** A close's row as read back: its record's columns. */
 export type CloseRow = Pick<ClosedTradesTable, (typeof closeColumns)[number]>

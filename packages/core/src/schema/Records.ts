@@ -55,6 +55,28 @@ export const ClosedTradeRecord = Schema.Struct({
 /** @since 0.1.0 */
 export type ClosedTradeRecord = typeof ClosedTradeRecord.Type
 
+/**
+ * The fields of a {@link ClosedTradeRecord} in the schema's order: the columns the stores read
+ * a close back with, and those an export or a backtest writes it with.
+ */
+export const closedTradeFields = [
+  "close_id",
+  "trade_id",
+  "symbol",
+  "side",
+  "entry_price",
+  "exit_price",
+  "quantity",
+  "realized_pnl",
+  "fees",
+  "opened_at",
+  "closed_at",
+  "remaining_size",
+  "orphan",
+  "over_close",
+  "round_trip_pnl"
+] as const satisfies ReadonlyArray<keyof ClosedTradeRecord>
+
 /** One applied exchange fill. Keyed by `fill_key` (`order_id` plus `fill_id` when given). */
 export const FillRecord = Schema.Struct({
   fill_key: Schema.String,
