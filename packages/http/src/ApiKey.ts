@@ -19,21 +19,26 @@ import { Unauthorized, UnauthorizedWire } from "./ApiError.js"
 export const HEADER = "X-API-Key"
 
 /**
+ * The two ways every protected route takes the key, as the OpenAPI document describes them:
+ * a bearer token (tried first: reading it needs no decoding, so a request without a key — the
+ * usual case when none is configured — costs nothing), then the `X-API-Key` header.
+ */
+export const security = {
+  bearer: HttpApiSecurity.bearer.pipe(
+    HttpApiSecurity.annotate(OpenApi.Description, "The value of PORTFOLIO_API_KEY as a bearer token (required only when it is set).")
+  ),
+  apiKey: HttpApiSecurity.apiKey({ key: HEADER, in: "header" }).pipe(
+    HttpApiSecurity.annotate(OpenApi.Description, "The value of PORTFOLIO_API_KEY (required only when it is set).")
+  )
+}
+
+/**
  * The security middleware the protected groups of the API declare: the key in `X-API-Key`,
- * or as a bearer token.
+ * or as a bearer token ({@link security}).
  */
 export class ApiKeyAuth extends HttpApiMiddleware.Tag<ApiKeyAuth>()("@portfolio/http/ApiKeyAuth", {
   failure: UnauthorizedWire,
-  // The bearer token is tried first: reading it needs no decoding, so a request without a key
-  // (the usual case when none is configured) costs nothing. Then the X-API-Key header.
-  security: {
-    bearer: HttpApiSecurity.bearer.pipe(
-      HttpApiSecurity.annotate(OpenApi.Description, "The value of PORTFOLIO_API_KEY as a bearer token (required only when it is set).")
-    ),
-    apiKey: HttpApiSecurity.apiKey({ key: HEADER, in: "header" }).pipe(
-      HttpApiSecurity.annotate(OpenApi.Description, "The value of PORTFOLIO_API_KEY (required only when it is set).")
-    )
-  }
+  security
 }) {}
 
 const digest = (text: string): Buffer => createHash("sha256").update(text, "utf8").digest()

@@ -21,7 +21,7 @@ import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as OpenApi from "@effect/platform/OpenApi"
 import { Schema } from "effect"
 import { BadRequestWire, UnauthorizedWire } from "./ApiError.js"
-import { HEADER } from "./ApiKey.js"
+import * as ApiKey from "./ApiKey.js"
 
 /** The Server-Sent Events route. */
 export const STREAM_PATH = "/api/portfolio/stream"
@@ -37,12 +37,7 @@ export const TOKEN_PARAM = "token"
 export class PushAuth extends HttpApiMiddleware.Tag<PushAuth>()("@portfolio/http/PushAuth", {
   failure: UnauthorizedWire,
   security: {
-    bearer: HttpApiSecurity.bearer.pipe(
-      HttpApiSecurity.annotate(OpenApi.Description, "The value of PORTFOLIO_API_KEY as a bearer token (required only when it is set).")
-    ),
-    apiKey: HttpApiSecurity.apiKey({ key: HEADER, in: "header" }).pipe(
-      HttpApiSecurity.annotate(OpenApi.Description, "The value of PORTFOLIO_API_KEY (required only when it is set).")
-    ),
+    ...ApiKey.security,
     token: HttpApiSecurity.apiKey({ key: TOKEN_PARAM, in: "query" }).pipe(
       HttpApiSecurity.annotate(
         OpenApi.Description,
