@@ -115,13 +115,13 @@ export const CashUnavailableWire = wire(
   "CashUnavailable",
   "No cash balance was ever read from the exchange (it has not answered since start), so equity cannot be computed; retry later. Once one was read, an outage is served with the last known cash marked `cash_stale_since`."
 )
-/** `InternalError` on the wire: 500. */
 /** {@link StoreUnavailable} on the wire: 503 `{ error: "store_unavailable", message }`. */
 export const StoreUnavailableWire = wire(
   StoreUnavailable,
   "StoreUnavailable",
   "The store could not take the events after every retry; nothing of them was applied: send them again later (those already stored answer duplicate)."
 )
+/** `InternalError` on the wire: 500. */
 export const InternalErrorWire = wire(InternalError, "InternalError", "The service failed; details are in its log.")
 
 /**
