@@ -193,6 +193,11 @@ describe.each(modes)("properties (%s)", (_, options, events) => {
             expectSumOf(x.exposure_by_symbol[symbol]!, v.positions.filter((q) => q.symbol === symbol).map((q) => q.exposure), `by symbol ${symbol}`)
           }
           expectSumOf(exactSum(Object.values(x.exposure_by_sector)), exposures, "Σ by sector")
+          // By risk bucket: every category listed, each the exact sum of its positions.
+          expect(Object.keys(x.exposure_by_category)).toEqual(["CORE", "EXPANSION", "MONITORING", "TOXIC"])
+          for (const [category, value] of Object.entries(x.exposure_by_category)) {
+            expectSumOf(value, v.positions.filter((q) => q.category === category).map((q) => q.exposure), `by category ${category}`)
+          }
           // Paper cash = initial + Σ closes; equity = cash + Σ unrealized.
           const realized = closes.map((c) => c.realized_pnl)
           expectSumOf(PnlStats.total(p.pnl), realized, "realized total = Σ closes")

@@ -119,12 +119,14 @@ describe("seed cases", () => {
         tick("ETHUSDT", 2_900, at("10:05:01")),
         tick("SOLUSDT", 140, at("10:05:02"))
       ],
-      { sectors: { SOLUSDT: "L1" } }
+      { sectors: { SOLUSDT: "L1" }, categories: { SOLUSDT: "CORE" } }
     )
     const e = Backtest.exposure(bt)
     // BTC (0.5 + 0.25) × 42 000 = 31 500; ETH 2 × 2 900 = 5 800; SOL 10 × 140 = 1 400.
     expect(e.exposure_by_symbol).toEqual({ BTCUSDT: 31_500, ETHUSDT: 5_800, SOLUSDT: 1_400 })
     expect(e.exposure_by_sector).toEqual({ BTC: 31_500, ETH: 5_800, L1: 1_400 })
+    // By risk bucket (DESIGN.md §11): SOL listed CORE; the unlisted take the original's EXPANSION.
+    expect(e.exposure_by_category).toEqual({ CORE: 1_400, EXPANSION: 37_300, MONITORING: 0, TOXIC: 0 })
     expect(e).toMatchObject({ long_exposure: 32_900, short_exposure: 5_800, net_exposure: 27_100, total_exposure: 38_700 })
     // The net view groups the two BTC trades: size 0.75, entry (0.5 × 40 000 + 0.25 × 41 000) / 0.75.
     expect(Backtest.netPositions(bt)[0]).toMatchObject({ symbol: "BTCUSDT", side: "LONG", size: 0.75, num_trades: 2 })

@@ -20,6 +20,7 @@ import * as PnlStats from "./PnlStats.js"
 import type { Portfolio } from "./Portfolio.js"
 import { categoryOf, positionKey } from "./Portfolio.js"
 import * as Position from "./Position.js"
+import * as RiskBuckets from "./RiskBuckets.js"
 import * as Sum from "./Sum.js"
 
 /** A portfolio marked to market at one moment. */
@@ -49,6 +50,18 @@ const exposureBy = (positions: ReadonlyArray<PositionInfo>, key: (p: PositionInf
   }
   const out: Record<string, number> = {}
   for (const [k, v] of sums) out[k] = v
+  return out
+}
+
+/**
+ * Exposure per risk bucket (DESIGN.md §11): every category, empty ones at 0, in
+ * {@link RiskBuckets.CATEGORIES}' order; compensated sums.
+ */
+const exposureByCategory = (positions: ReadonlyArray<PositionInfo>): Record<string, number> => {
+  const sums = new Map(RiskBuckets.CATEGORIES.map((c) => [c as string, Sum.make()]))
+  for (const p of positions) Sum.add(sums.get(p.category)!, p.exposure)
+  const out: Record<string, number> = {}
+  for (const [k, v] of sums) out[k] = Sum.value(v)
   return out
 }
 
@@ -236,6 +249,7 @@ export const exposure = (v: Valuation): ExposureBreakdown => ({
   net_exposure: v.longExposure - v.shortExposure,
   exposure_by_symbol: v.exposureBySymbol,
   exposure_by_sector: v.exposureBySector,
+  exposure_by_category: exposureByCategory(v.positions),
   exposure_pct_of_equity: exposurePctOfEquity(v),
   timestamp: formatEventTime(v.now)
 })

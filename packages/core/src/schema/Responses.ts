@@ -109,6 +109,9 @@ export const ExposureBreakdown = Schema.Struct({
   net_exposure: Num.annotations({ description: "long_exposure − short_exposure" }),
   exposure_by_symbol: Schema.Record({ key: Schema.String, value: Num }),
   exposure_by_sector: Schema.Record({ key: Schema.String, value: Num }),
+  exposure_by_category: Schema.Record({ key: Schema.String, value: Num }).annotations({
+    description: "exposure per risk bucket — CORE, EXPANSION, MONITORING, TOXIC, each present (0 when empty); a symbol's bucket from PORTFOLIO_CATEGORIES, else PORTFOLIO_DEFAULT_CATEGORY"
+  }),
   exposure_pct_of_equity: Num,
   timestamp: IsoTime
 }).annotations({ identifier: "ExposureBreakdown" })
