@@ -1,6 +1,6 @@
 /**
  * Benchmarks of the `portfolio` command (issue 14's targets), each run as the user runs it — a
- * child process of the CLI from its sources — on files generated here:
+ * child process of the CLI (from its sources, or its build with `--dist`) — on files generated here:
  *
  * - `backtest` over a JSON-lines file of N events (default 1 000 000): events/s end to end
  *   (read, parse, validate, apply) and the process's peak RSS, beside its ceiling in the same
@@ -8,7 +8,9 @@
  * - `export closes` of M closes (default 1 000 000) from an SQLite file to CSV: rows/s, beside
  *   its ceiling (the same rows read by bare better-sqlite3 in one iteration).
  *
- * Usage: `pnpm --filter @portfolio/cli bench [events] [closes]`.
+ * Usage: `pnpm --filter @portfolio/cli bench [events] [closes] [--dist]` — `--dist` runs the
+ * built command (`packages/cli/dist/main.js`, what the installed `portfolio` bin runs; `pnpm
+ * build` first) instead of its sources under tsx (whose loader adds ~80 MB of RSS).
  */
 import { spawnSync } from "node:child_process"
 import { closeSync, mkdtempSync, openSync, statSync, writeSync } from "node:fs"
@@ -18,8 +20,10 @@ import { SqliteStore } from "@portfolio/adapters-sqlite"
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
 
-const events = Number(process.argv[2] ?? 1_000_000)
-const closes = Number(process.argv[3] ?? 1_000_000)
+const DIST = process.argv.includes("--dist")
+const numbers = process.argv.slice(2).filter((a) => !a.startsWith("--"))
+const events = Number(numbers[0] ?? 1_000_000)
+const closes = Number(numbers[1] ?? 1_000_000)
 const dir = mkdtempSync(join(tmpdir(), "portfolio-cli-bench-"))
 const T0 = Date.parse("2025-03-07T09:00:00Z")
 const iso = (ms: number) => new Date(ms).toISOString().replace("Z", "")
@@ -50,7 +54,8 @@ const file = join(dir, "events.jsonl")
 
 const cli = (args: ReadonlyArray<string>) => {
   const started = process.hrtime.bigint()
-  const run = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, "--conditions=source", "--import", "tsx", join(import.meta.dirname, "../src/main.ts"), ...args], {
+  const entry = DIST ? [join(import.meta.dirname, "../dist/main.js")] : ["--conditions=source", "--import", "tsx", join(import.meta.dirname, "../src/main.ts")]
+  const run = spawnSync("/usr/bin/time", ["-f", "%M", process.execPath, ...entry, ...args], {
     cwd: join(import.meta.dirname, "../../.."),
     encoding: "utf8",
     maxBuffer: 1 << 30
@@ -66,7 +71,7 @@ const empty = join(dir, "empty.jsonl")
 writeSync(openSync(empty, "w"), "")
 const idle = cli(["backtest", empty, "--json"])
 const startup = idle.seconds
-console.log(`| start-up of the command from its sources (node + tsx), empty file | ${startup.toFixed(1)} s | RSS ${idle.rssMb.toFixed(0)} MB |`)
+console.log(`| start-up of the command ${DIST ? "from its build" : "from its sources (node + tsx)"}, empty file | ${startup.toFixed(1)} s | RSS ${idle.rssMb.toFixed(0)} MB |`)
 const backtest = cli(["backtest", file, "--json"])
 // The ceiling: the same file read by the same chunked reader and JSON.parse'd, nothing applied.
 const bareRead = (path: string) => {
