@@ -7,8 +7,9 @@
  */
 import { Account } from "@portfolio/core"
 import { Config, type ConfigError, Context, Data, Effect, Layer, Redacted, type Scope } from "effect"
-import { Kysely, PostgresDialect, sql } from "kysely"
+import { Kysely, sql } from "kysely"
 import pg from "pg"
+import { ScopedDialect } from "./internal/ScopedDialect.js"
 import * as PostgresSpecific from "./internal/PostgresSpecific.js"
 import * as PostgresMigrations from "./PostgresMigrations.js"
 import type { Database } from "./Tables.js"
@@ -160,7 +161,7 @@ export const make = (options: Options): Effect.Effect<PostgresDatabaseService, P
       applicationName: options.applicationName ?? "portfolio-intelligence"
     })
     const kysely = yield* Effect.acquireRelease(
-      Effect.sync(() => new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })),
+      Effect.sync(() => new Kysely<Database>({ dialect: new ScopedDialect({ pool }, schema) })),
       (kysely) => Effect.promise(() => kysely.destroy().catch(() => undefined))
     )
     const attempt = <A>(problem: Problem, what: string, run: () => Promise<A>) =>
