@@ -73,10 +73,19 @@ interface Marking {
   readonly short: Sum.Sum
 }
 
+/**
+ * The last marking of each open trade or net position, by the record (immutable: replaced when
+ * the trade changes), with the mark it was made at (replaced on every price of its symbol): a
+ * valuation reuses the same `PositionInfo` object while neither changed, so those who keep what
+ * they derive from it (the HTTP layer's encoded positions) recognise it by identity.
+ */
+const marked = new WeakMap<object, { readonly mark: unknown; readonly info: PositionInfo }>()
+
 /** Marks one position at its symbol's last price (its entry when there is none yet). */
 const markPosition = (
   self: Portfolio,
   acc: Marking,
+  owner: object,
   tradeId: string,
   symbol: string,
   side: PositionSide,
@@ -89,13 +98,20 @@ const markPosition = (
   sector: string
 ): void => {
   const mark = self.marks.get(symbol)
+  const known = marked.get(owner)
+  if (known !== undefined && known.mark === mark) {
+    Sum.add(acc.unrealized, known.info.unrealized_pnl)
+    Sum.add(side === "LONG" ? acc.long : acc.short, known.info.exposure)
+    acc.positions.push(known.info)
+    return
+  }
   const price = mark === undefined ? entry : mark.price
   const upnl = Position.unrealizedPnl(side, entry, size, price)
   const upnlPct = Position.unrealizedPnlPct(upnl, entry, size)
   const exposure = Position.exposure(size, price)
   Sum.add(acc.unrealized, upnl)
   Sum.add(side === "LONG" ? acc.long : acc.short, exposure)
-  acc.positions.push({
+  const info: PositionInfo = {
     trade_id: tradeId,
     symbol,
     side,
@@ -112,7 +128,9 @@ const markPosition = (
     opened_at: openedAtIso,
     realized_pnl: realized,
     price_stale: mark === undefined
-  })
+  }
+  marked.set(owner, { mark, info })
+  acc.positions.push(info)
 }
 
 /**
@@ -156,10 +174,10 @@ export const value = (self: Portfolio, cash: number, now: number): Valuation => 
   const acc: Marking = { positions: [], unrealized: Sum.make(), long: Sum.make(), short: Sum.make() }
   for (const t of self.trades.values()) {
     const category = t.category ?? categoryOf(self, t.symbol)
-    markPosition(self, acc, t.trade_id, t.symbol, t.side, t.size, t.entry_price, t.leverage, t.openedAtIso, t.realized_pnl, category, t.sector)
+    markPosition(self, acc, t, t.trade_id, t.symbol, t.side, t.size, t.entry_price, t.leverage, t.openedAtIso, t.realized_pnl, category, t.sector)
   }
   for (const p of self.positions.values()) {
-    markPosition(self, acc, positionKey(p.symbol, p.side), p.symbol, p.side, p.size, p.entry_price, p.leverage, p.openedAtIso, p.realized_pnl, p.category, p.sector)
+    markPosition(self, acc, p, positionKey(p.symbol, p.side), p.symbol, p.side, p.size, p.entry_price, p.leverage, p.openedAtIso, p.realized_pnl, p.category, p.sector)
   }
   const u = Sum.value(acc.unrealized)
   const l = Sum.value(acc.long)

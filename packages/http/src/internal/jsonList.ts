@@ -4,11 +4,16 @@
  * and written again only when a field differs. The text is exactly `JSON.stringify`'s.
  */
 
-/** A record of the list: its fields are primitives (a nested value is compared by reference). */
+/**
+ * A record of the list: its fields are primitives (a nested value is compared by reference), and
+ * every record of one list has the same fields.
+ */
 type Flat = Readonly<Record<string, unknown>>
 
 interface Kept {
   readonly source: Flat
+  /** The source's field names, in order. */
+  readonly fields: ReadonlyArray<string>
   /** The record's JSON text, UTF-8, followed by a comma (the last record of a list drops it). */
   readonly json: Buffer
   seen: number
@@ -33,18 +38,20 @@ const assemble = (parts: Parts, before?: Buffer, after?: Buffer): Buffer => {
 }
 
 /**
- * Whether two records have the same fields with the same values (records of one shape, built by
- * the same code, list their fields in the same order — the order `JSON.stringify` writes).
+ * Whether `record` has the kept record's values in each of its fields. The records of one list
+ * have one shape (built by one function, as a valuation's positions are): the kept record's
+ * field names, read once when it was kept, stand for both. `===` is enough: equal values write
+ * equal text, and a value unequal to itself (NaN) only costs a re-encoding.
  */
-const sameFields = (a: Flat, b: Flat): boolean => {
-  if (a === b) return true
-  let fields = 0
-  for (const k in a) {
-    if (!Object.is(a[k], b[k])) return false
-    fields++
+const sameFields = (kept: Kept, record: Flat): boolean => {
+  const a = kept.source
+  if (a === record) return true
+  const fields = kept.fields
+  for (let i = 0; i < fields.length; i++) {
+    const k = fields[i]!
+    if (a[k] !== record[k]) return false
   }
-  for (const _ in b) fields--
-  return fields === 0
+  return true
 }
 
 /** An encoder of lists of records keyed by `keyOf`; holds the JSON of the last list's records. */
@@ -83,11 +90,11 @@ export class ListEncoder {
       const previous = last[i]
       const hit = previous !== undefined && this.keyOf(previous.source) === key ? previous : this.kept.get(key)
       let entry: Kept
-      if (hit !== undefined && hit.seen !== pass && sameFields(hit.source, record)) {
+      if (hit !== undefined && hit.seen !== pass && sameFields(hit, record)) {
         hit.seen = pass
         entry = hit
       } else {
-        entry = { source: record, json: Buffer.from(JSON.stringify(record) + ","), seen: pass }
+        entry = { source: record, fields: Object.keys(record), json: Buffer.from(JSON.stringify(record) + ","), seen: pass }
         // A key seen twice in one list keeps its first record's text.
         if (hit === undefined || hit.seen !== pass) this.kept.set(key, entry)
       }
