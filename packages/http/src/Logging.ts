@@ -46,6 +46,11 @@ const formats: Record<Format, Layer.Layer<never>> = {
 export const layer = (settings: LogSettings): Layer.Layer<never> =>
   Layer.merge(formats[settings.format], Logger.minimumLogLevel(settings.level))
 
+/** The request log's lines wait at most this long before they are written (ms). */
+export const FLUSH_MS = 20
+/** … or until this many are waiting. */
+export const FLUSH_LINES = 256
+
 /** One request, as the request log writes it. */
 export interface RequestEntry {
   readonly method: string
@@ -58,7 +63,8 @@ export interface RequestEntry {
  * The request log: one `http` line per request (method, path, status, duration_ms), at level
  * INFO, in the configured format — the same line the logger would write. Writing an entry
  * through the logger costs about 28 µs (its formatting machinery), more than serving a cached
- * snapshot; these lines are formatted directly and written in one `write` per event-loop turn.
+ * snapshot; these lines are formatted directly and written together, at most {@link FLUSH_MS}
+ * after the first of them (or {@link FLUSH_LINES} at a time).
  */
 export class RequestLog extends Context.Tag("@portfolio/http/Logging/RequestLog")<RequestLog, { readonly write: (entry: RequestEntry) => void }>() {}
 
@@ -84,8 +90,8 @@ export const formatRequest = (format: "logfmt" | "json", entry: RequestEntry, no
 
 /**
  * The request log of `settings`, writing to `sink` (standard output by default): nothing when the
- * level is above INFO; the lines of one event-loop turn joined in one write, the rest flushed
- * when the layer closes. The `pretty` format goes through the logger (it is for people, not
+ * level is above INFO; lines joined in one write every {@link FLUSH_MS} (or {@link FLUSH_LINES}
+ * lines), the rest flushed when the layer closes. The `pretty` format goes through the logger (it is for people, not
  * for speed).
  */
 export const requestLog = (settings: LogSettings, sink: (text: string) => void = (text) => void process.stdout.write(text)): Layer.Layer<RequestLog> =>
@@ -106,18 +112,16 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
         }
       }
       let lines: Array<string> = []
-      let scheduled: NodeJS.Immediate | undefined
+      let scheduled: NodeJS.Timeout | undefined
       const flush = () => {
+        if (scheduled !== undefined) clearTimeout(scheduled)
         scheduled = undefined
         if (lines.length === 0) return
         const text = lines.join("\n") + "\n"
         lines = []
         sink(text)
       }
-      yield* Effect.addFinalizer(() => Effect.sync(() => {
-        if (scheduled !== undefined) clearImmediate(scheduled)
-        flush()
-      }))
+      yield* Effect.addFinalizer(() => Effect.sync(flush))
       // One timestamp per millisecond: lines of one millisecond share it.
       let lastMs = -1
       let now = new Date(0)
@@ -129,7 +133,10 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
             now = new Date(ms)
           }
           lines.push(formatRequest(format, entry, now))
-          scheduled ??= setImmediate(flush)
+          // One write per FLUSH_MS or per FLUSH_LINES lines, whichever comes first: at tens of
+          // thousands of requests a second, a write per event-loop turn was a fifth of the time.
+          if (lines.length >= FLUSH_LINES) flush()
+          else scheduled ??= setTimeout(flush, FLUSH_MS).unref()
         }
       }
     })

@@ -1,6 +1,7 @@
 /**
  * The request log: its lines say what the logger would say (same fields, same escaping, in
- * logfmt and JSON), one write per event-loop turn, nothing above INFO, nothing lost on close.
+ * logfmt and JSON), one write for the lines of FLUSH_MS (or FLUSH_LINES at once), nothing above
+ * INFO, nothing lost on close.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
@@ -49,7 +50,7 @@ describe("RequestLog", () => {
     expect(drop(json, "timestamp", "fiberId")).toEqual(drop(effect, "timestamp", "fiberId"))
   })
 
-  it.effect("joins the lines of one turn in one write, and flushes what is left when it closes", () =>
+  it.live("joins the lines of FLUSH_MS in one write, writes FLUSH_LINES at once, and flushes what is left when it closes", () =>
     Effect.gen(function* () {
       const writes: Array<string> = []
       const scope = yield* Scope.make()
@@ -57,15 +58,21 @@ describe("RequestLog", () => {
       const { write } = Context.get(log, Logging.RequestLog)
       write(entry)
       write({ ...entry, status: 200 })
-      expect(writes).toEqual([])
       yield* Effect.promise(() => new Promise((r) => setImmediate(r)))
+      expect(writes).toEqual([])
+      yield* Effect.sleep(Logging.FLUSH_MS * 3)
       expect(writes.length).toBe(1)
       expect(writes[0]!.split("\n").filter((l) => l !== "").map((l) => logfmtPairs(l)["status"])).toEqual(["404", "200"])
 
+      // A full batch is written at once, without waiting.
+      for (let i = 0; i < Logging.FLUSH_LINES; i++) write({ ...entry, status: 201 })
+      expect(writes.length).toBe(2)
+      expect(writes[1]!.split("\n").filter((l) => l !== "").length).toBe(Logging.FLUSH_LINES)
+
       write({ ...entry, status: 500 })
       yield* Scope.close(scope, Exit.void)
-      expect(writes.length).toBe(2)
-      expect(logfmtPairs(writes[1]!)["status"]).toBe("500")
+      expect(writes.length).toBe(3)
+      expect(logfmtPairs(writes[2]!)["status"]).toBe("500")
     })
   )
 
