@@ -55,22 +55,7 @@ describe("AnalyticsQueries on SQLite", () => {
         for (const window of ["30d", "1y", "all"] as const) {
           const from = AnalyticsQueries.windowStart(window, now)
           const t = TradeAnalytics.statistics(since(from).flatMap((c) => (c.round_trip_pnl === null ? [] : [c.round_trip_pnl])))
-          expectClose((yield* q.analytics(window)).round_trips, {
-            trades: t.trades,
-            wins: t.wins,
-            losses: t.losses,
-            breakevens: t.breakevens,
-            total_pnl: t.total,
-            win_rate: t.winRate,
-            average_win: t.averageWin,
-            average_loss: t.averageLoss,
-            expectancy: t.expectancy,
-            expectancy_ratio: t.expectancyRatio,
-            payoff_ratio: t.payoffRatio,
-            kelly_fraction: t.kelly,
-            longest_win_streak: t.longestWinStreak,
-            longest_loss_streak: t.longestLossStreak
-          })
+          expectClose((yield* q.analytics(window)).round_trips, AnalyticsQueries.roundTrips(t))
           expectClose((yield* q.performance(window)).by_symbol, TradeBreakdown.performance(since(from)).map((c) => ({ key: c.key, ...cellOf(c) })))
           expectClose((yield* q.heatmap("weekday_hour", window)).cells, TradeBreakdown.weekdayHour(since(from), calendar).map((c) => ({ row: c.row, column: c.column, ...cellOf(c) })))
           expectClose((yield* q.heatmap("symbol_month", window)).cells, TradeBreakdown.symbolMonth(since(from), calendar).map((c) => ({ row: c.row, column: c.column, ...cellOf(c) })))

@@ -120,22 +120,7 @@ describe("AnalyticsQueries", () => {
                 for (const window of ["30d", "1y", "all"] as const) {
                   const from = AnalyticsQueries.windowStart(window, now)
                   const t = TradeAnalytics.statistics(since(from).flatMap((c) => (c.round_trip_pnl === null ? [] : [c.round_trip_pnl])))
-                  expect((yield* q.analytics(window)).round_trips).toEqual({
-                    trades: t.trades,
-                    wins: t.wins,
-                    losses: t.losses,
-                    breakevens: t.breakevens,
-                    total_pnl: t.total,
-                    win_rate: t.winRate,
-                    average_win: t.averageWin,
-                    average_loss: t.averageLoss,
-                    expectancy: t.expectancy,
-                    expectancy_ratio: t.expectancyRatio,
-                    payoff_ratio: t.payoffRatio,
-                    kelly_fraction: t.kelly,
-                    longest_win_streak: t.longestWinStreak,
-                    longest_loss_streak: t.longestLossStreak
-                  })
+                  expect((yield* q.analytics(window)).round_trips).toEqual(AnalyticsQueries.roundTrips(t))
                   const performance = yield* q.performance(window)
                   expect(performance.by_symbol).toEqual(TradeBreakdown.performance(since(from)).map((c) => ({ key: c.key, ...cellOf(c) })))
                   const sector = (s: string) => (s.startsWith("BTC") ? "BTC" : s.startsWith("ETH") ? "ETH" : "ALT")

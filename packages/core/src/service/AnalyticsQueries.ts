@@ -51,6 +51,24 @@ import type { PortfolioSnapshot } from "../schema/Responses.js"
 /** Days of each window; `all` has no start. */
 export const WINDOW_DAYS: Readonly<Record<AnalyticsWindow, number | null>> = { "30d": 30, "90d": 90, "1y": 365, all: null }
 
+/** The round-trip statistics as `/analytics` answers them (`round_trips`). */
+export const roundTrips = (t: TradeAnalytics.Statistics) => ({
+  trades: t.trades,
+  wins: t.wins,
+  losses: t.losses,
+  breakevens: t.breakevens,
+  total_pnl: t.total,
+  win_rate: t.winRate,
+  average_win: t.averageWin,
+  average_loss: t.averageLoss,
+  expectancy: t.expectancy,
+  expectancy_ratio: t.expectancyRatio,
+  payoff_ratio: t.payoffRatio,
+  kelly_fraction: t.kelly,
+  longest_win_streak: t.longestWinStreak,
+  longest_loss_streak: t.longestLossStreak
+})
+
 /** The start of `window` at `now` (epoch ms), `undefined` for `all`. */
 export const windowStart = (window: AnalyticsWindow, now: number): number | undefined => {
   const days = WINDOW_DAYS[window]
@@ -252,22 +270,7 @@ export const make = (deps: AnalyticsDeps): Queries => {
           calmar: r.calmar,
           max_drawdown: r.maxDrawdown
         },
-        round_trips: {
-          trades: t.trades,
-          wins: t.wins,
-          losses: t.losses,
-          breakevens: t.breakevens,
-          total_pnl: t.total,
-          win_rate: t.winRate,
-          average_win: t.averageWin,
-          average_loss: t.averageLoss,
-          expectancy: t.expectancy,
-          expectancy_ratio: t.expectancyRatio,
-          payoff_ratio: t.payoffRatio,
-          kelly_fraction: t.kelly,
-          longest_win_streak: t.longestWinStreak,
-          longest_loss_streak: t.longestLossStreak
-        }
+        round_trips: roundTrips(t)
       }
     })
 
