@@ -3,7 +3,7 @@
  * while a store starts (another account's, another test's) cannot fail its start, as kysely's
  * own introspection of every schema did ("schema … does not exist").
  */
-import { describe, expect, it } from "@effect/vitest"
+import { expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import pg from "pg"
 import { PostgresStore } from "../src/index.js"
