@@ -60,9 +60,14 @@ export const matcher = (expected: Redacted.Redacted<string>): ((sent: Redacted.R
   }
 }
 
-/** True when an `Authorization` header uses the Bearer scheme (its name is case-insensitive). */
-const isBearer = (authorization: string | undefined): boolean =>
+/**
+ * The token of an `Authorization` header in the Bearer scheme (its name is case-insensitive);
+ * `undefined` for another scheme, no header or no token.
+ */
+export const bearerToken = (authorization: string | undefined): string | undefined =>
   authorization !== undefined && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === "bearer "
+    ? authorization.slice(7)
+    : undefined
 
 const failure = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
@@ -89,7 +94,7 @@ export const layer = (key: Option.Option<Redacted.Redacted<string>>): Layer.Laye
     // ("Digest <key>" too): the scheme is checked here.
     const bearer = (sent: Redacted.Redacted<string>) =>
       Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) =>
-        isBearer(request.headers["authorization"]) && matches(sent) ? Effect.void : failure
+        bearerToken(request.headers["authorization"]) !== undefined && matches(sent) ? Effect.void : failure
       )
     return { bearer, apiKey }
   })

@@ -30,6 +30,7 @@ import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib"
 import { type Answer, fromCashUnavailable, InternalError, toAnswer } from "./ApiError.js"
 import { BadBodies } from "./ApiHandlers.js"
 import * as ApiKey from "./ApiKey.js"
+import * as HttpEdge from "./HttpEdge.js"
 import * as HttpMetrics from "./HttpMetrics.js"
 import * as IngestAnswer from "./internal/ingestAnswer.js"
 import * as JsonList from "./internal/jsonList.js"
@@ -94,22 +95,14 @@ export const matchesEtag = (header: string | undefined, etag: string): boolean =
   return false
 }
 
-const pathOf = (url: string): string => {
-  const q = url.indexOf("?")
-  const path = q === -1 ? url : url.slice(0, q)
-  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
-}
-
 /** True when the request's headers hold the key (`X-API-Key` or `Authorization: Bearer`). */
 const keyCheck = (key: Option.Option<Redacted.Redacted<string>>): ((request: IncomingMessage) => boolean) => {
   if (Option.isNone(key)) return () => true
   const matches = ApiKey.matcher(key.value)
   return (request) => {
     const header = request.headers["x-api-key"]
-    const authorization = request.headers["authorization"]
-    if (typeof authorization === "string" && authorization.length > 7 && authorization.slice(0, 7).toLowerCase() === "bearer ") {
-      if (matches(Redacted.make(authorization.slice(7)))) return true
-    }
+    const token = ApiKey.bearerToken(request.headers["authorization"])
+    if (token !== undefined && matches(Redacted.make(token))) return true
     return typeof header === "string" && matches(Redacted.make(header))
   }
 }
@@ -253,7 +246,7 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
       const lane = (request: IncomingMessage, response: ServerResponse): boolean => {
         const method = request.method
         if (method !== "GET" && method !== "HEAD" && method !== "POST") return false
-        const path = pathOf(request.url ?? "/")
+        const path = HttpEdge.pathOf(request.url ?? "/")
         const isQuery = method !== "POST" && QUERIES[path] !== undefined
         const isEvents = method === "POST" && path === EVENTS
         if (!isQuery && !isEvents) return false

@@ -18,7 +18,7 @@ import type * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type { ComponentHealth, ServiceHealth } from "@portfolio/core"
 import { Effect, Exit, Redacted } from "effect"
-import { ApiKeyAuth } from "./ApiKey.js"
+import { ApiKeyAuth, bearerToken } from "./ApiKey.js"
 
 /** What replaces a host, port, URL or path. */
 export const HIDDEN = "<hidden>"
@@ -85,11 +85,9 @@ export const redact = (health: ServiceHealth): ServiceHealth => {
 export const entitled: Effect.Effect<boolean, never, ApiKeyAuth | HttpRouter.HttpRouter.Provided> = Effect.gen(function* () {
   const auth = yield* ApiKeyAuth
   const request = yield* HttpServerRequest.HttpServerRequest
-  const authorization = request.headers["authorization"]
+  const token = bearerToken(request.headers["authorization"])
   const header = request.headers["x-api-key"]
-  if (authorization !== undefined && authorization.slice(0, 7).toLowerCase() === "bearer ") {
-    if (Exit.isSuccess(yield* Effect.exit(auth.bearer(Redacted.make(authorization.slice(7)))))) return true
-  }
+  if (token !== undefined && Exit.isSuccess(yield* Effect.exit(auth.bearer(Redacted.make(token))))) return true
   return Exit.isSuccess(yield* Effect.exit(auth.apiKey(Redacted.make(header ?? ""))))
 })
 

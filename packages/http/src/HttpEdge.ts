@@ -43,7 +43,8 @@ export const routesOf = (
   return routes
 }
 
-const pathOf = (url: string): string => {
+/** The path of a request URL, without its query and a trailing `/` (the root excepted). */
+export const pathOf = (url: string): string => {
   const q = url.indexOf("?")
   const path = q === -1 ? url : url.slice(0, q)
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
