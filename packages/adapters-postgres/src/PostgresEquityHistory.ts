@@ -13,7 +13,6 @@
  */
 import { Drawdown, EquityCurve, EquityHistory, type EquityHistoryService, type EquitySample, Paging, StoreError } from "@portfolio/core"
 import { Effect, Layer, Stream } from "effect"
-import * as EquityExtremes from "./internal/EquityExtremes.js"
 import * as PackedSamples from "./internal/PackedSamples.js"
 import * as PostgresSpecific from "./internal/PostgresSpecific.js"
 import { rowLimit } from "./internal/RowLimit.js"
@@ -128,7 +127,7 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
             retryable: false
           })
         }
-        const next = Drawdown.advanceExtremes(EquityExtremes.fromRow(row), sample)
+        const next = Drawdown.advanceExtremes(Drawdown.extremesFromColumns(row), sample)
         await insertSample.run(client, {
           account_id: accountId,
           seq: row.sample_count + 1,
@@ -137,7 +136,7 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
           cash: sample.cash,
           unrealized_pnl: sample.unrealized_pnl
         })
-        await updateExtremes.run(client, { account_id: accountId, ...EquityExtremes.toRow(next, sample.at) })
+        await updateExtremes.run(client, { account_id: accountId, ...Drawdown.extremesToColumns(next, sample.at) })
         await client.query({
           ...upsertRollup,
           values: [accountId, EquityCurve.bucketStart(sample.at, EquityCurve.ROLLUP_MS), sample.equity, sample.at]
@@ -234,7 +233,7 @@ export const make: Effect.Effect<EquityHistoryService, never, PostgresDatabase> 
         const row = await readExtremes()
         return row === undefined
           ? { peak: null, trough_since_peak: null, max_drawdown_pct: 0, count: 0 }
-          : EquityExtremes.fromRow(row)
+          : Drawdown.extremesFromColumns(row)
       }),
       bucketed: (range, bucketMs) => attempt("bucketed", () => bucketed(range.from, range.to, bucketMs)),
       lastBefore: (boundaries) => attempt("lastBefore", () => lastBefore(boundaries)),

@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import type { CloseRollup, OrderSide, PositionSide, SymbolCategory } from "@portfolio/core"
+import type { CloseRollup, Drawdown, OrderSide, PositionSide, SymbolCategory } from "@portfolio/core"
 
 /** Every table of the store, keyed by table name. */
 export interface Database {
@@ -156,19 +156,7 @@ export interface EquitySamplesTable extends Scoped {
  * One row per account of equity extremes, updated in the transaction of every append. Key
  * `account_id`; the store creates an account's row when it starts.
  */
-export interface EquityExtremesTable extends Scoped {
-  sample_count: number
-  latest_at: number | null
-  peak_at: number | null
-  peak_equity: number | null
-  peak_cash: number | null
-  peak_unrealized_pnl: number | null
-  trough_at: number | null
-  trough_equity: number | null
-  trough_cash: number | null
-  trough_unrealized_pnl: number | null
-  max_drawdown_pct: number
-}
+export interface EquityExtremesTable extends Scoped, Drawdown.ExtremesColumns {}
 
 /** The last saved price of each symbol (migration 0002). Key `(account_id, symbol)`. */
 export interface LastPricesTable extends Scoped {

@@ -19,7 +19,6 @@ import { Context, Effect, Layer } from "effect"
 import { mkdtempSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import * as EquityExtremes from "../src/internal/EquityExtremes.js"
 import * as RecordRows from "../src/internal/RecordRows.js"
 import { SqliteDatabase, SqliteStore } from "../src/index.js"
 
@@ -240,7 +239,7 @@ const load = withStores({ path: bigPath, synchronous: "NORMAL" }, ({ db }) =>
 
     const samplesStart = performance.now()
     const insertSample = db.sqlite.prepare("insert into equity_samples values (?, ?, ?, ?, ?)")
-    let extremes = EquityExtremes.fromRow(db.sqlite.prepare("select * from equity_extremes").get() as never)
+    let extremes = Drawdown.extremesFromColumns(db.sqlite.prepare("select * from equity_extremes").get() as never)
     let equity = 10_000
     const insertSamples = db.sqlite.transaction((from: number) => {
       for (let i = from; i < Math.min(from + chunk, samplesStored); i++) {
@@ -253,7 +252,7 @@ const load = withStores({ path: bigPath, synchronous: "NORMAL" }, ({ db }) =>
       }
     })
     for (let from = 0; from < samplesStored; from += chunk) insertSamples(from)
-    const row = EquityExtremes.toRow(extremes, now - 10_000)
+    const row = Drawdown.extremesToColumns(extremes, now - 10_000)
     const columns = Object.keys(row)
     db.sqlite.prepare(`update equity_extremes set ${columns.map((c) => `${c} = @${c}`).join(", ")} where id = 1`).run(row)
     db.sqlite.pragma("wal_checkpoint(TRUNCATE)")

@@ -12,7 +12,6 @@
 import { Drawdown, EquityCurve, EquityHistory, type EquityHistoryService, type EquitySample, Paging, StoreError } from "@portfolio/core"
 import { Effect, Layer, Stream } from "effect"
 import { sql } from "kysely"
-import * as EquityExtremes from "./internal/EquityExtremes.js"
 import { rowLimit } from "./internal/RowLimit.js"
 import * as SqliteSpecific from "./internal/SqliteSpecific.js"
 import * as SyncQuery from "./internal/SyncQuery.js"
@@ -38,7 +37,7 @@ export const make: Effect.Effect<EquityHistoryService, never, SqliteDatabase> = 
         retryable: false
       })
     }
-    const next = Drawdown.advanceExtremes(EquityExtremes.fromRow(row), sample)
+    const next = Drawdown.advanceExtremes(Drawdown.extremesFromColumns(row), sample)
     query.run(
       kysely.insertInto("equity_samples").values({
         seq: row.sample_count + 1,
@@ -48,7 +47,7 @@ export const make: Effect.Effect<EquityHistoryService, never, SqliteDatabase> = 
         unrealized_pnl: sample.unrealized_pnl
       })
     )
-    query.run(kysely.updateTable("equity_extremes").set(EquityExtremes.toRow(next, sample.at)).where("id", "=", 1))
+    query.run(kysely.updateTable("equity_extremes").set(Drawdown.extremesToColumns(next, sample.at)).where("id", "=", 1))
     const e = sample.equity
     query.run(
       kysely
@@ -125,7 +124,7 @@ export const make: Effect.Effect<EquityHistoryService, never, SqliteDatabase> = 
     latest: attempt("latest", () =>
       query.first(kysely.selectFrom("equity_samples").select(sampleColumns).orderBy("seq", "desc").limit(1)) ?? null
     ),
-    extremes: attempt("extremes", () => EquityExtremes.fromRow(readExtremes())),
+    extremes: attempt("extremes", () => Drawdown.extremesFromColumns(readExtremes())),
     bucketed: (range, bucketMs) => attempt("bucketed", () => bucketed(range.from, range.to, bucketMs)),
     lastBefore: (boundaries) =>
       attempt("lastBefore", () =>

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type { CloseRollup, PositionSide, OrderSide, SymbolCategory } from "@portfolio/core"
+import type { CloseRollup, Drawdown, PositionSide, OrderSide, SymbolCategory } from "@portfolio/core"
 
 /** Every table of the store, keyed by table name. */
 export interface Database {
@@ -161,17 +161,6 @@ export interface EquitySamplesTable {
  * The one row (`id = 1`) of equity extremes, updated in the transaction of every append: the
  * sample count, the latest time, the peak sample, the trough sample since it, the max drawdown.
  */
-export interface EquityExtremesTable {
+export interface EquityExtremesTable extends Drawdown.ExtremesColumns {
   id: number
-  sample_count: number
-  latest_at: number | null
-  peak_at: number | null
-  peak_equity: number | null
-  peak_cash: number | null
-  peak_unrealized_pnl: number | null
-  trough_at: number | null
-  trough_equity: number | null
-  trough_cash: number | null
-  trough_unrealized_pnl: number | null
-  max_drawdown_pct: number
 }

@@ -187,3 +187,47 @@ export const advanceExtremes = (current: EquityExtremes, sample: EquitySample): 
     count
   }
 }
+
+/**
+ * {@link EquityExtremes} as the columns of one table row, with the time of the latest sample:
+ * the form the SQL histories (SQLite, PostgreSQL) keep them in, updated with every append.
+ */
+export interface ExtremesColumns {
+  sample_count: number
+  latest_at: number | null
+  peak_at: number | null
+  peak_equity: number | null
+  peak_cash: number | null
+  peak_unrealized_pnl: number | null
+  trough_at: number | null
+  trough_equity: number | null
+  trough_cash: number | null
+  trough_unrealized_pnl: number | null
+  max_drawdown_pct: number
+}
+
+const sampleOf = (at: number | null, equity: number | null, cash: number | null, unrealized_pnl: number | null): EquitySample | null =>
+  at === null || equity === null || cash === null || unrealized_pnl === null ? null : { at, equity, cash, unrealized_pnl }
+
+/** The extremes held in a row's {@link ExtremesColumns}. */
+export const extremesFromColumns = (row: ExtremesColumns): EquityExtremes => ({
+  peak: sampleOf(row.peak_at, row.peak_equity, row.peak_cash, row.peak_unrealized_pnl),
+  trough_since_peak: sampleOf(row.trough_at, row.trough_equity, row.trough_cash, row.trough_unrealized_pnl),
+  max_drawdown_pct: row.max_drawdown_pct,
+  count: row.sample_count
+})
+
+/** The {@link ExtremesColumns} of `extremes` after a sample at `latestAt`. */
+export const extremesToColumns = (extremes: EquityExtremes, latestAt: number): ExtremesColumns => ({
+  sample_count: extremes.count,
+  latest_at: latestAt,
+  peak_at: extremes.peak?.at ?? null,
+  peak_equity: extremes.peak?.equity ?? null,
+  peak_cash: extremes.peak?.cash ?? null,
+  peak_unrealized_pnl: extremes.peak?.unrealized_pnl ?? null,
+  trough_at: extremes.trough_since_peak?.at ?? null,
+  trough_equity: extremes.trough_since_peak?.equity ?? null,
+  trough_cash: extremes.trough_since_peak?.cash ?? null,
+  trough_unrealized_pnl: extremes.trough_since_peak?.unrealized_pnl ?? null,
+  max_drawdown_pct: extremes.max_drawdown_pct
+})
