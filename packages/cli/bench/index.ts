@@ -79,7 +79,7 @@ const bareRead = (path: string) => {
   const run = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", "-e", `
     import * as EventSource from ${JSON.stringify(join(import.meta.dirname, "../src/EventSource.ts"))}
     let n = 0
-    for await (const r of await EventSource.open([${JSON.stringify(path)}])) if (r._tag === "Entry") n++
+    for await (const batch of await EventSource.open([${JSON.stringify(path)}])) for (const r of batch) if (r._tag === "Entry") n++
     console.log(n)
   `], { cwd: join(import.meta.dirname, ".."), encoding: "utf8" })
   if (run.status !== 0) throw new Error(run.stderr)

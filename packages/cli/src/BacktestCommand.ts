@@ -87,7 +87,7 @@ export const execute = (f: BacktestFlags): Effect.Effect<Replay.Result, CommandE
       if (from !== undefined && to !== undefined && to <= from) throw new CommandError({ message: "--to must be after --from" })
       const read: EventSource.Progress = { bytesRead: 0 }
       let close = async () => {}
-      let records: AsyncIterable<EventSource.Record_>
+      let records: AsyncIterable<EventSource.Batch>
       let total = 0
       if (Option.isSome(f.redis)) {
         const history = await RedisHistory.open({ url: f.redis.value, streamPrefix: f.streamPrefix })

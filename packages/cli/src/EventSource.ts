@@ -45,6 +45,12 @@ export interface BadLine {
 /** What reading yields, in replay order. */
 export type Record_ = Entry | BadLine
 
+/**
+ * Records in replay order, a batch at a time (the records of one chunk of a file, a page of
+ * dump entries): a reader awaits once per batch, not once per record.
+ */
+export type Batch = ReadonlyArray<Record_>
+
 /** A file that cannot be replayed at all (unreadable, or dumps mixed with envelope files). */
 export class SourceError extends Data.TaggedError("SourceError")<{ readonly source: string; readonly reason: string }> {
   override get message(): string {
@@ -95,40 +101,48 @@ const isGzip = (path: string): boolean => {
 export const totalBytes = (paths: ReadonlyArray<string>): number => paths.reduce((n, p) => n + statSync(p).size, 0)
 
 /**
- * The lines of a file, numbered from 1, read in 64 KiB chunks (inflated when gzip): memory
- * holds one chunk and one line at a time. A final line without a newline is still a line.
+ * The lines of a file in batches, read in 64 KiB chunks (inflated when gzip): each batch holds
+ * the complete lines of one chunk, in order, so that a reader loops over them without awaiting
+ * between two lines. Lines are numbered from 1 across the batches; a final line without a
+ * newline is the last batch. Memory holds one chunk and its lines.
  */
-export async function* lines(path: string, progress?: Progress): AsyncGenerator<readonly [number, string]> {
+export async function* lineBatches(path: string, progress?: Progress): AsyncGenerator<Array<string>> {
   const file = createReadStream(path, { highWaterMark: 1 << 16 })
   let counted = 0
   const input = isGzip(path) ? file.pipe(createGunzip()) : file
   input.setEncoding("utf8")
   file.on("error", (e) => input.destroy(e))
   let rest = ""
-  let n = 0
   try {
     for await (const chunk of input as AsyncIterable<string>) {
       if (progress !== undefined) {
         progress.bytesRead += file.bytesRead - counted
         counted = file.bytesRead
       }
+      const batch: Array<string> = []
       let start = 0
       let text = rest === "" ? chunk : rest + chunk
       for (;;) {
         const nl = text.indexOf("\n", start)
         if (nl < 0) break
-        n++
         const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl
-        yield [n, text.slice(start, end)]
+        batch.push(text.slice(start, end))
         start = nl + 1
       }
       rest = start === 0 ? text : text.slice(start)
       text = ""
+      if (batch.length > 0) yield batch
     }
-    if (rest !== "") yield [n + 1, rest.endsWith("\r") ? rest.slice(0, -1) : rest]
+    if (rest !== "") yield [rest.endsWith("\r") ? rest.slice(0, -1) : rest]
   } finally {
     file.destroy()
   }
+}
+
+/** The lines of a file one by one, numbered from 1 (see {@link lineBatches}). */
+export async function* lines(path: string, progress?: Progress): AsyncGenerator<readonly [number, string]> {
+  let n = 0
+  for await (const batch of lineBatches(path, progress)) for (const text of batch) yield [++n, text]
 }
 
 const firstLine = async (path: string): Promise<string | undefined> => {
@@ -145,22 +159,34 @@ export const detect = async (path: string): Promise<Kind> => {
 const describeJsonError = (error: unknown): string =>
   `not JSON (${error instanceof Error ? error.message : String(error)}): a truncated or corrupt line`
 
-/** Envelopes, one per line; blank lines are skipped. */
-export async function* envelopes(path: string, progress?: Progress): AsyncGenerator<Record_> {
-  for await (const [line, text] of lines(path, progress)) {
-    if (text.length === 0 || text.trim() === "") continue
-    let value: unknown
-    try {
-      value = JSON.parse(text)
-    } catch (error) {
-      yield { _tag: "BadLine", source: path, line, reason: describeJsonError(error) }
-      continue
+/** Whether a line holds nothing but white space (a line that opens with `{` is not trimmed). */
+const isBlank = (text: string): boolean => text.length === 0 || (text.charCodeAt(0) !== 123 && text.trim() === "")
+
+/** The record of one line of an envelope file (`undefined` for a blank line). */
+const envelopeOf = (path: string, line: number, text: string): Record_ | undefined => {
+  if (isBlank(text)) return undefined
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    return { _tag: "BadLine", source: path, line, reason: describeJsonError(error) }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { _tag: "BadLine", source: path, line, reason: `not an envelope: a JSON ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}` }
+  }
+  return { _tag: "Entry", source: path, line, envelope: value as Record<string, unknown> }
+}
+
+/** Envelopes, one per line, a batch per chunk read (see {@link lineBatches}); blank lines are skipped. */
+export async function* envelopes(path: string, progress?: Progress): AsyncGenerator<Batch> {
+  let line = 0
+  for await (const texts of lineBatches(path, progress)) {
+    const batch: Array<Record_> = []
+    for (let i = 0; i < texts.length; i++) {
+      const record = envelopeOf(path, ++line, texts[i]!)
+      if (record !== undefined) batch.push(record)
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value)) {
-      yield { _tag: "BadLine", source: path, line, reason: `not an envelope: a JSON ${value === null ? "null" : Array.isArray(value) ? "array" : typeof value}` }
-      continue
-    }
-    yield { _tag: "Entry", source: path, line, envelope: value as Record<string, unknown> }
+    if (batch.length > 0) yield batch
   }
 }
 
@@ -238,9 +264,22 @@ export async function* rawDump(path: string, progress?: Progress): AsyncGenerato
   }
 }
 
-/** The records of one file of the given kind. */
-export const read = (path: string, kind: Kind, progress?: Progress): AsyncGenerator<Record_> =>
-  kind === "envelopes" ? envelopes(path, progress) : kind === "redis-json" ? jsonDump(path, progress) : rawDump(path, progress)
+/** The records of one dump file of the given kind, one by one (what {@link merge} takes). */
+export const readDump = (path: string, kind: Exclude<Kind, "envelopes">, progress?: Progress): AsyncGenerator<Record_> =>
+  kind === "redis-json" ? jsonDump(path, progress) : rawDump(path, progress)
+
+/** Records one by one gathered into batches of up to `size`, each yielded when full or at the end. */
+export async function* batched(records: AsyncIterable<Record_>, size = 1_024): AsyncGenerator<Batch> {
+  let batch: Array<Record_> = []
+  for await (const record of records) {
+    batch.push(record)
+    if (batch.length >= size) {
+      yield batch
+      batch = []
+    }
+  }
+  if (batch.length > 0) yield batch
+}
 
 /** The merge key of a dump entry: its id's numbers and its type's rank. */
 const keyOf = (entry: Entry) => {
@@ -287,15 +326,19 @@ export async function* merge(sources: ReadonlyArray<AsyncGenerator<Record_>>): A
   }
 }
 
-async function* concat(sources: ReadonlyArray<() => AsyncGenerator<Record_>>): AsyncGenerator<Record_> {
+async function* concat(sources: ReadonlyArray<() => AsyncGenerator<Batch>>): AsyncGenerator<Batch> {
   for (const source of sources) yield* source()
 }
 
 /**
- * Every record of the files, in replay order: envelope files one after the other, dumps
- * merged by entry id. Fails with {@link SourceError} when envelope files and dumps are mixed.
+ * Every record of the files, in replay order, in batches: envelope files one after the other,
+ * dumps merged by entry id. Fails with {@link SourceError} when envelope files and dumps are
+ * mixed.
+ *
+ * @example
+ * for await (const batch of await EventSource.open(["session.jsonl.gz"])) for (const record of batch) …
  */
-export const open = async (paths: ReadonlyArray<string>, progress?: Progress): Promise<AsyncGenerator<Record_>> => {
+export const open = async (paths: ReadonlyArray<string>, progress?: Progress): Promise<AsyncGenerator<Batch>> => {
   const kinds = await Promise.all(paths.map(detect))
   const dumps = kinds.filter((k) => k !== "envelopes").length
   if (dumps > 0 && dumps < paths.length) {
@@ -306,5 +349,5 @@ export const open = async (paths: ReadonlyArray<string>, progress?: Progress): P
     })
   }
   if (dumps === 0) return concat(paths.map((p) => () => envelopes(p, progress)))
-  return merge(paths.map((p, i) => read(p, kinds[i]!, progress)))
+  return batched(merge(paths.map((p, i) => readDump(p, kinds[i] as Exclude<Kind, "envelopes">, progress))))
 }

@@ -43,10 +43,11 @@ async function* stream(redis: Redis, key: string, pageSize: number): AsyncGenera
 }
 
 /**
- * Connects and answers the merged history of every incoming stream, and a `close` to call when
- * done. Fails when Redis cannot be reached (one attempt, no endless reconnection).
+ * Connects and answers the merged history of every incoming stream (in batches, as
+ * `EventSource.open` answers a file's), and a `close` to call when done. Fails when Redis cannot
+ * be reached (one attempt, no endless reconnection).
  */
-export const open = async (options: Options): Promise<{ readonly records: AsyncGenerator<EventSource.Record_>; readonly close: () => Promise<void> }> => {
+export const open = async (options: Options): Promise<{ readonly records: AsyncGenerator<EventSource.Batch>; readonly close: () => Promise<void> }> => {
   const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false })
   redis.on("error", () => {}) // reported by the failing command instead
   try {
@@ -57,7 +58,7 @@ export const open = async (options: Options): Promise<{ readonly records: AsyncG
   }
   const prefix = options.streamPrefix ?? "quantum:stream:"
   const pageSize = options.pageSize ?? 1_000
-  const records = EventSource.merge(incomingEventTypes.map((type) => stream(redis, `${prefix}${type}`, pageSize)))
+  const records = EventSource.batched(EventSource.merge(incomingEventTypes.map((type) => stream(redis, `${prefix}${type}`, pageSize))))
   return {
     records,
     close: async () => {

@@ -52,7 +52,7 @@ export interface Sample {
 export interface Sinks {
   readonly sample?: ((sample: Sample) => void) | undefined
   readonly close?: ((close: ClosedTradeRecord) => void) | undefined
-  /** Called every few thousand records with the number of records read so far. */
+  /** Called after each batch of records (a few hundred) with the number of records read so far. */
   readonly progress?: ((records: number) => void) | undefined
 }
 
@@ -94,8 +94,6 @@ export interface Result {
   readonly performance: Performance.Performance
 }
 
-const PROGRESS_EVERY = 4_096
-
 const where = (entry: { readonly source: string; readonly line: number }, reason: string): Located => ({
   source: entry.source,
   line: entry.line,
@@ -103,10 +101,10 @@ const where = (entry: { readonly source: string; readonly line: number }, reason
 })
 
 /**
- * Replays `records` (see `EventSource.open`) under `settings`. Rejects with {@link InvalidLine}
- * at the first line that holds no event unless `skipInvalid`.
+ * Replays `batches` of records (see `EventSource.open`) under `settings`. Rejects with
+ * {@link InvalidLine} at the first line that holds no event unless `skipInvalid`.
  */
-export const run = async (records: AsyncIterable<EventSource.Record_>, settings: Settings, sinks: Sinks = {}): Promise<Result> => {
+export const run = async (batches: AsyncIterable<EventSource.Batch>, settings: Settings, sinks: Sinks = {}): Promise<Result> => {
   const bt = Backtest.make({
     initialCash: settings.initialCash,
     timeZone: settings.timeZone,
@@ -136,26 +134,25 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
     }
   }
 
-  for await (const record of records) {
-    count++
-    if (sinks.progress !== undefined && count % PROGRESS_EVERY === 0) sinks.progress(count)
+  // Records of a batch are applied in a plain loop: nothing is awaited between two of them.
+  const apply = (record: EventSource.Record_): void => {
     if (record._tag === "BadLine") {
       if (!settings.skipInvalid) throw new InvalidLine({ source: record.source, line: record.line, reason: record.reason })
       badLines++
       if (badLineList.length < 100) badLineList.push(where(record, record.reason))
-      continue
+      return
     }
     const decoded = decodeEnvelope(record.envelope, { defaultTime: bt.portfolio.lastEventAt })
     if (Either.isLeft(decoded)) {
       bt.rejected++
       rejected++
       if (rejections.length < 100) rejections.push(where(record, `${decoded.left.eventType}: ${decoded.left.reason}`))
-      continue
+      return
     }
     const event = decoded.right
     if (event.at >= to) {
       after++
-      continue
+      return
     }
     const before = bt.lastSampleAt
     const decision = Backtest.feed(bt, event, onDecision)
@@ -174,12 +171,17 @@ export const run = async (records: AsyncIterable<EventSource.Record_>, settings:
       const point = bt.drawdown.last
       const cash = Backtest.cash(bt)
       const sample: Sample = { at: point.at, equity: point.equity, cash, unrealized_pnl: point.equity - cash }
-      if (sample.at < from) continue
+      if (sample.at < from) return
       Performance.addSample(perf, sample)
       sinks.sample?.(sample)
     }
   }
-  if (sinks.progress !== undefined) sinks.progress(count)
+
+  for await (const batch of batches) {
+    for (let i = 0; i < batch.length; i++) apply(batch[i]!)
+    count += batch.length
+    sinks.progress?.(count)
+  }
 
   const snapshot = Backtest.snapshot(bt)
   return {

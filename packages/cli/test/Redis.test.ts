@@ -109,7 +109,7 @@ describe("EventSource.merge", () => {
     writeFileSync(raw, "1500-0\nevent_type\nmarket.tick\npayload\n{}\n2000-0\nevent_type\nmarket.tick\npayload\n{}\n")
     expect(await Promise.all([objects, arrays, raw].map(EventSource.detect))).toEqual(["redis-json", "redis-json", "redis-raw"])
     const out: Array<string> = []
-    for await (const r of await EventSource.open([arrays, raw, objects])) {
+    for await (const batch of await EventSource.open([arrays, raw, objects])) for (const r of batch) {
       out.push(r._tag === "Entry" ? `${r.id} ${r.envelope["event_type"]}` : `bad ${r.source === arrays ? "closed" : "?"}:${r.line}`)
     }
     expect(out).toEqual(["1500-0 market.tick", "2000-0 trade.opened", "2000-0 trade.closed", "bad closed:2", "2000-0 market.tick"])
