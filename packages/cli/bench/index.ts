@@ -10,10 +10,12 @@
  *
  * Usage: `pnpm --filter @portfolio/cli bench [events] [closes] [--dist]` — `--dist` runs the
  * built command (`packages/cli/dist/main.js`, what the installed `portfolio` bin runs; `pnpm
- * build` first) instead of its sources under tsx (whose loader adds ~80 MB of RSS).
+ * build` first) instead of its sources under tsx (whose loader adds ~80 MB of RSS). `closes` 0
+ * skips the export: `bench -- 10000000 0 --dist` is the 10 M-event memory target (a 2 GiB file).
+ * The generated files are deleted at the end.
  */
 import { spawnSync } from "node:child_process"
-import { closeSync, mkdtempSync, openSync, statSync, writeSync } from "node:fs"
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { SqliteStore } from "@portfolio/adapters-sqlite"
@@ -25,6 +27,7 @@ const numbers = process.argv.slice(2).filter((a) => !a.startsWith("--"))
 const events = Number(numbers[0] ?? 1_000_000)
 const closes = Number(numbers[1] ?? 1_000_000)
 const dir = mkdtempSync(join(tmpdir(), "portfolio-cli-bench-"))
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }))
 const T0 = Date.parse("2025-03-07T09:00:00Z")
 const iso = (ms: number) => new Date(ms).toISOString().replace("Z", "")
 const envelope = (type: string, at: number, payload: Record<string, unknown>) =>
@@ -91,26 +94,28 @@ const bare = events / Math.max(0.001, ceiling)
 console.log(`| ceiling: the same file read and JSON.parse'd, nothing applied | ${Math.round(bare).toLocaleString("en-US")} events/s | backtest at ${((rate / bare) * 100).toFixed(0)} % of it |`)
 console.log(`| backtest, ${events.toLocaleString("en-US")} events (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB JSON lines) | ${Math.round(events / (backtest.seconds - startup)).toLocaleString("en-US")} events/s (${backtest.seconds.toFixed(1)} s wall, ${startup.toFixed(1)} s of it start-up) | peak RSS ${backtest.rssMb.toFixed(0)} MB |`)
 
-const db = join(dir, "closes.db")
-// The store's schema (migrations), then closes inserted in bulk by better-sqlite3.
-await Effect.runPromise(Effect.scoped(Layer.build(SqliteStore.layer({ path: db }))))
-const sqlite = new Database(db)
-const insert = sqlite.prepare(`insert into closed_trades (close_id, trade_id, symbol, side, entry_price, exit_price, quantity, realized_pnl, fees, opened_at, closed_at, remaining_size, orphan, over_close, round_trip_pnl) values (?, ?, 'BTCUSDT', 'LONG', 50000.5, 50100.25, 0.25, 24.9375, 0.05, ?, ?, 0, 0, 0, 24.9375)`)
-sqlite.transaction(() => {
-  for (let i = 0; i < closes; i++) insert.run(`c-${i}`, `t-${i}`, T0 + i * 1_000 - 60_000, T0 + i * 1_000)
-})()
-sqlite.close()
-const exportStartup = cli(["export", "closes", "--db", db, "--to", String(T0)]).seconds
-const exported = cli(["export", "closes", "--db", db])
-// The ceiling: the same rows read by bare better-sqlite3 in one iteration, in this process.
-const bareExport = (() => {
-  const reader = new Database(db, { readonly: true })
-  const started = performance.now()
-  let n = 0
-  for (const _ of reader.prepare("select * from closed_trades order by closed_at, close_id").iterate()) n++
-  reader.close()
-  return n / ((performance.now() - started) / 1000)
-})()
-const exportRate = closes / (exported.seconds - exportStartup)
-console.log(`| ceiling: the same rows read by bare better-sqlite3 (one iteration, no encoding) | ${Math.round(bareExport).toLocaleString("en-US")} rows/s | export at ${((exportRate / bareExport) * 100).toFixed(0)} % of it |`)
-console.log(`| export closes to CSV, ${closes.toLocaleString("en-US")} rows (SQLite) | ${Math.round(closes / (exported.seconds - exportStartup)).toLocaleString("en-US")} rows/s (${exported.seconds.toFixed(1)} s wall) | peak RSS ${exported.rssMb.toFixed(0)} MB, ${(exported.stdout.length / 2 ** 20).toFixed(0)} MiB written |`)
+if (closes > 0) {
+  const db = join(dir, "closes.db")
+  // The store's schema (migrations), then closes inserted in bulk by better-sqlite3.
+  await Effect.runPromise(Effect.scoped(Layer.build(SqliteStore.layer({ path: db }))))
+  const sqlite = new Database(db)
+  const insert = sqlite.prepare(`insert into closed_trades (close_id, trade_id, symbol, side, entry_price, exit_price, quantity, realized_pnl, fees, opened_at, closed_at, remaining_size, orphan, over_close, round_trip_pnl) values (?, ?, 'BTCUSDT', 'LONG', 50000.5, 50100.25, 0.25, 24.9375, 0.05, ?, ?, 0, 0, 0, 24.9375)`)
+  sqlite.transaction(() => {
+    for (let i = 0; i < closes; i++) insert.run(`c-${i}`, `t-${i}`, T0 + i * 1_000 - 60_000, T0 + i * 1_000)
+  })()
+  sqlite.close()
+  const exportStartup = cli(["export", "closes", "--db", db, "--to", String(T0)]).seconds
+  const exported = cli(["export", "closes", "--db", db])
+  // The ceiling: the same rows read by bare better-sqlite3 in one iteration, in this process.
+  const bareExport = (() => {
+    const reader = new Database(db, { readonly: true })
+    const started = performance.now()
+    let n = 0
+    for (const _ of reader.prepare("select * from closed_trades order by closed_at, close_id").iterate()) n++
+    reader.close()
+    return n / ((performance.now() - started) / 1000)
+  })()
+  const exportRate = closes / (exported.seconds - exportStartup)
+  console.log(`| ceiling: the same rows read by bare better-sqlite3 (one iteration, no encoding) | ${Math.round(bareExport).toLocaleString("en-US")} rows/s | export at ${((exportRate / bareExport) * 100).toFixed(0)} % of it |`)
+  console.log(`| export closes to CSV, ${closes.toLocaleString("en-US")} rows (SQLite) | ${Math.round(closes / (exported.seconds - exportStartup)).toLocaleString("en-US")} rows/s (${exported.seconds.toFixed(1)} s wall) | peak RSS ${exported.rssMb.toFixed(0)} MB, ${(exported.stdout.length / 2 ** 20).toFixed(0)} MiB written |`)
+}

@@ -14,13 +14,14 @@ import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import { closedTradeFields } from "@portfolio/core"
 import { Console, Effect, Option } from "effect"
+import { setFlagsFromString } from "node:v8"
 import { CommandError } from "./CommandError.js"
 import { Csv, Tearsheet } from "@portfolio/report"
 import * as EventSource from "./EventSource.js"
 import * as FileSink from "./FileSink.js"
 import * as Flags from "./Flags.js"
 import * as Progress from "./Progress.js"
-import * as RedisHistory from "./RedisHistory.js"
+import type * as RedisHistoryModule from "./RedisHistory.js"
 import * as ReportCommand from "./ReportCommand.js"
 import * as Replay from "./Replay.js"
 import * as SummaryTable from "./SummaryTable.js"
@@ -69,6 +70,9 @@ export const EQUITY_COLUMNS = ["at", "time", "equity", "cash", "unrealized_pnl"]
 /** Columns of the `--trades` file: a close's record, `time` the ISO close time. */
 export const CLOSE_COLUMNS = closedTradeFields
 
+/** `RedisHistory`, loaded only for `--redis`: a replay of files needs no Redis client (ioredis). */
+const RedisHistory = (): Promise<typeof RedisHistoryModule> => import("./RedisHistory.js")
+
 const describe = (error: unknown): string =>
   error instanceof Replay.InvalidLine || error instanceof EventSource.SourceError || error instanceof CommandError
     ? error.message
@@ -90,7 +94,7 @@ export const execute = (f: BacktestFlags): Effect.Effect<Replay.Result, CommandE
       let records: AsyncIterable<EventSource.Batch>
       let total = 0
       if (Option.isSome(f.redis)) {
-        const history = await RedisHistory.open({ url: f.redis.value, streamPrefix: f.streamPrefix })
+        const history = await (await RedisHistory()).open({ url: f.redis.value, streamPrefix: f.streamPrefix })
         records = history.records
         close = history.close
       } else {
@@ -133,11 +137,24 @@ export const execute = (f: BacktestFlags): Effect.Effect<Replay.Result, CommandE
     catch: (error) => new CommandError({ message: describe(error) })
   })
 
+/**
+ * How far V8 lets the old generation grow past what the last full collection kept, percent, in
+ * a `portfolio backtest` process. A replay keeps little alive (positions, a day's close a day, a
+ * thinned curve: ~35 MB of heap at 10 M events) but passes garbage through the old generation
+ * (equity samples held for the drawdown's rolling windows, then dropped); by default V8 lets it
+ * grow to up to 4× the live size before collecting, which put a 10 M-event replay at 210 MB of
+ * RSS. 1.5× keeps it under 150 MB, at no measurable cost in speed. Set for the command's process
+ * only, not in `execute` (a library call) nor for `serve`.
+ */
+export const HEAP_GROWING_PERCENT = 50
+
 /** `portfolio backtest`. */
 export const command = Command.make("backtest", flags, (f) =>
   Effect.gen(function* () {
+    yield* Effect.sync(() => setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`))
     const result = yield* execute(f)
     if (Option.isSome(f.report)) {
+      const source = Option.isSome(f.redis) ? (yield* Effect.promise(RedisHistory)).redactUrl(f.redis.value) : f.files.join(", ")
       const report = Tearsheet.make(result.performance, {
         title: "Backtest",
         from: Option.getOrUndefined(f.from),
@@ -145,7 +162,7 @@ export const command = Command.make("backtest", flags, (f) =>
         equity: result.snapshot.total_equity,
         periodsPerYear: f.periodsPerYear,
         settings: [
-          ["Source", Option.isSome(f.redis) ? RedisHistory.redactUrl(f.redis.value) : f.files.join(", ")],
+          ["Source", source],
           ["Initial cash", Tearsheet.money(f.initialCash)],
           ["Time zone", f.timezone],
           ["Position source", f.positionSource],

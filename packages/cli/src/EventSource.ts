@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { StreamOrder } from "@portfolio/adapters-redis"
+import type { StreamOrder as StreamOrderModule } from "@portfolio/adapters-redis"
 import { Data } from "effect"
 import { createReadStream, openSync, readSync, closeSync, statSync } from "node:fs"
 import { createGunzip } from "node:zlib"
@@ -282,7 +282,7 @@ export async function* batched(records: AsyncIterable<Record_>, size = 1_024): A
 }
 
 /** The merge key of a dump entry: its id's numbers and its type's rank. */
-const keyOf = (entry: Entry) => {
+const keyOf = (StreamOrder: typeof StreamOrderModule, entry: Entry) => {
   const id = StreamOrder.parseId(entry.id ?? "0-0")
   const type = typeof entry.envelope["event_type"] === "string" ? (entry.envelope["event_type"] as string) : ""
   return { ms: id.ms, seq: id.seq, rank: StreamOrder.typeRank(type), type }
@@ -294,6 +294,8 @@ const keyOf = (entry: Entry) => {
  * (it holds no id to place it by). Memory: one entry per stream.
  */
 export async function* merge(sources: ReadonlyArray<AsyncGenerator<Record_>>): AsyncGenerator<Record_> {
+  // Loaded here, not with this module: a replay of envelope files needs no Redis client (ioredis).
+  const { StreamOrder } = await import("@portfolio/adapters-redis")
   const heads: Array<{ entry: Entry; key: ReturnType<typeof keyOf> } | undefined> = []
   const advance = async (i: number): Promise<Array<BadLine>> => {
     const bad: Array<BadLine> = []
@@ -307,7 +309,7 @@ export async function* merge(sources: ReadonlyArray<AsyncGenerator<Record_>>): A
         bad.push(next.value)
         continue
       }
-      heads[i] = { entry: next.value, key: keyOf(next.value) }
+      heads[i] = { entry: next.value, key: keyOf(StreamOrder, next.value) }
       return bad
     }
   }
