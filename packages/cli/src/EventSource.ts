@@ -2,7 +2,8 @@
  * Where a backtest's events come from, read as a stream of records — never a whole file in
  * memory: files are read in chunks (gzip inflated on the way, recognised by its magic bytes),
  * cut into lines, and each line (or each dump entry) becomes one {@link Entry} that names its
- * file and line, or one {@link BadLine} that says what is wrong with it.
+ * file and line, or one {@link BadLine} that says what is wrong with it. Records come a
+ * {@link Batch} at a time (a chunk's worth), so a replay awaits once per chunk, not per event.
  *
  * Two kinds of file, recognised by their first non-empty line:
  *
