@@ -117,8 +117,6 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
   const write = (batch: StoreBatch): void => {
     if (batch.eventKey !== undefined) processed.add(batch.eventKey)
     for (const close of batch.closes) closes.insert(close)
-    const rows = CloseRollup.update(rollup, CloseRollup.byRow(batch.closes), (key) => closes.range({ from: key.start, to: key.start + key.span }))
-    for (const row of rows) rollup.set(CloseRollup.keyOf(row), row)
     for (const fill of batch.fills) fills.insert(fill)
     for (const trade of batch.upsertOpenTrades) open.set(trade.trade_id, trade)
     for (const tradeId of batch.deleteOpenTrades) open.delete(tradeId)
@@ -132,8 +130,18 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
     Effect.try({
       try: () => {
         const results = check(batches)
+        const added: Array<ClosedTradeRecord> = []
         for (const [i, batch] of batches.entries()) {
-          if (results[i] === "committed") write(batch)
+          if (results[i] !== "committed") continue
+          write(batch)
+          for (const close of batch.closes) added.push(close)
+        }
+        // The rollup once per call, as the SQL stores do: closes of one call share a time and
+        // continue their rows in close-id order, where row by row each would be "late" after
+        // the one before it (ids compare as text) and sum its whole span again.
+        if (added.length > 0) {
+          const rows = CloseRollup.update(rollup, CloseRollup.byRow(added), (key) => closes.range({ from: key.start, to: key.start + key.span }))
+          for (const row of rows) rollup.set(CloseRollup.keyOf(row), row)
         }
         return results
       },
