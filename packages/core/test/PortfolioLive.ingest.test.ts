@@ -223,5 +223,38 @@ describe("ingest", () => {
       expect(drawdown.daily_drawdown_pct).toBeCloseTo(5, 9) // the day's peak 10 000, equity 9 500
       yield* stop
     }))
+
+  it.effect("submit: concurrent callers answered by callback once durable; a callback that throws stops no later caller", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      const { service, stop } = yield* start(ports, { snapshotInterval: Duration.hours(1) })
+      const answers: Array<unknown> = []
+      // The first caller's callback throws; the others share its group commit or the next.
+      service.submit([open("s0", T0)], undefined, () => {
+        throw new Error("a broken caller")
+      })
+      for (let i = 1; i <= 3; i++) {
+        service.submit([open(`s${i}`, T0 + i)], { idempotencyKey: `key-${i}` }, (results) => answers.push(results))
+      }
+      service.submit([close("s1", T0 + 10, 120), { event_type: "trade.closed", payload: {} }], undefined, (results) => answers.push(results))
+      yield* eventually(Effect.sync(() => answers.length), (n) => n === 4)
+      expect(answers.slice(0, 3).map((a) => (a as { _tag: string; right: ReadonlyArray<{ status: string; event_id: string }> }).right[0])).toEqual([
+        expect.objectContaining({ status: "applied", event_id: "trade.opened:key:key-1" }),
+        expect.objectContaining({ status: "applied", event_id: "trade.opened:key:key-2" }),
+        expect.objectContaining({ status: "applied", event_id: "trade.opened:key:key-3" })
+      ])
+      const last = answers[3] as { _tag: string; right: ReadonlyArray<{ status: string }> }
+      expect(last._tag).toBe("Right")
+      expect(last.right.map((r) => r.status)).toEqual(["applied", "rejected"])
+      // Every handed-over event was ingested, the broken caller's too.
+      const snapshot = yield* service.snapshot
+      expect(snapshot.positions.map((p) => p.trade_id).sort()).toEqual(["s0", "s2", "s3"])
+      expect((yield* service.pnl).realized_pnl_total).toBe(20)
+      // And the service still ingests.
+      expect((yield* service.ingest(open("s9", T0 + 20))).status).toBe("applied")
+      yield* stop
+    })
+  )
 })
 

@@ -4,7 +4,8 @@
  * `queryCacheMaxAge`, the day — and every query agrees with a fresh valuation.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, TestClock } from "effect"
+import { Context, Duration, Effect, TestClock } from "effect"
+import { AccountBalance } from "../src/index.js"
 import { T0, envelope, makePorts, start } from "./support/Service.js"
 
 const open = (id: string, symbol: string, price: number) =>
@@ -78,6 +79,53 @@ describe("PortfolioService.view", () => {
       const after = yield* service.view
       expect(after).not.toBe(before)
       expect(after.at).toBe(midnight)
+      yield* stop
+    })
+  )
+
+  it.effect("peekView: the last view without reading the cash, while it is current and the cash was read within 100 ms", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(T0)
+      const ports = yield* makePorts
+      // An exchange's balance, changed by the test (a balance port's poller does so).
+      let wallet = 1_000
+      const exchange = AccountBalance.of({
+        balance: Effect.sync(() => ({ source: "exchange" as const, walletBalance: wallet, readAt: T0, asset: "USDT" })),
+        positions: Effect.succeed([]),
+        health: Effect.succeed({ status: "ok" as const, required: true, message: "test" })
+      })
+      const { service, stop } = yield* start({ ...ports, context: Context.add(ports.context, AccountBalance, exchange) }, {
+        queryCacheMaxAge: Duration.seconds(1)
+      })
+
+      expect(service.peekView(T0)).toBeUndefined() // no view yet
+      const first = yield* service.view
+      expect(service.peekView(T0)).toBe(first)
+      expect(service.peekView(T0 + 99)).toBe(first)
+      expect(service.peekView(T0 + 100)).toBeUndefined() // the cash is to be read again
+      expect(service.peekView(T0 - 1)).toBeUndefined() // a clock behind the view
+
+      // An event: the view it was built from is no longer current.
+      yield* service.ingest(open("P1", "BTCUSDT", 100))
+      expect(service.peekView(T0)).toBeUndefined()
+      const afterEvent = yield* service.view
+      expect(afterEvent.snapshot.num_positions).toBe(1)
+      expect(service.peekView(T0)).toBe(afterEvent)
+
+      // A new balance shows once the cash is read again (by `view`), at most 100 ms later.
+      wallet = 2_000
+      expect(service.peekView(T0 + 50)).toBe(afterEvent)
+      yield* TestClock.adjust(Duration.millis(50))
+      const afterCash = yield* service.view
+      expect(afterCash).not.toBe(afterEvent)
+      expect(afterCash.snapshot.cash_balance).toBe(2_000)
+      expect(service.peekView(T0 + 50)).toBe(afterCash)
+
+      // Past the view's age: not current.
+      expect(service.peekView(T0 + 50 + 99)).toBe(afterCash)
+      yield* TestClock.adjust(Duration.millis(99))
+      yield* service.view // reads the cash at T0 + 149: still the same view
+      expect(service.peekView(T0 + 1_049)).toBeUndefined()
       yield* stop
     })
   )

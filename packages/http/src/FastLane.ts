@@ -152,9 +152,16 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
         )
       }
 
+      // A store failure's answer and log line (rare: the service's own effect, run here).
+      const runAnswer = (effect: Effect.Effect<Answer>): Answer => {
+        const exit = runSyncExit(effect)
+        return Exit.isSuccess(exit) ? exit.value : toAnswer(new InternalError({ message: "internal error; the cause is in the service log" }))
+      }
+
       const sendJson = (response: ServerResponse, answer: Answer) => {
-        const body = Buffer.from(JSON.stringify(answer.body))
-        response.writeHead(answer.status, { "content-type": "application/json", "content-length": body.length })
+        // A string body goes out in one write with the head (Node joins them); a Buffer takes two.
+        const body = JSON.stringify(answer.body)
+        response.writeHead(answer.status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) })
         response.end(body)
       }
 
@@ -213,6 +220,8 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
           }
           log(request.method!, path, status, started)
         }
+        const known = service.peekView(Date.now())
+        if (known !== undefined) return settle(Exit.succeed(known))
         const exit = runSyncExit(service.view)
         // A balance source that answers asynchronously: wait for it.
         if (Exit.isFailure(exit) && Cause.isDie(exit.cause) && Runtime.isAsyncFiberException(Cause.squash(exit.cause))) {
@@ -236,10 +245,7 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
             return finish(toAnswer(parsed.left))
           }
           const key = request.headers["idempotency-key"]
-          runCallback(IngestAnswer.answer(service, parsed.right, typeof key === "string" ? key : undefined), {
-            onExit: (exit) =>
-              finish(Exit.isSuccess(exit) ? exit.value : toAnswer(new InternalError({ message: "internal error; the cause is in the service log" })))
-          })
+          IngestAnswer.submit(service, parsed.right, typeof key === "string" ? key : undefined, runAnswer, finish)
         })
       }
 

@@ -17,7 +17,7 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Clock, Duration, Effect, Layer, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Either, Layer, Stream } from "effect"
 import * as Portfolio from "../domain/Portfolio.js"
 import { AccountBalance } from "../ports/AccountBalance.js"
 import { EquityHistory } from "../ports/EquityHistory.js"
@@ -149,19 +149,21 @@ export const make = Effect.gen(function* () {
   yield* prices.ticks.pipe(Stream.runForEach(onTick), forever("price feed consumer"), Effect.forkScoped)
   yield* ingest.watchParked.pipe(forever("parked-close watcher"), Effect.forkScoped)
 
+  const httpItems = (envelopes: ReadonlyArray<unknown>, options: IngestOptions): ReadonlyArray<Ingest.Item> =>
+    envelopes.map((raw) => ({ raw, origin: "http" as const, busId: null, idempotencyKey: envelopes.length === 1 ? options.idempotencyKey : undefined }))
+  const answerOf = (outcomes: ReadonlyArray<Ingest.Outcome>): Either.Either<ReadonlyArray<IngestResult>, StoreError> => {
+    const failed = outcomes.find((o) => o._tag === "Failed")
+    return failed !== undefined
+      ? Either.left(failed.error)
+      : Either.right(outcomes.map((o) => (o as Extract<Ingest.Outcome, { _tag: "Done" }>).result!)) // HTTP items always carry their answer
+  }
   const ingestMany = (envelopes: ReadonlyArray<unknown>, options: IngestOptions = {}): Effect.Effect<ReadonlyArray<IngestResult>, StoreError> =>
-    ingest.grouped(envelopes.map((raw) => ({ raw, origin: "http" as const, busId: null, idempotencyKey: envelopes.length === 1 ? options.idempotencyKey : undefined }))).pipe(
-      Effect.flatMap((outcomes) => {
-        const failed = outcomes.find((o) => o._tag === "Failed")
-        return failed !== undefined
-          ? Effect.fail(failed.error)
-          : Effect.succeed(outcomes.map((o) => (o as Extract<Ingest.Outcome, { _tag: "Done" }>).result!)) // HTTP items always carry their answer
-      })
-    )
+    Effect.flatMap(ingest.grouped(httpItems(envelopes, options)), answerOf)
 
-  const view = Views.make(holder, valuer, Duration.toMillis(config.queryCacheMaxAge), startedAt)
+  const { peek: peekView, view } = Views.make(holder, valuer, Duration.toMillis(config.queryCacheMaxAge), startedAt)
   const service: PortfolioServiceShape = {
     view,
+    peekView,
     snapshot: Effect.map(view, (v) => v.snapshot),
     pnl: Effect.map(view, (v) => v.pnl),
     exposure: Effect.map(view, (v) => v.exposure()),
@@ -173,6 +175,7 @@ export const make = Effect.gen(function* () {
     // Answered once durable; a caller that goes away does not take its events back.
     ingest: (envelope, options) => Effect.map(ingestMany([envelope], options), (results) => results[0]!),
     ingestMany,
+    submit: (envelopes, options, done) => ingest.submit(httpItems(envelopes, options ?? {}), (outcomes) => done(answerOf(outcomes))),
     publishSnapshot: publisher.periodic,
     published: publisher.published
   }

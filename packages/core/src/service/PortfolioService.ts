@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, type Stream } from "effect"
+import { Context, type Effect, type Either, type Stream } from "effect"
 import type { PublishedEvent } from "../schema/EventsOut.js"
 import type { IngestResult, RejectedEvent } from "../schema/Ingest.js"
 import type {
@@ -64,6 +64,12 @@ export interface View {
 export interface PortfolioServiceShape {
   /** The current {@link View}: what `snapshot`, `pnl`, `exposure`, `drawdown` and `netPositions` answer from. */
   readonly view: Effect.Effect<View, CashUnavailable>
+  /**
+   * The current {@link View} if it is known current at `now` (epoch ms) without reading the cash
+   * again (read within the last 100 ms; the state, samples and day unchanged): a plain function
+   * for a hand-written fast path, which falls back to `view` on `undefined`.
+   */
+  readonly peekView: (now: number) => View | undefined
   readonly snapshot: Effect.Effect<PortfolioSnapshot, CashUnavailable>
   readonly pnl: Effect.Effect<PnLBreakdown, CashUnavailable>
   readonly exposure: Effect.Effect<ExposureBreakdown, CashUnavailable>
@@ -80,6 +86,16 @@ export interface PortfolioServiceShape {
    * each, in order, once their batch is durable.
    */
   readonly ingestMany: (envelopes: ReadonlyArray<unknown>, options?: IngestOptions) => Effect.Effect<ReadonlyArray<IngestResult>, StoreError>
+  /**
+   * `ingestMany` for a hand-written fast path (the HTTP fast lane): no fiber per call, `done` is
+   * called once with the results (or the store's failure) when the envelopes' batch is durable.
+   * The envelopes are ingested to the end once handed over; `done` must not throw.
+   */
+  readonly submit: (
+    envelopes: ReadonlyArray<unknown>,
+    options: IngestOptions | undefined,
+    done: (results: Either.Either<ReadonlyArray<IngestResult>, StoreError>) => void
+  ) => void
   /** Builds a snapshot, records an equity sample and publishes it now (what the timer does). */
   readonly publishSnapshot: Effect.Effect<void>
   /**

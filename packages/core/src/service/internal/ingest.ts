@@ -14,7 +14,7 @@
  * take the others down with it. An event that fails every attempt answers `Failed` (the bus
  * dead-letters it with the error; HTTP answers 503); events after it in the batch follow.
  */
-import { Clock, Effect, Either, Queue, Schedule, type Scope } from "effect"
+import { Cause, Clock, Effect, Either, Queue, Schedule, type Scope } from "effect"
 import * as KeySet from "../../domain/KeySet.js"
 import * as Portfolio from "../../domain/Portfolio.js"
 import * as Valuation from "../../domain/Valuation.js"
@@ -75,6 +75,8 @@ export interface Ingest {
   readonly batch: (items: ReadonlyArray<Item>) => Effect.Effect<ReadonlyArray<Outcome>>
   /** Joins the next group commit (concurrent callers share one transaction); answers once durable. */
   readonly grouped: (items: ReadonlyArray<Item>) => Effect.Effect<ReadonlyArray<Outcome>>
+  /** {@link Ingest.grouped} without a fiber: `done` is called once the items' batch is durable. */
+  readonly submit: (items: ReadonlyArray<Item>, done: (outcomes: ReadonlyArray<Outcome>) => void) => void
   /** Applies the parked closes whose grace has passed as orphan closes. */
   readonly expireParked: Effect.Effect<void>
   /** Runs forever: sleeps until the oldest parked close's grace ends, then expires what is due. */
@@ -435,7 +437,13 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
               const outcomes = yield* batch(group.length === 1 ? group[0]!.items : group.flatMap((r) => r.items))
               let offset = 0
               for (const r of group) {
-                r.done(group.length === 1 ? outcomes : outcomes.slice(offset, offset + r.items.length))
+                // A caller's callback runs here, in the group's fiber: what it throws is logged,
+                // never let out to stop the group commit of every later caller.
+                try {
+                  r.done(group.length === 1 ? outcomes : outcomes.slice(offset, offset + r.items.length))
+                } catch (thrown) {
+                  yield* Effect.logError("an ingestion caller's callback threw", Cause.die(thrown))
+                }
                 offset += r.items.length
               }
             }
@@ -447,11 +455,12 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
     )
 
     // A caller that goes away leaves its items in the group: once handed over, they are ingested.
+    const submit = (items: ReadonlyArray<Item>, done: (outcomes: ReadonlyArray<Outcome>) => void): void => {
+      waiting.push({ items, done })
+      wake?.()
+    }
     const grouped = (items: ReadonlyArray<Item>) =>
-      Effect.async<ReadonlyArray<Outcome>>((resume) => {
-        waiting.push({ items, done: (outcomes) => resume(Effect.succeed(outcomes)) })
-        wake?.()
-      })
+      Effect.async<ReadonlyArray<Outcome>>((resume) => submit(items, (outcomes) => resume(Effect.succeed(outcomes))))
 
     const expireParked = Effect.gen(function* () {
       if (holder.current.parked.size === 0) return
@@ -486,5 +495,5 @@ export const make = (deps: Deps): Effect.Effect<Ingest, never, Scope.Scope> =>
       yield* expireParked
     }).pipe(Effect.forever)
 
-    return { batch, grouped, expireParked, watchParked }
+    return { batch, grouped, submit, expireParked, watchParked }
   })
