@@ -73,19 +73,24 @@ const logfmtValue = (value: string | number): string => {
   return text === "" || /[\s="\\]/.test(text) ? JSON.stringify(text) : text
 }
 
+/** A logfmt line's text before its method, at `now`. */
+const logfmtHead = (now: Date): string => `timestamp=${now.toISOString()} level=INFO fiber=#0 message=http method=`
+
+/** A logfmt line from its head (`logfmtHead`) and the entry's values, method and path already quoted as needed. */
+const logfmtLine = (head: string, method: string, path: string, entry: RequestEntry): string =>
+  `${head}${method} path=${path} status=${entry.status} duration_ms=${Math.round(entry.durationMs * 100) / 100}`
+
 /** The line of `entry` at `now` in `format` (logfmt and json as Effect's loggers write them; `fiber=#0`). */
 export const formatRequest = (format: "logfmt" | "json", entry: RequestEntry, now: Date): string => {
-  const duration = Math.round(entry.durationMs * 100) / 100
-  return format === "json"
-    ? JSON.stringify({
-      message: "http",
-      logLevel: "INFO",
-      timestamp: now.toISOString(),
-      annotations: { method: entry.method, path: entry.path, status: entry.status, duration_ms: duration },
-      spans: {},
-      fiberId: "#0"
-    })
-    : `timestamp=${now.toISOString()} level=INFO fiber=#0 message=http method=${logfmtValue(entry.method)} path=${logfmtValue(entry.path)} status=${entry.status} duration_ms=${duration}`
+  if (format === "logfmt") return logfmtLine(logfmtHead(now), logfmtValue(entry.method), logfmtValue(entry.path), entry)
+  return JSON.stringify({
+    message: "http",
+    logLevel: "INFO",
+    timestamp: now.toISOString(),
+    annotations: { method: entry.method, path: entry.path, status: entry.status, duration_ms: Math.round(entry.durationMs * 100) / 100 },
+    spans: {},
+    fiberId: "#0"
+  })
 }
 
 /**
@@ -122,17 +127,31 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
         sink(text)
       }
       yield* Effect.addFinalizer(() => Effect.sync(flush))
-      // One timestamp per millisecond: lines of one millisecond share it.
+      // One timestamp per millisecond: lines of one millisecond share it (in logfmt, the whole
+      // text before the method), and the few methods and paths keep their quoted form.
       let lastMs = -1
       let now = new Date(0)
+      let head = ""
+      const values = new Map<string, string>()
+      const value = (text: string): string => {
+        let v = values.get(text)
+        if (v === undefined) {
+          v = logfmtValue(text)
+          if (values.size < 1_000) values.set(text, v)
+        }
+        return v
+      }
       return {
         write: (entry: RequestEntry) => {
           const ms = Date.now()
           if (ms !== lastMs) {
             lastMs = ms
             now = new Date(ms)
+            head = logfmtHead(now)
           }
-          lines.push(formatRequest(format, entry, now))
+          lines.push(
+            format === "logfmt" ? logfmtLine(head, value(entry.method), value(entry.path), entry) : formatRequest(format, entry, now)
+          )
           // One write per FLUSH_MS or per FLUSH_LINES lines, whichever comes first: at tens of
           // thousands of requests a second, a write per event-loop turn was a fifth of the time.
           if (lines.length >= FLUSH_LINES) flush()

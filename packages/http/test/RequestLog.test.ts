@@ -63,6 +63,10 @@ describe("RequestLog", () => {
       yield* Effect.sleep(Logging.FLUSH_MS * 3)
       expect(writes.length).toBe(1)
       expect(writes[0]!.split("\n").filter((l) => l !== "").map((l) => logfmtPairs(l)["status"])).toEqual(["404", "200"])
+      // Each line is formatRequest's for its own timestamp (the layer keeps a millisecond's head and the quoted values).
+      for (const [i, line] of writes[0]!.split("\n").filter((l) => l !== "").entries()) {
+        expect(line).toBe(Logging.formatRequest("logfmt", { ...entry, status: i === 0 ? 404 : 200 }, new Date(logfmtPairs(line)["timestamp"]!)))
+      }
 
       // A full batch is written at once, without waiting.
       for (let i = 0; i < Logging.FLUSH_LINES; i++) write({ ...entry, status: 201 })
