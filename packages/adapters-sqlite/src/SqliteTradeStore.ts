@@ -42,11 +42,19 @@ const lookupSizes = [1, 16, 100, 500] as const
 /** A trade store on the {@link SqliteDatabase} in context. */
 export const make: Effect.Effect<TradeStoreService, never, SqliteDatabase> = Effect.map(SqliteDatabase, ({ kysely, path, sqlite }) => {
   const query = SyncQuery.make(sqlite)
-  const write = BatchWriter.make(kysely, query, sqlite)
+  const writer = BatchWriter.make(kysely, query, sqlite)
 
-  const commitInTransaction = sqlite.transaction((batches: ReadonlyArray<StoreBatch>): Array<CommitResult> => write(batches))
+  const commitInTransaction = sqlite.transaction((batches: ReadonlyArray<StoreBatch>): Array<CommitResult> => writer.write(batches))
   const commitMany = (batches: ReadonlyArray<StoreBatch>) =>
-    attempt("commit", (): ReadonlyArray<CommitResult> => (batches.length === 0 ? [] : commitInTransaction.immediate(batches)))
+    attempt("commit", (): ReadonlyArray<CommitResult> => {
+      if (batches.length === 0) return []
+      try {
+        return commitInTransaction.immediate(batches)
+      } catch (error) {
+        writer.rolledBack()
+        throw error
+      }
+    })
 
   const lookups = lookupSizes.map((size) => {
     const keys = Array.from({ length: size }, (_, i) => SyncQuery.param<string>(i))

@@ -157,4 +157,42 @@ describe("SqliteTradeStore", () => {
       expect(yield* read.pipe(Effect.provide(storeAt(path)))).toEqual(expected)
       expect(expected[0]!.length).toBeGreaterThan(5 * 50)
     }))
+
+  it.effect("the rollup rows a store keeps in memory hide neither another connection's commits nor a rolled-back one", () =>
+    Effect.gen(function*() {
+      const path = freshPath()
+      const T = Date.UTC(2026, 0, 5, 10, 0, 0)
+      const close = (id: string, at: number, symbol: string, pnl: number) =>
+        closedTradeRecord(id, at, { symbol, realized_pnl: pnl, round_trip_pnl: pnl })
+      const rollupOf = (store: TradeStore["Type"]) =>
+        Effect.forEach(CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => ({ span, bySymbol }))), (range) => store.closeRollup(range))
+      const expectedOf = (closes: ReadonlyArray<ClosedTradeRecord>) => {
+        const reference = CloseRollup.fromCloses(closes)
+        return CloseRollup.SPANS.flatMap((span) => [false, true].map((bySymbol) => RollupQuery.select(reference, { span, bySymbol })))
+      }
+      const a = Context.get(yield* Layer.build(storeAt(path)), TradeStore)
+      const b = Context.get(yield* Layer.build(storeAt(path)), TradeStore)
+      const c1 = close("c1", T, "BTCUSDT", 10)
+      const c2 = close("c2", T + 1, "BTCUSDT", -4)
+      const c3 = close("c3", T + 2, "BTCUSDT", 7)
+      yield* a.commit(storeBatch("e1", { closes: [c1] }))
+      // Another connection continues the rows `a` keeps: `a` must read them again.
+      yield* b.commit(storeBatch("e2", { closes: [c2] }))
+      yield* a.commit(storeBatch("e3", { closes: [c3] }))
+      expect(yield* rollupOf(a)).toEqual(expectedOf([c1, c2, c3]))
+
+      // A commit that fails after some of its rollup rows were written (the every-symbol rows
+      // come before the symbol's): rolled back, and what `a` kept of them forgotten.
+      // (The trigger stays: dropping it would be another connection's write, which `a` notices anyway.)
+      const raw = new BetterSqlite3(path)
+      raw.exec(`create trigger boom before insert on close_rollup when new.symbol = 'BOOMUSDT' begin select raise(abort, 'boom'); end`)
+      raw.close()
+      const failed = yield* Effect.either(a.commit(storeBatch("e4", { closes: [close("c4", T + 3, "BOOMUSDT", 1_000)] })))
+      expect(failed._tag).toBe("Left")
+      const c5 = close("c5", T + 4, "BTCUSDT", 2)
+      yield* a.commit(storeBatch("e5", { closes: [c5] }))
+      expect(yield* rollupOf(a)).toEqual(expectedOf([c1, c2, c3, c5]))
+      expect(yield* rollupOf(b)).toEqual(expectedOf([c1, c2, c3, c5]))
+    }).pipe(Effect.scoped))
 })
+

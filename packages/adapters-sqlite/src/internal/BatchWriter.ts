@@ -20,11 +20,15 @@ import * as RollupWriter from "./RollupWriter.js"
 import { placeholders, type SyncQuery } from "./SyncQuery.js"
 
 /** Writes the batches of a call, in order, and answers each; call it inside a transaction. */
-export type BatchWriter = (batches: ReadonlyArray<StoreBatch>) => Array<CommitResult>
+export interface BatchWriter {
+  readonly write: (batches: ReadonlyArray<StoreBatch>) => Array<CommitResult>
+  /** Call it when the transaction `write` ran in rolls back: forgets what it keeps of the written rows. */
+  readonly rolledBack: () => void
+}
 
 /** Prepares the statements of a batch on `query`'s connection (and `sqlite`, the same one). */
 export const make = (kysely: Kysely<Database>, query: SyncQuery, sqlite: BetterSqlite3.Database): BatchWriter => {
-  const writeRollup = RollupWriter.make(sqlite)
+  const rollup = RollupWriter.make(sqlite)
   const insertEvent = query.prepare(
     placeholders<ProcessedEventsTable>({ event_key: true, event_type: true, at: true }),
     (p) => kysely.insertInto("processed_events").values(p).onConflict((oc) => oc.column("event_key").doNothing())
@@ -169,9 +173,12 @@ export const make = (kysely: Kysely<Database>, query: SyncQuery, sqlite: BetterS
     return "committed"
   }
 
-  return (batches) => {
-    const results = batches.map(writeBatch)
-    writeRollup(batches.flatMap((batch, i) => (results[i] === "committed" ? batch.closes : [])))
-    return results
+  return {
+    write: (batches) => {
+      const results = batches.map(writeBatch)
+      rollup.write(batches.flatMap((batch, i) => (results[i] === "committed" ? batch.closes : [])))
+      return results
+    },
+    rolledBack: rollup.forget
   }
 }

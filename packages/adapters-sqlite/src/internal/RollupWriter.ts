@@ -11,8 +11,16 @@ import { type ClosedTradeRecord, CloseRollup } from "@portfolio/core"
 import type BetterSqlite3 from "better-sqlite3"
 import type { CloseRollupTable } from "../Tables.js"
 
-/** Updates the rollup for closes just inserted. */
-export type RollupWriter = (closes: ReadonlyArray<ClosedTradeRecord>) => void
+/** Keeps the rollup of the closes of a commit. */
+export interface RollupWriter {
+  /** Updates the rollup for closes just inserted (inside the commit's transaction). */
+  readonly write: (closes: ReadonlyArray<ClosedTradeRecord>) => void
+  /** Forgets the rows it keeps in memory: call it when the transaction it wrote in rolls back. */
+  readonly forget: () => void
+}
+
+/** Rows kept in memory at most (the current quarters' and days' of the symbols closed lately). */
+const KEPT_ROWS = 4_096
 
 /** The columns of a row, in the order of the upsert's values. */
 export const columns = [
@@ -56,18 +64,48 @@ export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
     `select close_id, symbol, closed_at, realized_pnl, round_trip_pnl from closed_trades
      where closed_at >= ? and closed_at < ? and symbol = ? order by closed_at, close_id`
   )
-  return (closes) => {
-    if (closes.length === 0) return
-    const byRow = CloseRollup.byRow(closes)
-    const stored = new Map<string, CloseRollup.CloseRollupRecord>()
-    for (const [k, { key }] of byRow) {
-      const row = select.get(key.span, key.start, key.symbol)
-      if (row !== undefined) stored.set(k, { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) })
+  // The rows this connection wrote last, so that a commit reads back none of its own: a commit of
+  // a few closes touched a score of rows, each read and written. They stand while no other
+  // connection writes the file (`data_version` tells) and the transactions they were written in
+  // committed (the store calls `forget` on a rollback).
+  const dataVersion = sqlite.prepare<[], number>("pragma data_version").pluck()
+  const kept = new Map<string, CloseRollup.CloseRollupRecord>()
+  let keptAt: number | undefined
+  const read = (k: string, key: CloseRollup.RowKey): CloseRollup.CloseRollupRecord | undefined => {
+    const known = kept.get(k)
+    if (known !== undefined) return known
+    const row = select.get(key.span, key.start, key.symbol)
+    return row === undefined
+      ? undefined
+      : { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) }
+  }
+  return {
+    write: (closes) => {
+      if (closes.length === 0) return
+      const version = dataVersion.get()
+      if (version !== keptAt) {
+        kept.clear()
+        keptAt = version
+      }
+      const byRow = CloseRollup.byRow(closes)
+      const stored = new Map<string, CloseRollup.CloseRollupRecord>()
+      for (const [k, { key }] of byRow) {
+        const row = read(k, key)
+        if (row !== undefined) stored.set(k, row)
+      }
+      const rows = CloseRollup.update(stored, byRow, (key) =>
+        key.symbol === CloseRollup.ALL
+          ? closesOfAll.all(key.start, key.start + key.span)
+          : closesOfSymbol.all(key.start, key.start + key.span, key.symbol))
+      if (kept.size + rows.length > KEPT_ROWS) kept.clear()
+      for (const row of rows) {
+        upsert.run(columns.map((c) => row[c]))
+        kept.set(CloseRollup.keyOf(row), row)
+      }
+    },
+    forget: () => {
+      kept.clear()
+      keptAt = undefined
     }
-    const rows = CloseRollup.update(stored, byRow, (key) =>
-      key.symbol === CloseRollup.ALL
-        ? closesOfAll.all(key.start, key.start + key.span)
-        : closesOfSymbol.all(key.start, key.start + key.span, key.symbol))
-    for (const row of rows) upsert.run(columns.map((c) => row[c]))
   }
 }
