@@ -5,6 +5,7 @@ import * as CloseRollup from "../src/domain/CloseRollup.js"
 import * as RollupCover from "../src/domain/RollupCover.js"
 import * as Sum from "../src/domain/Sum.js"
 import * as TradeAnalytics from "../src/domain/TradeAnalytics.js"
+import type { ClosedTradeRecord } from "../src/schema/Records.js"
 import { closedTradeRecord } from "../src/testing/index.js"
 
 const Q = CloseRollup.QUARTER
@@ -140,4 +141,52 @@ describe("CloseRollup", () => {
     expect(RollupCover.offsetIntervals(oslo.offsetAt, Date.UTC(2025, 0, 1), Date.UTC(2026, 0, 1)).map((s) => [new Date(s.to).toISOString(), s.offset / 3_600_000]))
       .toEqual([["2025-03-30T01:00:00.000Z", 1], ["2025-10-26T01:00:00.000Z", 2], ["2026-01-01T00:00:00.000Z", 1]])
   })
+
+  it("updateKeeping: commits in any arrival order and cut, many in one millisecond, end in the reference rows; a close late within its row's last millisecond refolds that millisecond only", () => {
+    let refoldedMilliseconds = 0
+    let resummedSpans = 0
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            at: fc.integer({ min: 0, max: 5 }).map((k) => BASE + k * 1_000),
+            pnl: fc.oneof(fc.constant(0), fc.double({ min: -1e4, max: 1e4, noNaN: true })),
+            partial: fc.boolean(),
+            symbol: fc.constantFrom("BTCUSDT", "ETHUSDT"),
+            order: fc.nat(),
+            cut: fc.boolean()
+          }),
+          { maxLength: 60 }
+        ),
+        (drawn) => {
+          const all = drawn.map(({ at, partial, pnl, symbol }, i) =>
+            closedTradeRecord(`c${String(i).padStart(3, "0")}`, at, { symbol, realized_pnl: pnl, round_trip_pnl: partial ? null : pnl }))
+          const arrival = all.map((close, i) => ({ close, order: drawn[i]!.order, cut: drawn[i]!.cut })).sort((a, b) => a.order - b.order)
+          const calls: Array<Array<ClosedTradeRecord>> = []
+          for (const { close, cut } of arrival) {
+            if (cut || calls.length === 0) calls.push([])
+            calls[calls.length - 1]!.push(close)
+          }
+          const stored: Array<ClosedTradeRecord> = []
+          const kept = new Map<string, CloseRollup.KeptRow>()
+          for (const call of calls) {
+            stored.push(...call) // a store inserts the closes, then keeps the rollup
+            const rows = CloseRollup.updateKeeping(
+              kept,
+              CloseRollup.byRow(call),
+              (key) => (resummedSpans++, stored.filter((c) => c.closed_at >= key.start && c.closed_at < key.start + key.span)),
+              (_, at) => (refoldedMilliseconds++, stored.filter((c) => c.closed_at === at))
+            )
+            for (const r of rows) kept.set(CloseRollup.keyOf(r.row), r)
+          }
+          expect([...kept.values()].map((r) => r.row).sort(CloseRollup.compareRows)).toEqual(CloseRollup.fromCloses(all))
+        }
+      ),
+      { numRuns: 300 }
+    )
+    // Both ways were taken: ties refolded from a base, and spans summed again (a close before the row's last millisecond).
+    expect(refoldedMilliseconds).toBeGreaterThan(0)
+    expect(resummedSpans).toBeGreaterThan(0)
+  })
 })
+

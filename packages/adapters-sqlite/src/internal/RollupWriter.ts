@@ -1,9 +1,11 @@
 /**
  * Keeps the close rollup (`close_rollup`, migration 0006) in the transaction of a commit: the
- * rows the call's closes fall in are read by key, continued with those closes by the core's fold
- * (`CloseRollup.update`: a row is summed again from its stored closes when a close comes before
- * the last one it holds), and written back — one read and one upsert per row touched, however
- * many closes the call has. The caller holds the transaction, after the closes are inserted.
+ * rows the call's closes fall in are read by key (or taken from the rows this connection wrote
+ * last), continued with those closes by the core's fold (`CloseRollup.updateKeeping`: a row is
+ * folded again from its base with one millisecond's closes when a close comes before its last one
+ * only within that millisecond, summed again from its span's stored closes when it comes earlier),
+ * and written back — one upsert per row touched, however many closes the call has. The caller
+ * holds the transaction, after the closes are inserted.
  *
  * @internal
  */
@@ -64,20 +66,25 @@ export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
     `select close_id, symbol, closed_at, realized_pnl, round_trip_pnl from closed_trades
      where closed_at >= ? and closed_at < ? and symbol = ? order by closed_at, close_id`
   )
+  const closesAt = sqlite.prepare<[number], CloseRollup.Close>(
+    `select close_id, symbol, closed_at, realized_pnl, round_trip_pnl from closed_trades where closed_at = ? order by close_id`
+  )
   // The rows this connection wrote last, so that a commit reads back none of its own: a commit of
   // a few closes touched a score of rows, each read and written. They stand while no other
   // connection writes the file (`data_version` tells) and the transactions they were written in
   // committed (the store calls `forget` on a rollback).
   const dataVersion = sqlite.prepare<[], number>("pragma data_version").pluck()
-  const kept = new Map<string, CloseRollup.CloseRollupRecord>()
+  // With them their bases (`CloseRollup.KeptRow`): a close late only within its row's last
+  // millisecond (commits of one millisecond) refolds that millisecond, not the row's whole day.
+  const kept = new Map<string, CloseRollup.KeptRow>()
   let keptAt: number | undefined
-  const read = (k: string, key: CloseRollup.RowKey): CloseRollup.CloseRollupRecord | undefined => {
+  const read = (k: string, key: CloseRollup.RowKey): CloseRollup.KeptRow | undefined => {
     const known = kept.get(k)
     if (known !== undefined) return known
     const row = select.get(key.span, key.start, key.symbol)
     return row === undefined
       ? undefined
-      : { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) }
+      : { row: { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) }, base: undefined }
   }
   return {
     write: (closes) => {
@@ -88,19 +95,24 @@ export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
         keptAt = version
       }
       const byRow = CloseRollup.byRow(closes)
-      const stored = new Map<string, CloseRollup.CloseRollupRecord>()
+      const stored = new Map<string, CloseRollup.KeptRow>()
       for (const [k, { key }] of byRow) {
         const row = read(k, key)
         if (row !== undefined) stored.set(k, row)
       }
-      const rows = CloseRollup.update(stored, byRow, (key) =>
-        key.symbol === CloseRollup.ALL
-          ? closesOfAll.all(key.start, key.start + key.span)
-          : closesOfSymbol.all(key.start, key.start + key.span, key.symbol))
+      const rows = CloseRollup.updateKeeping(
+        stored,
+        byRow,
+        (key) =>
+          key.symbol === CloseRollup.ALL
+            ? closesOfAll.all(key.start, key.start + key.span)
+            : closesOfSymbol.all(key.start, key.start + key.span, key.symbol),
+        (_, at) => closesAt.all(at)
+      )
       if (kept.size + rows.length > KEPT_ROWS) kept.clear()
-      for (const row of rows) {
-        upsert.run(columns.map((c) => row[c]))
-        kept.set(CloseRollup.keyOf(row), row)
+      for (const next of rows) {
+        upsert.run(columns.map((c) => next.row[c]))
+        kept.set(CloseRollup.keyOf(next.row), next)
       }
     },
     forget: () => {

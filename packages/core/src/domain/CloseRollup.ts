@@ -283,23 +283,75 @@ export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes:
   })
 
 /**
+ * A row as a store keeps it between commits, with `base`: the row's state before its closes of
+ * its last millisecond (`last_closed_at`), when known. A close that comes before the row's last
+ * one only by its id, in that same millisecond (concurrent commits of one millisecond), is then
+ * folded from `base` with that millisecond's closes, not from every close of the row's span.
+ */
+export interface KeptRow {
+  readonly row: CloseRollupRecord
+  readonly base: CloseRollupRecord | undefined
+}
+
+/** `start` (whose base is `startBase`) continued with `sorted`, and the result's base. */
+const foldKeepingBase = (start: CloseRollupRecord, startBase: CloseRollupRecord | undefined, sorted: ReadonlyArray<Close>): KeptRow => {
+  if (sorted.length === 0) return { row: start, base: startBase }
+  const last = sorted[sorted.length - 1]!.closed_at
+  let firstOfLast = sorted.length
+  while (firstOfLast > 0 && sorted[firstOfLast - 1]!.closed_at === last) firstOfLast--
+  if (firstOfLast > 0) {
+    const base = advance(start, sorted.slice(0, firstOfLast))
+    return { row: advance(base, sorted.slice(firstOfLast)), base }
+  }
+  // Every close is of the last millisecond: the base is the start's own, or the start itself
+  // when its closes all came before.
+  const base = start.last_close_id !== "" && start.last_closed_at === last ? startBase : start
+  return { row: advance(start, sorted), base }
+}
+
+/**
+ * The rows `closes` ({@link byRow}) change, given the rows kept for their keys (`stored`, by
+ * {@link keyOf}, with their bases when known): a row the closes {@link follows} is continued;
+ * one they come before only within its last millisecond, with its base known, is folded again
+ * from its base with that millisecond's closes (`closesAt`: the key's closes at that time, the
+ * new ones included); any other is summed again from all its span's closes (`closesOf`, the new
+ * ones included). Each result carries its base. This is a store's commit step.
+ */
+export const updateKeeping = (
+  stored: ReadonlyMap<string, KeptRow>,
+  closes: ByRow,
+  closesOf: (key: RowKey) => ReadonlyArray<Close>,
+  closesAt: (key: RowKey, at: number) => ReadonlyArray<Close>
+): Array<KeptRow> => {
+  const out: Array<KeptRow> = []
+  for (const [k, { closes: news, key }] of closes) {
+    const kept = stored.get(k)
+    const row = kept?.row ?? empty(key.span, key.start, key.symbol)
+    const first = news[0]!
+    const mine = (c: Close) => key.symbol === ALL || c.symbol === key.symbol
+    if (follows(row, first)) out.push(foldKeepingBase(row, kept?.base, news))
+    else if (kept?.base !== undefined && first.closed_at === row.last_closed_at) {
+      const again = [...closesAt(key, first.closed_at)].filter(mine).sort(compareCloses)
+      out.push(foldKeepingBase(kept.base, undefined, again.concat(news.filter((c) => c.closed_at > first.closed_at))))
+    } else {
+      out.push(foldKeepingBase(empty(key.span, key.start, key.symbol), undefined, [...closesOf(key)].filter(mine).sort(compareCloses)))
+    }
+  }
+  return out
+}
+
+/**
  * The rows `closes` ({@link byRow}) change, given the rows stored for their keys (`stored`, by {@link keyOf})
  * and, for the {@link lateKeys}, every close of that key's span (`closesOf`, the new ones
- * included: the row is then summed again from scratch). This is a store's commit step.
+ * included: the row is then summed again from scratch). This is a store's commit step when it
+ * keeps no bases ({@link updateKeeping}).
  */
 export const update = (
   stored: ReadonlyMap<string, CloseRollupRecord>,
   closes: ByRow,
   closesOf: (key: RowKey) => ReadonlyArray<Close>
 ): Array<CloseRollupRecord> => {
-  const out: Array<CloseRollupRecord> = []
-  for (const [k, { closes: news, key }] of closes) {
-    const row = stored.get(k) ?? empty(key.span, key.start, key.symbol)
-    out.push(
-      follows(row, news[0]!)
-        ? advance(row, news)
-        : advance(empty(key.span, key.start, key.symbol), [...closesOf(key)].filter((c) => key.symbol === ALL || c.symbol === key.symbol).sort(compareCloses))
-    )
-  }
-  return out
+  const kept = new Map<string, KeptRow>()
+  for (const [k, row] of stored) kept.set(k, { row, base: undefined })
+  return updateKeeping(kept, closes, closesOf, () => []).map((r) => r.row)
 }

@@ -69,6 +69,8 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
   const parked = new Map<string, ParkedCloseRecord>()
   /** The close rollup by `CloseRollup.keyOf`, kept by every write as a SQL store keeps it. */
   const rollup = new Map<string, CloseRollup.CloseRollupRecord>()
+  /** Each row's base (`CloseRollup.KeptRow`), so that a close late within a millisecond refolds only that millisecond. */
+  const bases = new Map<string, CloseRollup.CloseRollupRecord | undefined>()
   const marks = new Map<string, MarkRecord>()
   /** By `day:symbol`: the latest price of each UTC day. */
   const dailyMarks = new Map<string, DailyMarkRecord>()
@@ -138,10 +140,24 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
         }
         // The rollup once per call, as the SQL stores do: closes of one call share a time and
         // continue their rows in close-id order, where row by row each would be "late" after
-        // the one before it (ids compare as text) and sum its whole span again.
+        // the one before it (ids compare as text).
         if (added.length > 0) {
-          const rows = CloseRollup.update(rollup, CloseRollup.byRow(added), (key) => closes.range({ from: key.start, to: key.start + key.span }))
-          for (const row of rows) rollup.set(CloseRollup.keyOf(row), row)
+          const byRow = CloseRollup.byRow(added)
+          const kept = new Map<string, CloseRollup.KeptRow>()
+          for (const k of byRow.keys()) {
+            const row = rollup.get(k)
+            if (row !== undefined) kept.set(k, { row, base: bases.get(k) })
+          }
+          const rows = CloseRollup.updateKeeping(
+            kept,
+            byRow,
+            (key) => closes.range({ from: key.start, to: key.start + key.span }),
+            (_, at) => closes.range({ from: at, to: at + 1 })
+          )
+          for (const { base, row } of rows) {
+            rollup.set(CloseRollup.keyOf(row), row)
+            bases.set(CloseRollup.keyOf(row), base)
+          }
         }
         return results
       },
