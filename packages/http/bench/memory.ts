@@ -4,7 +4,7 @@
  * file-backed parts) of the service on the embedded defaults (a SQLite file in a temporary
  * directory): as `pnpm start` runs it (the bundle `dist/bundle/main.js`, made by
  * `scripts/bundle.mjs`, with `--max-semi-space-size=2` and `MALLOC_ARENA_MAX=2`), `dist/main.js`
- * with the same settings (the Dockerfile's), and bare (`node dist/main.js`). For each: idle 3 s after it listens;
+ * with the same settings (the build without the bundle), and bare (`node dist/main.js`). For each: idle 3 s after it listens;
  * then with 10 000 open positions over 50 symbols (posted as arrays of 1 000) and a tick per
  * symbol; then with 500 more keep-alive connections open, each having made one request
  * (`GET /health`: the connections' own cost, not that of 500 answers of 3 MB in flight at once).
@@ -97,5 +97,5 @@ console.log("| --- | --- | --- | --- |")
 if (existsSync(join(packageDir, "dist/bundle/main.js"))) {
   await run("as pnpm start runs it: the bundle, --max-semi-space-size=2, MALLOC_ARENA_MAX=2", ["--max-semi-space-size=2"], { MALLOC_ARENA_MAX: "2" }, "dist/bundle/main.js")
 }
-await run("dist/main.js, --max-semi-space-size=2, MALLOC_ARENA_MAX=2 (as the Dockerfile runs it)", ["--max-semi-space-size=2"], { MALLOC_ARENA_MAX: "2" })
+await run("dist/main.js, --max-semi-space-size=2, MALLOC_ARENA_MAX=2 (the build without the bundle; the Dockerfile runs the bundle)", ["--max-semi-space-size=2"], { MALLOC_ARENA_MAX: "2" })
 await run("bare: node dist/main.js", [], {})
