@@ -2,8 +2,8 @@
  * Keeps the close rollup (`close_rollup`, migration 0006) in the transaction of a commit: the
  * rows the call's closes fall in are read by key (or taken from the rows this connection wrote
  * last), continued with those closes by the core's fold (`CloseRollup.updateKeeping`: a row is
- * folded again from its base with one millisecond's closes when a close comes before its last one
- * only within that millisecond, summed again from its span's stored closes when it comes earlier),
+ * folded again from its last checkpoint before a close that comes before its last one, with the
+ * stored closes from there, or from its span's start when it has none),
  * and written back — one upsert per row touched, however many closes the call has. The caller
  * holds the transaction, after the closes are inserted.
  *
@@ -66,16 +66,15 @@ export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
     `select close_id, symbol, closed_at, realized_pnl, round_trip_pnl from closed_trades
      where closed_at >= ? and closed_at < ? and symbol = ? order by closed_at, close_id`
   )
-  const closesAt = sqlite.prepare<[number], CloseRollup.Close>(
-    `select close_id, symbol, closed_at, realized_pnl, round_trip_pnl from closed_trades where closed_at = ? order by close_id`
-  )
+
   // The rows this connection wrote last, so that a commit reads back none of its own: a commit of
   // a few closes touched a score of rows, each read and written. They stand while no other
   // connection writes the file (`data_version` tells) and the transactions they were written in
   // committed (the store calls `forget` on a rollback).
   const dataVersion = sqlite.prepare<[], number>("pragma data_version").pluck()
-  // With them their bases (`CloseRollup.KeptRow`): a close late only within its row's last
-  // millisecond (commits of one millisecond) refolds that millisecond, not the row's whole day.
+  // With them their checkpoints (`CloseRollup.KeptRow`): a late close (commits of one millisecond
+  // whose ids sort first, a parked close released) refolds from the last one before it, not the
+  // row's whole day.
   const kept = new Map<string, CloseRollup.KeptRow>()
   let keptAt: number | undefined
   const read = (k: string, key: CloseRollup.RowKey): CloseRollup.KeptRow | undefined => {
@@ -84,7 +83,7 @@ export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
     const row = select.get(key.span, key.start, key.symbol)
     return row === undefined
       ? undefined
-      : { row: { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) }, base: undefined }
+      : { row: { ...row, span: Number(row.span) as CloseRollup.Span, start: Number(row.start), last_closed_at: Number(row.last_closed_at) }, checkpoints: [] }
   }
   return {
     write: (closes) => {
@@ -100,15 +99,10 @@ export const make = (sqlite: BetterSqlite3.Database): RollupWriter => {
         const row = read(k, key)
         if (row !== undefined) stored.set(k, row)
       }
-      const rows = CloseRollup.updateKeeping(
-        stored,
-        byRow,
-        (key) =>
-          key.symbol === CloseRollup.ALL
-            ? closesOfAll.all(key.start, key.start + key.span)
-            : closesOfSymbol.all(key.start, key.start + key.span, key.symbol),
-        (_, at) => closesAt.all(at)
-      )
+      const rows = CloseRollup.updateKeeping(stored, byRow, (key, from) =>
+        key.symbol === CloseRollup.ALL
+          ? closesOfAll.all(from, key.start + key.span)
+          : closesOfSymbol.all(from, key.start + key.span, key.symbol))
       if (kept.size + rows.length > KEPT_ROWS) kept.clear()
       for (const next of rows) {
         upsert.run(columns.map((c) => next.row[c]))

@@ -282,60 +282,74 @@ export const lateKeys = (stored: ReadonlyMap<string, CloseRollupRecord>, closes:
     return row === undefined || follows(row, entry.closes[0]!) ? [] : [entry.key]
   })
 
+/** The state of a row before its closes of one millisecond (`at`): where a later fold may start again. */
+export interface Checkpoint {
+  readonly at: number
+  readonly before: CloseRollupRecord
+}
+
+/** Checkpoints a kept row holds at most: its last milliseconds' ({@link KeptRow}). */
+export const CHECKPOINTS = 64
+
 /**
- * A row as a store keeps it between commits, with `base`: the row's state before its closes of
- * its last millisecond (`last_closed_at`), when known. A close that comes before the row's last
- * one only by its id, in that same millisecond (concurrent commits of one millisecond), is then
- * folded from `base` with that millisecond's closes, not from every close of the row's span.
+ * A row as a store keeps it between commits, with `checkpoints`: its state before its closes of
+ * each of its last milliseconds that had closes (up to {@link CHECKPOINTS}, oldest first). A
+ * close that comes before the row's last one — a commit of the same millisecond whose ids sort
+ * first, a parked close released with its own earlier time — is then folded with the closes from
+ * the latest checkpoint at or before it, not with every close of the row's span.
  */
 export interface KeptRow {
   readonly row: CloseRollupRecord
-  readonly base: CloseRollupRecord | undefined
+  readonly checkpoints: ReadonlyArray<Checkpoint>
 }
 
-/** `start` (whose base is `startBase`) continued with `sorted`, and the result's base. */
-const foldKeepingBase = (start: CloseRollupRecord, startBase: CloseRollupRecord | undefined, sorted: ReadonlyArray<Close>): KeptRow => {
-  if (sorted.length === 0) return { row: start, base: startBase }
-  const last = sorted[sorted.length - 1]!.closed_at
-  let firstOfLast = sorted.length
-  while (firstOfLast > 0 && sorted[firstOfLast - 1]!.closed_at === last) firstOfLast--
-  if (firstOfLast > 0) {
-    const base = advance(start, sorted.slice(0, firstOfLast))
-    return { row: advance(base, sorted.slice(firstOfLast)), base }
+/** `start` (with its `checkpoints`) continued with `sorted`, recording a checkpoint per new millisecond. */
+const foldKeeping = (start: CloseRollupRecord, checkpoints: ReadonlyArray<Checkpoint>, sorted: ReadonlyArray<Close>): KeptRow => {
+  if (sorted.length === 0) return { row: start, checkpoints }
+  const kept = checkpoints.slice()
+  let row = start
+  let from = 0
+  while (from < sorted.length) {
+    const at = sorted[from]!.closed_at
+    let to = from + 1
+    while (to < sorted.length && sorted[to]!.closed_at === at) to++
+    // A row that already holds closes of `at` keeps the checkpoint it had for it (or none).
+    if (row.last_close_id === "" || row.last_closed_at < at) kept.push({ at, before: row })
+    row = advance(row, sorted.slice(from, to))
+    from = to
   }
-  // Every close is of the last millisecond: the base is the start's own, or the start itself
-  // when its closes all came before.
-  const base = start.last_close_id !== "" && start.last_closed_at === last ? startBase : start
-  return { row: advance(start, sorted), base }
+  return { row, checkpoints: kept.length > CHECKPOINTS ? kept.slice(kept.length - CHECKPOINTS) : kept }
 }
 
 /**
  * The rows `closes` ({@link byRow}) change, given the rows kept for their keys (`stored`, by
- * {@link keyOf}, with their bases when known): a row the closes {@link follows} is continued;
- * one they come before only within its last millisecond, with its base known, is folded again
- * from its base with that millisecond's closes (`closesAt`: the key's closes at that time, the
- * new ones included); any other is summed again from all its span's closes (`closesOf`, the new
- * ones included). Each result carries its base. This is a store's commit step.
+ * {@link keyOf}, with their checkpoints): a row the closes {@link follows} is continued; one they
+ * come before is folded again from its latest checkpoint at or before the earliest of them, with
+ * the key's closes from that checkpoint's time (`closesFrom(key, at)`: the new ones included,
+ * up to the end of the row's span), or from the span's start without one. Each result carries
+ * its checkpoints. This is a store's commit step.
  */
 export const updateKeeping = (
   stored: ReadonlyMap<string, KeptRow>,
   closes: ByRow,
-  closesOf: (key: RowKey) => ReadonlyArray<Close>,
-  closesAt: (key: RowKey, at: number) => ReadonlyArray<Close>
+  closesFrom: (key: RowKey, from: number) => ReadonlyArray<Close>
 ): Array<KeptRow> => {
   const out: Array<KeptRow> = []
   for (const [k, { closes: news, key }] of closes) {
     const kept = stored.get(k)
     const row = kept?.row ?? empty(key.span, key.start, key.symbol)
     const first = news[0]!
-    const mine = (c: Close) => key.symbol === ALL || c.symbol === key.symbol
-    if (follows(row, first)) out.push(foldKeepingBase(row, kept?.base, news))
-    else if (kept?.base !== undefined && first.closed_at === row.last_closed_at) {
-      const again = [...closesAt(key, first.closed_at)].filter(mine).sort(compareCloses)
-      out.push(foldKeepingBase(kept.base, undefined, again.concat(news.filter((c) => c.closed_at > first.closed_at))))
-    } else {
-      out.push(foldKeepingBase(empty(key.span, key.start, key.symbol), undefined, [...closesOf(key)].filter(mine).sort(compareCloses)))
+    if (follows(row, first)) {
+      out.push(foldKeeping(row, kept?.checkpoints ?? [], news))
+      continue
     }
+    const checkpoints = kept?.checkpoints ?? []
+    let i = checkpoints.length - 1
+    while (i >= 0 && checkpoints[i]!.at > first.closed_at) i--
+    const mine = (c: Close) => key.symbol === ALL || c.symbol === key.symbol
+    const from = i >= 0 ? checkpoints[i]! : undefined
+    const again = [...closesFrom(key, from?.at ?? key.start)].filter(mine).sort(compareCloses)
+    out.push(foldKeeping(from?.before ?? empty(key.span, key.start, key.symbol), checkpoints.slice(0, Math.max(0, i)), again))
   }
   return out
 }
@@ -344,7 +358,7 @@ export const updateKeeping = (
  * The rows `closes` ({@link byRow}) change, given the rows stored for their keys (`stored`, by {@link keyOf})
  * and, for the {@link lateKeys}, every close of that key's span (`closesOf`, the new ones
  * included: the row is then summed again from scratch). This is a store's commit step when it
- * keeps no bases ({@link updateKeeping}).
+ * keeps no checkpoints ({@link updateKeeping}).
  */
 export const update = (
   stored: ReadonlyMap<string, CloseRollupRecord>,
@@ -352,6 +366,6 @@ export const update = (
   closesOf: (key: RowKey) => ReadonlyArray<Close>
 ): Array<CloseRollupRecord> => {
   const kept = new Map<string, KeptRow>()
-  for (const [k, row] of stored) kept.set(k, { row, base: undefined })
-  return updateKeeping(kept, closes, closesOf, () => []).map((r) => r.row)
+  for (const [k, row] of stored) kept.set(k, { row, checkpoints: [] })
+  return updateKeeping(kept, closes, (key) => closesOf(key)).map((r) => r.row)
 }

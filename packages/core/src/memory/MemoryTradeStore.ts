@@ -69,8 +69,8 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
   const parked = new Map<string, ParkedCloseRecord>()
   /** The close rollup by `CloseRollup.keyOf`, kept by every write as a SQL store keeps it. */
   const rollup = new Map<string, CloseRollup.CloseRollupRecord>()
-  /** Each row's base (`CloseRollup.KeptRow`), so that a close late within a millisecond refolds only that millisecond. */
-  const bases = new Map<string, CloseRollup.CloseRollupRecord | undefined>()
+  /** Each row's checkpoints (`CloseRollup.KeptRow`), so that a late close refolds from the last one before it. */
+  const checkpoints = new Map<string, ReadonlyArray<CloseRollup.Checkpoint>>()
   const marks = new Map<string, MarkRecord>()
   /** By `day:symbol`: the latest price of each UTC day. */
   const dailyMarks = new Map<string, DailyMarkRecord>()
@@ -146,17 +146,12 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
           const kept = new Map<string, CloseRollup.KeptRow>()
           for (const k of byRow.keys()) {
             const row = rollup.get(k)
-            if (row !== undefined) kept.set(k, { row, base: bases.get(k) })
+            if (row !== undefined) kept.set(k, { row, checkpoints: checkpoints.get(k) ?? [] })
           }
-          const rows = CloseRollup.updateKeeping(
-            kept,
-            byRow,
-            (key) => closes.range({ from: key.start, to: key.start + key.span }),
-            (_, at) => closes.range({ from: at, to: at + 1 })
-          )
-          for (const { base, row } of rows) {
-            rollup.set(CloseRollup.keyOf(row), row)
-            bases.set(CloseRollup.keyOf(row), base)
+          const rows = CloseRollup.updateKeeping(kept, byRow, (key, from) => closes.range({ from, to: key.start + key.span }))
+          for (const next of rows) {
+            rollup.set(CloseRollup.keyOf(next.row), next.row)
+            checkpoints.set(CloseRollup.keyOf(next.row), next.checkpoints)
           }
         }
         return results
