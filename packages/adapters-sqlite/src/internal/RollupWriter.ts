@@ -21,8 +21,8 @@ export interface RollupWriter {
   readonly forget: () => void
 }
 
-/** Rows kept in memory at most (the current quarters' and days' of the symbols closed lately). */
-const KEPT_ROWS = 4_096
+/** Rows kept in memory at most (the current quarters' and days' of the symbols closed lately), each with up to `CloseRollup.CHECKPOINTS` states. */
+const KEPT_ROWS = 1_024
 
 /** The columns of a row, in the order of the upsert's values. */
 export const columns = [

@@ -289,7 +289,7 @@ export interface Checkpoint {
 }
 
 /** Checkpoints a kept row holds at most: its last milliseconds' ({@link KeptRow}). */
-export const CHECKPOINTS = 64
+export const CHECKPOINTS = 16
 
 /**
  * A row as a store keeps it between commits, with `checkpoints`: its state before its closes of

@@ -149,6 +149,8 @@ export const makeWith = (options: Options): Effect.Effect<TradeStoreService> => 
             if (row !== undefined) kept.set(k, { row, checkpoints: checkpoints.get(k) ?? [] })
           }
           const rows = CloseRollup.updateKeeping(kept, byRow, (key, from) => closes.range({ from, to: key.start + key.span }))
+          // Checkpoints of the rows written lately only (a late close of an older row sums its span again).
+          if (checkpoints.size + rows.length > 1_024) checkpoints.clear()
           for (const next of rows) {
             rollup.set(CloseRollup.keyOf(next.row), next.row)
             checkpoints.set(CloseRollup.keyOf(next.row), next.checkpoints)
