@@ -149,27 +149,31 @@ describe("CloseRollup", () => {
       fc.property(
         fc.array(
           fc.record({
-            at: fc.integer({ min: 0, max: 5 }).map((k) => BASE + k * 1_000),
+            // Seconds apart (a checkpoint each) and tens of milliseconds apart (fewer checkpoints than times).
+            at: fc.oneof(fc.integer({ min: 0, max: 5 }).map((k) => BASE + k * 1_000), fc.integer({ min: 0, max: 12 }).map((k) => BASE + k * 30)),
             pnl: fc.oneof(fc.constant(0), fc.double({ min: -1e4, max: 1e4, noNaN: true })),
             partial: fc.boolean(),
             symbol: fc.constantFrom("BTCUSDT", "ETHUSDT"),
             order: fc.nat(),
-            cut: fc.boolean()
+            cut: fc.boolean(),
+            reload: fc.boolean()
           }),
           { maxLength: 60 }
         ),
         (drawn) => {
           const all = drawn.map(({ at, partial, pnl, symbol }, i) =>
             closedTradeRecord(`c${String(i).padStart(3, "0")}`, at, { symbol, realized_pnl: pnl, round_trip_pnl: partial ? null : pnl }))
-          const arrival = all.map((close, i) => ({ close, order: drawn[i]!.order, cut: drawn[i]!.cut })).sort((a, b) => a.order - b.order)
-          const calls: Array<Array<ClosedTradeRecord>> = []
-          for (const { close, cut } of arrival) {
-            if (cut || calls.length === 0) calls.push([])
-            calls[calls.length - 1]!.push(close)
+          const arrival = all.map((close, i) => ({ close, ...drawn[i]! })).sort((a, b) => a.order - b.order)
+          const calls: Array<{ closes: Array<ClosedTradeRecord>; reload: boolean }> = []
+          for (const { close, cut, reload } of arrival) {
+            if (cut || calls.length === 0) calls.push({ closes: [], reload })
+            calls[calls.length - 1]!.closes.push(close)
           }
           const stored: Array<ClosedTradeRecord> = []
           const kept = new Map<string, CloseRollup.KeptRow>()
-          for (const call of calls) {
+          for (const { closes: call, reload } of calls) {
+            // A store that reads its rows back (a restart, another writer) has them without checkpoints.
+            if (reload) for (const [k, r] of kept) kept.set(k, { row: r.row, checkpoints: [] })
             stored.push(...call) // a store inserts the closes, then keeps the rollup
             const rows = CloseRollup.updateKeeping(kept, CloseRollup.byRow(call), (key, from) => {
               if (from === key.start) fromStart++

@@ -288,22 +288,26 @@ export interface Checkpoint {
   readonly before: CloseRollupRecord
 }
 
-/** Checkpoints a kept row holds at most: its last milliseconds' ({@link KeptRow}). */
-export const CHECKPOINTS = 16
+/** Checkpoints a kept row holds at most ({@link KeptRow}). */
+export const CHECKPOINTS = 32
+
+/** Least time between two checkpoints of a row (ms): 32 of them look back 3.2 s or more. */
+export const CHECKPOINT_MS = 100
 
 /**
  * A row as a store keeps it between commits, with `checkpoints`: its state before its closes of
- * each of its last milliseconds that had closes (up to {@link CHECKPOINTS}, oldest first). A
- * close that comes before the row's last one — a commit of the same millisecond whose ids sort
- * first, a parked close released with its own earlier time — is then folded with the closes from
- * the latest checkpoint at or before it, not with every close of the row's span.
+ * a millisecond, at most one every {@link CHECKPOINT_MS} and the last {@link CHECKPOINTS} of
+ * them, oldest first. A close that comes before the row's last one — a commit of the same
+ * millisecond whose ids sort first, a parked close released with its own earlier time — is then
+ * folded with the closes from the latest checkpoint at or before it, not with every close of the
+ * row's span.
  */
 export interface KeptRow {
   readonly row: CloseRollupRecord
   readonly checkpoints: ReadonlyArray<Checkpoint>
 }
 
-/** `start` (with its `checkpoints`) continued with `sorted`, recording a checkpoint per new millisecond. */
+/** `start` (with its `checkpoints`) continued with `sorted`, recording checkpoints as it goes. */
 const foldKeeping = (start: CloseRollupRecord, checkpoints: ReadonlyArray<Checkpoint>, sorted: ReadonlyArray<Close>): KeptRow => {
   if (sorted.length === 0) return { row: start, checkpoints }
   const kept = checkpoints.slice()
@@ -313,8 +317,9 @@ const foldKeeping = (start: CloseRollupRecord, checkpoints: ReadonlyArray<Checkp
     const at = sorted[from]!.closed_at
     let to = from + 1
     while (to < sorted.length && sorted[to]!.closed_at === at) to++
-    // A row that already holds closes of `at` keeps the checkpoint it had for it (or none).
-    if (row.last_close_id === "" || row.last_closed_at < at) kept.push({ at, before: row })
+    // Only before a millisecond the row holds no close of yet: the state before all of its closes.
+    const lastAt = kept.length > 0 ? kept[kept.length - 1]!.at : Number.NEGATIVE_INFINITY
+    if ((row.last_close_id === "" || row.last_closed_at < at) && at - lastAt >= CHECKPOINT_MS) kept.push({ at, before: row })
     row = advance(row, sorted.slice(from, to))
     from = to
   }
