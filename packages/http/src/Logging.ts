@@ -116,22 +116,12 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
             )
         }
       }
-      let lines: Array<string> = []
+      // A request costs a push (its entry and time); the lines are made at the flush, together
+      // (one timestamp per millisecond: in logfmt the whole text before the method; the few
+      // methods and paths keep their quoted form).
+      let entries: Array<RequestEntry> = []
+      let times: Array<number> = []
       let scheduled: NodeJS.Timeout | undefined
-      const flush = () => {
-        if (scheduled !== undefined) clearTimeout(scheduled)
-        scheduled = undefined
-        if (lines.length === 0) return
-        const text = lines.join("\n") + "\n"
-        lines = []
-        sink(text)
-      }
-      yield* Effect.addFinalizer(() => Effect.sync(flush))
-      // One timestamp per millisecond: lines of one millisecond share it (in logfmt, the whole
-      // text before the method), and the few methods and paths keep their quoted form.
-      let lastMs = -1
-      let now = new Date(0)
-      let head = ""
       const values = new Map<string, string>()
       const value = (text: string): string => {
         let v = values.get(text)
@@ -141,20 +131,36 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
         }
         return v
       }
-      return {
-        write: (entry: RequestEntry) => {
-          const ms = Date.now()
+      const flush = () => {
+        if (scheduled !== undefined) clearTimeout(scheduled)
+        scheduled = undefined
+        if (entries.length === 0) return
+        let text = ""
+        let lastMs = -1
+        let now = new Date(0)
+        let head = ""
+        for (let i = 0; i < entries.length; i++) {
+          const entry = entries[i]!
+          const ms = times[i]!
           if (ms !== lastMs) {
             lastMs = ms
             now = new Date(ms)
             head = logfmtHead(now)
           }
-          lines.push(
-            format === "logfmt" ? logfmtLine(head, value(entry.method), value(entry.path), entry) : formatRequest(format, entry, now)
-          )
+          text += (format === "logfmt" ? logfmtLine(head, value(entry.method), value(entry.path), entry) : formatRequest(format, entry, now)) + "\n"
+        }
+        entries = []
+        times = []
+        sink(text)
+      }
+      yield* Effect.addFinalizer(() => Effect.sync(flush))
+      return {
+        write: (entry: RequestEntry) => {
+          entries.push(entry)
+          times.push(Date.now())
           // One write per FLUSH_MS or per FLUSH_LINES lines, whichever comes first: at tens of
           // thousands of requests a second, a write per event-loop turn was a fifth of the time.
-          if (lines.length >= FLUSH_LINES) flush()
+          if (entries.length >= FLUSH_LINES) flush()
           else scheduled ??= setTimeout(flush, FLUSH_MS).unref()
         }
       }
