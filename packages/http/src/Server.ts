@@ -87,7 +87,7 @@ export const serve = (settings: HttpSettings) => {
     Layer.provide(HttpEdge.cors(settings.corsOrigins)),
     Layer.provide(Docs.layer(DOCS_PATH)),
     Layer.provide(Dashboard.layer(settings.dashboardDir)),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
+    Layer.provide(Docs.openApiLayer(OPENAPI_PATH)),
     Layer.provide(ApiHandlers.layer),
     Layer.provide(ApiKey.layer(settings.apiKey)),
     Layer.provide(Push.authLayer(settings.apiKey))

@@ -8,6 +8,8 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { PortfolioLive } from "@portfolio/core"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import { type IncomingHttpHeaders, request } from "node:http"
+import { brotliDecompressSync, gunzipSync } from "node:zlib"
 import { PortfolioApi } from "../src/Api.js"
 import * as Http from "./support/Http.js"
 import { baseUrl, layer } from "./support/InProcess.js"
@@ -135,4 +137,47 @@ describe("Api", () => {
       expect(docs.text).toContain("SwaggerUIBundle")
       expect(docs.text).toContain("/api/portfolio/snapshot")
     }).pipe(Effect.provide(ServerLive)))
+
+  it.scopedLive("serves /docs and /openapi.json compressed when asked (br, else gzip), tagged, and 304 on a match", () =>
+    Effect.gen(function* () {
+      const url = yield* baseUrl
+      for (const path of ["/docs", "/openapi.json"]) {
+        const plain = yield* raw(url, path, { "accept-encoding": "identity" })
+        expect(plain.status).toBe(200)
+        expect(plain.headers["content-encoding"]).toBeUndefined()
+        expect(plain.headers["vary"]).toBe("Accept-Encoding")
+        const etag = plain.headers["etag"] as string
+        expect(etag).toMatch(/^"[\w-]{22}"$/)
+
+        const br = yield* raw(url, path, { "accept-encoding": "gzip, deflate, br" })
+        expect(br.headers["content-encoding"]).toBe("br")
+        expect(br.headers["etag"]).toBe(etag)
+        expect(Buffer.compare(brotliDecompressSync(br.body), plain.body)).toBe(0)
+        expect(br.body.length).toBeLessThan(plain.body.length / 2)
+
+        const gz = yield* raw(url, path, { "accept-encoding": "gzip" })
+        expect(gz.headers["content-encoding"]).toBe("gzip")
+        expect(Buffer.compare(gunzipSync(gz.body), plain.body)).toBe(0)
+
+        const again = yield* raw(url, path, { "accept-encoding": "br", "if-none-match": etag })
+        expect(again.status).toBe(304)
+        expect(again.body.length).toBe(0)
+      }
+      // The page as a browser reads it: 1.9 MB uncompressed, a fraction of it on the wire.
+      const page = yield* raw(url, "/docs", { "accept-encoding": "identity" })
+      expect(page.body.length).toBeGreaterThan(1_000_000)
+    }).pipe(Effect.provide(ServerLive)))
 })
+
+/** A GET with `headers` on node:http, the body as sent (not decoded). */
+const raw = (url: string, path: string, headers: Record<string, string>) =>
+  Effect.async<{ status: number; headers: IncomingHttpHeaders; body: Buffer }, Error>((resume) => {
+    const req = request(new URL(path, url), { headers }, (res) => {
+      const chunks: Array<Buffer> = []
+      res.on("data", (c: Buffer) => chunks.push(c))
+      res.on("end", () => resume(Effect.succeed({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) })))
+    })
+    req.on("error", (e) => resume(Effect.fail(e)))
+    req.end()
+  })
+
