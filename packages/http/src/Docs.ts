@@ -23,13 +23,10 @@ import { Effect, Layer } from "effect"
 import { createHash } from "node:crypto"
 import { promisify } from "node:util"
 import { brotliCompress, constants as zlib, gzip } from "node:zlib"
-import { matchesEtag, negotiate } from "./FastLane.js"
+import { COMPRESS_FROM_BYTES, matchesEtag, negotiate } from "./FastLane.js"
 
 const brotli = promisify(brotliCompress)
 const gzipAsync = promisify(gzip)
-
-/** Bodies smaller than this go uncompressed. */
-const COMPRESS_FROM = 1024
 
 /**
  * The page of `api` as `HttpApiSwagger` makes it, with the module imported now: its
@@ -71,8 +68,8 @@ const formsOf = (bytes: Uint8Array, contentType: string): Effect.Effect<Forms> =
     return { identity: bytes, contentType, etag: `"${createHash("sha256").update(bytes).digest("base64url").slice(0, 22)}"`, br, gzip: gz }
   })
 
-/** The bytes of a response made by the platform (a body of bytes, as its `html` and `json` make). */
-const bytesOf = (response: HttpServerResponse.HttpServerResponse): Effect.Effect<Forms> =>
+/** The forms of a response made by the platform (a body of bytes, as its `html` and `json` make). */
+const formsOfResponse = (response: HttpServerResponse.HttpServerResponse): Effect.Effect<Forms> =>
   response.body._tag === "Uint8Array"
     ? formsOf(response.body.body, response.body.contentType)
     : Effect.dieMessage(`a document answered a body of ${response.body._tag}, not bytes`)
@@ -84,13 +81,13 @@ const bytesOf = (response: HttpServerResponse.HttpServerResponse): Effect.Effect
 export const cachedDocument = (
   make: Effect.Effect<HttpServerResponse.HttpServerResponse>
 ): Effect.Effect<Effect.Effect<HttpServerResponse.HttpServerResponse, never, HttpServerRequest.HttpServerRequest>> =>
-  Effect.map(Effect.cached(Effect.flatMap(make, bytesOf)), (forms) =>
+  Effect.map(Effect.cached(Effect.flatMap(make, formsOfResponse)), (forms) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       const f = yield* forms
       const headers: Record<string, string> = { etag: f.etag, vary: "Accept-Encoding", "cache-control": "no-cache" }
       if (matchesEtag(request.headers["if-none-match"], f.etag)) return HttpServerResponse.empty({ status: 304, headers })
-      const encoding = f.identity.length >= COMPRESS_FROM ? negotiate(request.headers["accept-encoding"]) : undefined
+      const encoding = f.identity.length >= COMPRESS_FROM_BYTES ? negotiate(request.headers["accept-encoding"]) : undefined
       if (encoding === undefined) return HttpServerResponse.uint8Array(f.identity, { contentType: f.contentType, headers })
       const body = yield* (encoding === "br" ? f.br : f.gzip)
       return HttpServerResponse.uint8Array(body, { contentType: f.contentType, headers: { ...headers, "content-encoding": encoding } })

@@ -43,9 +43,12 @@ export interface Options {
   readonly corsOrigins: ReadonlyArray<string>
   readonly logRequests: boolean
   readonly maxBodyBytes: number
-  /** Bodies at least this large are compressed when the client accepts it (default 1 024 bytes). */
+  /** Bodies at least this large are compressed when the client accepts it (default {@link COMPRESS_FROM_BYTES}). */
   readonly compressFromBytes?: number
 }
+
+/** Bodies at least this large are compressed when the client accepts it, by default (bytes). */
+export const COMPRESS_FROM_BYTES = 1024
 
 /** The query routes of the lane and what each answers from a view. */
 export const QUERIES: Readonly<Record<string, (view: View) => unknown>> = {
@@ -135,7 +138,7 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
       const runtime = yield* Effect.runtime<never>()
       const runSyncExit = Runtime.runSyncExit(runtime)
       const runCallback = Runtime.runCallback(runtime)
-      const compressFrom = options.compressFromBytes ?? 1024
+      const compressFrom = options.compressFromBytes ?? COMPRESS_FROM_BYTES
       const cors = options.corsOrigins.length > 0
       const authorized = keyCheck(options.apiKey)
       const cache = new Map<string, Encoded>()
@@ -147,9 +150,7 @@ export const layer = (server: Server, options: Options): Layer.Layer<never, neve
         HttpMetrics.observe(path, method, status, durationMs)
         if (!options.logRequests) return
         if (Option.isSome(requestLog)) return requestLog.value.write({ method, path, status, durationMs })
-        runSyncExit(
-          Effect.logInfo("http").pipe(Effect.annotateLogs({ method, path, status, duration_ms: Math.round(durationMs * 100) / 100 }))
-        )
+        runSyncExit(Logging.logRequest({ method, path, status, durationMs }))
       }
 
       // A store failure's answer and log line (rare: the service's own effect, run here).

@@ -15,7 +15,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import { Cause, Effect, Layer, Option } from "effect"
 import { BadRequest, InternalError, MethodNotAllowed, NotFound, toResponse } from "./ApiError.js"
 import * as HttpMetrics from "./HttpMetrics.js"
-import { RequestLog } from "./Logging.js"
+import { logRequest, RequestLog } from "./Logging.js"
 
 /** Options of {@link middleware}. */
 export interface Options {
@@ -130,13 +130,10 @@ export const middleware = (api: HttpApi.HttpApi.Any, options: Options = {}) => {
       recordLatency(request.method, request.url, response.status, performance.now() - started)
       if (logRequests) {
         const durationMs = performance.now() - started
+        const entry = { method: request.method, path: pathOf(request.url), status: response.status, durationMs }
         const requestLog = yield* Effect.serviceOption(RequestLog)
-        if (Option.isSome(requestLog)) requestLog.value.write({ method: request.method, path: pathOf(request.url), status: response.status, durationMs })
-        else {
-          yield* Effect.logInfo("http").pipe(
-            Effect.annotateLogs({ method: request.method, path: pathOf(request.url), status: response.status, duration_ms: Math.round(durationMs * 100) / 100 })
-          )
-        }
+        if (Option.isSome(requestLog)) requestLog.value.write(entry)
+        else yield* logRequest(entry)
       }
       return response
     })

@@ -73,12 +73,25 @@ const logfmtValue = (value: string | number): string => {
   return text === "" || /[\s="\\]/.test(text) ? JSON.stringify(text) : text
 }
 
+/** Milliseconds to two decimals, as the lines show `duration_ms`. */
+const roundedMs = (ms: number): number => Math.round(ms * 100) / 100
+
+/**
+ * `entry`'s line written through the logger (the `http` message annotated with method, path,
+ * status and `duration_ms`): what {@link RequestLog} writes directly, for a place that has no
+ * `RequestLog`, and the `pretty` format's way.
+ */
+export const logRequest = (entry: RequestEntry): Effect.Effect<void> =>
+  Effect.logInfo("http").pipe(
+    Effect.annotateLogs({ method: entry.method, path: entry.path, status: entry.status, duration_ms: roundedMs(entry.durationMs) })
+  )
+
 /** A logfmt line's text before its method, at `now`. */
 const logfmtHead = (now: Date): string => `timestamp=${now.toISOString()} level=INFO fiber=#0 message=http method=`
 
 /** A logfmt line from its head (`logfmtHead`) and the entry's values, method and path already quoted as needed. */
 const logfmtLine = (head: string, method: string, path: string, entry: RequestEntry): string =>
-  `${head}${method} path=${path} status=${entry.status} duration_ms=${Math.round(entry.durationMs * 100) / 100}`
+  `${head}${method} path=${path} status=${entry.status} duration_ms=${roundedMs(entry.durationMs)}`
 
 /** The line of `entry` at `now` in `format` (logfmt and json as Effect's loggers write them; `fiber=#0`). */
 export const formatRequest = (format: "logfmt" | "json", entry: RequestEntry, now: Date): string => {
@@ -87,7 +100,7 @@ export const formatRequest = (format: "logfmt" | "json", entry: RequestEntry, no
     message: "http",
     logLevel: "INFO",
     timestamp: now.toISOString(),
-    annotations: { method: entry.method, path: entry.path, status: entry.status, duration_ms: Math.round(entry.durationMs * 100) / 100 },
+    annotations: { method: entry.method, path: entry.path, status: entry.status, duration_ms: roundedMs(entry.durationMs) },
     spans: {},
     fiberId: "#0"
   })
@@ -107,13 +120,7 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
       const format = settings.format
       if (format === "pretty") {
         return {
-          write: (entry: RequestEntry) =>
-            Effect.runSync(
-              Effect.logInfo("http").pipe(
-                Effect.annotateLogs({ method: entry.method, path: entry.path, status: entry.status, duration_ms: Math.round(entry.durationMs * 100) / 100 }),
-                Effect.provide(formats.pretty)
-              )
-            )
+          write: (entry: RequestEntry) => Effect.runSync(logRequest(entry).pipe(Effect.provide(formats.pretty)))
         }
       }
       // A request costs a push (its entry and time); the lines are made at the flush, together
@@ -145,7 +152,7 @@ export const requestLog = (settings: LogSettings, sink: (text: string) => void =
           if (ms !== lastMs) {
             lastMs = ms
             now = new Date(ms)
-            head = logfmtHead(now)
+            if (format === "logfmt") head = logfmtHead(now)
           }
           text += (format === "logfmt" ? logfmtLine(head, value(entry.method), value(entry.path), entry) : formatRequest(format, entry, now)) + "\n"
         }

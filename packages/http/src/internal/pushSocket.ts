@@ -20,7 +20,7 @@ import type { Duplex } from "node:stream"
 import { type WebSocket, WebSocketServer } from "ws"
 import * as ApiKey from "../ApiKey.js"
 import { allowsOrigin } from "../HttpEdge.js"
-import { RequestLog } from "../Logging.js"
+import { logRequest, RequestLog } from "../Logging.js"
 import type { Frame, Mailbox } from "./pushBuffer.js"
 
 /** What the upgrade handler needs from the hub (a `PushHubShape`). */
@@ -107,8 +107,9 @@ export const install = (server: Server, hub: Hub, settings: Settings) =>
     const log = (started: number, status: number) => {
       if (!settings.logRequests) return
       const durationMs = performance.now() - started
-      if (Option.isSome(requestLog)) return requestLog.value.write({ method: "GET", path: settings.path, status, durationMs })
-      run(Effect.logInfo("http").pipe(Effect.annotateLogs({ method: "GET", path: settings.path, status, duration_ms: Math.round(durationMs * 100) / 100 })))
+      const entry = { method: "GET", path: settings.path, status, durationMs }
+      if (Option.isSome(requestLog)) return requestLog.value.write(entry)
+      run(logRequest(entry))
     }
 
     const serve = (ws: WebSocket, types: ReadonlySet<OutgoingEventType>, lastEventId: string | undefined) =>
